@@ -1,0 +1,3 @@
+from spex import create_app
+
+app = create_app()

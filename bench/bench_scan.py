@@ -1,0 +1,303 @@
+"""Scan station benchmark: a realistic scan mix over HTTP against gunicorn on SQLite, beside a bare
+Flask endpoint doing one SQLite insert under the same gunicorn settings (the ratio is the figure
+that counts). Run from the repository root:
+
+    python bench/bench_scan.py [--clients 4] [--scans 400] [--workers 2] [--threads 2]
+
+Targets on a 2-core machine: mix throughput >= 1/4 of the baseline, p99 < 25 ms.
+Figures go in bench/README.md, section "Scan station".
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STATION_COOKIE = "spex_station"
+
+
+# --- the baseline: a bare Flask endpoint, one SQLite insert per request -----------------------------
+
+def baseline_app():
+    """What a request costs with no Spex in it: Flask, one BEGIN IMMEDIATE / INSERT / COMMIT on SQLite (WAL)."""
+    from flask import Flask, request
+
+    app = Flask("baseline")
+    path = os.environ["BENCH_BASELINE_DB"]
+    local = threading.local()
+
+    def connection():
+        if not hasattr(local, "db"):
+            local.db = sqlite3.connect(path, isolation_level=None, timeout=10)
+            local.db.execute("PRAGMA journal_mode=WAL")
+            local.db.execute("PRAGMA synchronous=NORMAL")
+        return local.db
+
+    @app.post("/scan")
+    def scan():
+        db = connection()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO scans (uid, code) VALUES (?, ?)", (request.form["scan_id"], request.form["code"]))
+        db.execute("COMMIT")
+        return "<div data-outcome=\"done\">ok</div>"
+
+    return app
+
+
+# --- the shop the mix scans against --------------------------------------------------------------
+
+def build_shop(url: str, clients: int) -> dict:
+    """Per client: an operator, a shipper, a station; a job to complete and pull for, a job to hold,
+    a job whose outside op is ready to ship; plenty of bar stock."""
+    from spex import codes, create_app, production, shopfloor
+    from spex.cli import upgrade_schema
+    from spex.extensions import db
+    from spex.models import (Customer, Location, Material, Part, RoutingStep, Station, User, Vendor, WorkCenter)
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade_schema()
+        s = db.session
+        customer = Customer(code="ACME", name="Acme Instruments")
+        material = Material(code="303-RD-1.000", grade="303 stainless", form="round bar", size="1.000 dia", unit="in")
+        lathe = WorkCenter(code="LATHE1", name="Lathe 1", kind="lathe")
+        mill = WorkCenter(code="MILL1", name="Mill 1", kind="mill")
+        vendor = Vendor(code="ANOD", name="Bright Anodizing", process="anodize", turnaround_days=5)
+        s.add_all([customer, material, lathe, mill, vendor])
+        s.flush()
+        s.add(Location(code="VND-ANOD", name=vendor.name, kind="vendor", vendor_id=vendor.id))
+        rack = Location(code="R1-A01", name="Rack 1 A01", kind="bin")
+        s.add_all([rack, Location(code="SCRAP", name="Scrap", kind="scrap")])
+        part = Part(customer=customer, number="P-100", rev="A", material=material, bar_length_per_piece=1.25)
+        part.routing = [RoutingStep(seq=10, kind="inhouse", work_center=lathe, description="Turn"),
+                        RoutingStep(seq=20, kind="inhouse", work_center=mill, description="Mill flats"),
+                        RoutingStep(seq=30, kind="outside", vendor=vendor, description="Anodize", turnaround_days=5)]
+        s.add(part)
+        s.flush()
+        lot = production.receive_lot(s, material, "H90210", [144] * (clients * 12), rack, supplier="Bench Metals")
+        shop = {"clients": []}
+        due = date.today() + timedelta(days=21)
+        for n in range(clients):
+            operator = User(name=f"Operator {n}", badge=f"1{n:03d}", role=codes.OPERATOR)
+            shipper = User(name=f"Shipper {n}", badge=f"2{n:03d}", role=codes.SHIPPING)
+            station = Station(code=f"ST{n}", name=f"Station {n}", token=uuid.uuid4().hex)
+            s.add_all([operator, shipper, station])
+            s.flush()
+            work, held, outside = (production.create_job(s, part, 50_000, due) for _ in range(3))
+            for job in (work, held, outside):
+                production.release_job(s, job)
+            for op in outside.operations[:2]:
+                shopfloor.complete_operation(s, op, 50_000, user=operator)
+            shop["clients"].append({
+                "token": station.token, "operator": operator.barcode, "shipper": shipper.barcode,
+                "work": work.barcode, "held": held.barcode, "outside": outside.barcode,
+                "bars": [u.barcode for u in lot.units[n * 12:(n + 1) * 12]],
+            })
+        s.commit()
+        db.engine.dispose()
+    return shop
+
+
+def scan_script(client: dict, rounds: int):
+    """A realistic day in miniature: sign in, completions with the odd scrap, bar pulls, a hold,
+    then the shipper sends the outside op out. Yields the codes in the order a station scans them."""
+    bars = client["bars"]
+    for r in range(rounds):
+        yield client["operator"]
+        yield f"{client['work']}-10"
+        yield "3"
+        yield "2"
+        if r % 3 == 0:
+            yield "CMD-SCRAP"
+            yield "1"
+            yield "CMD-R-DIM"
+        yield bars[r % len(bars)]
+        yield client["work"]
+        yield "2.5"
+        if r % 2 == 0:
+            yield client["held"]
+            yield "CMD-HOLD"
+            yield "2"
+            yield "CMD-R-FIN"
+        yield client["shipper"]
+        yield f"{client['outside']}-30"
+        yield "CMD-SHIP-OUT"
+        yield "4"
+        yield "CMD-SIGN-OUT"
+
+
+# --- driving a server -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(target: str, env: dict, args, chdir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+               "--threads", str(args.threads), "--worker-class", "gthread", "--log-level", "warning",
+               "--chdir", str(chdir), target]
+    process = subprocess.Popen(command, env={**os.environ, **env})
+    base = f"http://127.0.0.1:{port}"
+    import requests
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            requests.get(base + "/", timeout=10)
+            return process, base
+        except requests.RequestException:
+            # Not up yet (or still importing the app on a busy machine).
+            if process.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {process.returncode}")
+            time.sleep(0.2)
+    stop(process)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def run_clients(scripts: list, send_factory) -> tuple[list[float], float, dict]:
+    """Each client replays its script in order; returns every request's latency, the wall time, outcomes."""
+    latencies: list[float] = []
+    outcomes: dict[str, int] = {}
+    lock = threading.Lock()
+    ready = threading.Barrier(len(scripts) + 1)
+    errors = []
+
+    def run(index: int, codes_):
+        try:
+            send = send_factory(index)
+            ready.wait()
+            mine, counts = [], {}
+            for code in codes_:
+                started = time.perf_counter()
+                status, outcome = send(code)
+                mine.append(time.perf_counter() - started)
+                if status >= 500:
+                    errors.append(f"{code}: HTTP {status}")
+                counts[outcome] = counts.get(outcome, 0) + 1
+            with lock:
+                latencies.extend(mine)
+                for key, value in counts.items():
+                    outcomes[key] = outcomes.get(key, 0) + value
+        except Exception as exc:  # noqa: BLE001 - reported by the caller
+            errors.append(repr(exc))
+            ready.abort()
+
+    threads = [threading.Thread(target=run, args=(i, list(script))) for i, script in enumerate(scripts)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise SystemExit("errors: " + "; ".join(errors[:5]))
+    return latencies, wall, outcomes
+
+
+def report(label: str, latencies: list[float], wall: float) -> float:
+    ms = sorted(x * 1000 for x in latencies)
+    q = statistics.quantiles(ms, n=100, method="inclusive")
+    rate = len(ms) / wall
+    print(f"{label:<34} {len(ms):6d} req  {rate:8.1f} req/s   p50 {q[49]:6.2f} ms   p95 {q[94]:6.2f} ms   "
+          f"p99 {q[98]:6.2f} ms   max {ms[-1]:6.2f} ms")
+    return rate
+
+
+def station_sender(base: str, client: dict):
+    import requests
+
+    http = requests.Session()
+    http.cookies.set(STATION_COOKIE, client["token"], domain="127.0.0.1", path="/")
+    page = http.get(base + "/station", timeout=30).text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+    def send(code: str):
+        response = http.post(base + "/station/scan", data={"code": code, "scan_id": uuid.uuid4().hex},
+                             headers={"HX-Request": "true", "X-CSRFToken": token}, timeout=30)
+        match = re.search(r'data-outcome="(\w+)"', response.text)
+        return response.status_code, match.group(1) if match else f"http {response.status_code}"
+
+    return send
+
+
+def baseline_sender(base: str):
+    import requests
+
+    http = requests.Session()
+
+    def send(code: str):
+        response = http.post(base + "/scan", data={"code": code, "scan_id": uuid.uuid4().hex}, timeout=30)
+        return response.status_code, "done"
+
+    return send
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=4, help="client threads (one station each)")
+    parser.add_argument("--rounds", type=int, default=30, help="rounds of the scan script per client")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="as `flask spex serve` runs it")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="spex-bench-") as tmp:
+        tmp = Path(tmp)
+        spex_db = f"sqlite:///{tmp / 'spex.db'}"
+        shop = build_shop(spex_db, args.clients)
+        scripts = [list(scan_script(client, args.rounds)) for client in shop["clients"]]
+        warmup = [list(scan_script(client, 1)) for client in shop["clients"]]
+        print(f"gunicorn gthread, {args.workers} workers x {args.threads} threads, {args.clients} client threads, "
+              f"{os.cpu_count()} CPUs")
+
+        env = {"DATABASE_URL": spex_db, "SPEX_SECRET_KEY": "bench", "SPEX_UPLOAD_DIR": str(tmp / "uploads")}
+        process, base = start_gunicorn("spex:create_app()", env, args, ROOT)
+        try:
+            run_clients(warmup, lambda i: station_sender(base, shop["clients"][i]))
+            latencies, wall, outcomes = run_clients(scripts, lambda i: station_sender(base, shop["clients"][i]))
+        finally:
+            stop(process)
+        mix_rate = report("scan mix (Spex /station/scan)", latencies, wall)
+        print("   outcomes:", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+
+        baseline_db = tmp / "baseline.db"
+        with sqlite3.connect(baseline_db) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE scans (id INTEGER PRIMARY KEY, uid TEXT UNIQUE, code TEXT)")
+        process, base = start_gunicorn("bench_scan:baseline_app()", {"BENCH_BASELINE_DB": str(baseline_db)}, args,
+                                       ROOT / "bench")
+        try:
+            run_clients(warmup, lambda i: baseline_sender(base))
+            latencies, wall, _ = run_clients(scripts, lambda i: baseline_sender(base))
+        finally:
+            stop(process)
+        base_rate = report("baseline (Flask + 1 SQLite insert)", latencies, wall)
+        print(f"mix / baseline throughput: {mix_rate / base_rate:.2f}  (target >= 0.25)")
+
+
+if __name__ == "__main__":
+    main()

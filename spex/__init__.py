@@ -1,0 +1,147 @@
+"""Spex: shop-floor inventory and work-in-progress for precision machine shops.
+
+create_app() builds the Flask application: configuration, extensions, one blueprint per area,
+CLI commands and error pages.
+"""
+import os
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from spex import config
+from spex.extensions import csrf, db, htmx, login_manager, migrate
+
+# The rooms, for the top bar and the start page's tiles: endpoint, label, roles that see it
+# (empty: everyone signed in), what its tile says it is for (None: no tile).
+NAV_LINKS = (
+    ("home.index", "Home", (), None),
+    ("scan.station", "Station", (), "Badge in and scan jobs, material, holds"),
+    ("wip.board", "WIP board", (), "Every open job on one screen"),
+    ("labels.index", "Labels", (), "Bins, bars, travelers, finished goods"),
+    ("planning.jobs", "Jobs", ("planner",), "Create and release jobs; customer orders"),
+    ("receiving.receive", "Receive", ("material_handler", "planner"), "Bars and plates of one heat into a bin"),
+    ("masters.index", "Masters", ("planner",), "Materials, parts, bins, people, stations"),
+    ("metrics.index", "Metrics", ("planner",), "What to buy, reorder points, turnover, on-time, scrap"),
+)
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config.load(app)
+    if test_config:
+        app.config.update(test_config)
+
+    from spex import database  # noqa: F401  (registers the SQLite connection settings)
+    from spex import models  # noqa: F401  (registers every table)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=False)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_errors(app)
+
+    from spex import cli
+    cli.register(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from spex import auth, home
+    from spex.labels import bp as labels_bp
+    from spex.masters import bp as masters_bp
+    from spex.metrics import bp as metrics_bp
+    from spex.planning import bp as planning_bp
+    from spex.receiving import bp as receiving_bp
+    from spex.scan import bp as scan_bp
+    from spex.wip import bp as wip_bp
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(masters_bp)
+    app.register_blueprint(scan_bp)
+    app.register_blueprint(wip_bp)
+    app.register_blueprint(labels_bp)
+    app.register_blueprint(planning_bp)
+    app.register_blueprint(receiving_bp)
+    app.register_blueprint(metrics_bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from spex.ledger import begin_write
+
+    @app.before_request
+    def _writers_take_the_lock():
+        # Every POST may write; on SQLite it must hold the write lock from its first query on,
+        # so a check and the movement it allows cannot interleave with another station's.
+        if request.method == "POST":
+            view = app.view_functions.get(request.endpoint)
+            if not getattr(view, "takes_write_lock_itself", False):
+                begin_write(db.session)
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
+        )
+        return response
+
+    @app.context_processor
+    def _template_globals():
+        from spex import codes
+        return {"codes": codes, "endpoints": app.view_functions, "nav_links": NAV_LINKS}
+
+
+def _error_response(status: int, title: str, message: str):
+    if request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
+        return jsonify(error=title, message=message), status
+    template = "_error_fragment.html" if getattr(request, "htmx", False) else "error.html"
+    return render_template(template, status=status, title=title, message=message), status
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return _error_response(400, "Form expired or forged",
+                               "The form was missing its security token. Reload the page and try again.")
+
+    @app.errorhandler(400)
+    def _bad_request(error):
+        return _error_response(400, "Bad request", "The request could not be understood.")
+
+    @app.errorhandler(403)
+    def _forbidden(error):
+        return _error_response(403, "Not allowed", "Your role does not allow this page or action.")
+
+    @app.errorhandler(404)
+    def _not_found(error):
+        return _error_response(404, "Not found", "There is nothing at this address.")
+
+    @app.errorhandler(405)
+    def _method(error):
+        return _error_response(405, "Not allowed", "That action is not available here.")
+
+    @app.errorhandler(413)
+    def _too_large(error):
+        return _error_response(413, "Too large", "That upload is larger than allowed.")
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        db.session.rollback()
+        return _error_response(500, "Something went wrong",
+                               "Nothing was recorded. Try again; if it happens again, tell the office.")

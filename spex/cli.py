@@ -1,0 +1,95 @@
+"""Command-line tasks: create the schema, the first admin, the demo shop; start a server."""
+import os
+import shutil
+import subprocess
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from spex import codes
+from spex.extensions import db
+
+spex_cli = AppGroup("spex", help="Spex set-up tasks.")
+
+
+def upgrade_schema() -> None:
+    """Run every migration (all heads) against the configured database."""
+    from spex import MIGRATIONS_DIR
+    upgrade(directory=MIGRATIONS_DIR, revision="heads")
+
+
+@spex_cli.command("init")
+def init_command():
+    """Create or upgrade the schema by running the migrations."""
+    upgrade_schema()
+    click.echo("Schema is up to date.")
+
+
+@spex_cli.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--name", default="Administrator")
+@click.option("--badge", required=True, help="Badge code without EMP-, e.g. 0001")
+@click.password_option(envvar="SPEX_ADMIN_PASSWORD")
+def create_admin_command(username, name, badge, password):
+    """Create the first administrator (there is never a default password)."""
+    from spex.models import User
+
+    if len(password) < 10:
+        raise click.BadParameter("Use at least 10 characters.", param_hint="password")
+    user = User(name=name, username=username, badge=badge.upper().removeprefix(codes.EMP), role=codes.ADMIN)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Administrator {username} created (badge {user.barcode}).")
+
+
+@spex_cli.command("demo")
+@click.option("--force", is_flag=True, help="Fill even if the database already has data.")
+def demo_command(force):
+    """Fill an empty database with the demo shop (deterministic)."""
+    from spex import demo
+    from spex.models import Material
+
+    upgrade_schema()
+    if db.session.scalar(select(func.count(Material.id))) and not force:
+        click.echo("The database already has data; the demo shop was not added.")
+        return
+    summary = demo.seed(db.session)
+    db.session.commit()
+    click.echo(summary)
+
+
+@spex_cli.command("serve")
+@click.option("--demo", "with_demo", is_flag=True, help="Fill an empty database with the demo shop first.")
+@click.option("--host", default=lambda: os.environ.get("SPEX_HOST", "127.0.0.1"))
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
+@click.option("--workers", default=lambda: int(os.environ.get("SPEX_WORKERS", "2")), type=int)
+def serve_command(with_demo, host, port, workers):
+    """Migrate, optionally add the demo shop, and run Spex under gunicorn."""
+    from spex import demo
+    from spex.models import Material
+
+    upgrade_schema()
+    if with_demo and not db.session.scalar(select(func.count(Material.id))):
+        click.echo(demo.seed(db.session))
+        db.session.commit()
+    if with_demo:
+        # The demo's wall-board kiosk URL works without a login; a real install sets its own token.
+        os.environ.setdefault("SPEX_BOARD_TOKEN", "demo-board")
+        click.echo(demo.LOGINS_TEXT)
+    click.echo(f"\nSpex is running at http://{host}:{port}/  (Ctrl+C stops it)\n")
+    db.session.remove()
+    gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    args = [gunicorn, "--workers", str(workers), "--threads", "4", "--bind", f"{host}:{port}",
+            "--access-logfile", "-", "app:app"]
+    if os.name == "posix":
+        os.execv(gunicorn, args)
+    subprocess.run(args, check=False)
+
+
+def register(app) -> None:
+    app.cli.add_command(spex_cli)

@@ -1,0 +1,112 @@
+"""Barcode prefixes, command codes, reason codes and roles: every shop-floor constant, defined once."""
+
+# Prefixes of the codes printed on labels; one input field understands them all.
+EMP = "EMP-"
+JOB = "JOB-"
+BIN = "BIN-"
+LOT = "LOT-"
+FG = "FG-"
+VND = "VND-"
+CMD = "CMD-"
+PREFIXES = (EMP, JOB, BIN, LOT, FG, VND, CMD)
+
+# Commands printed on a station's command card.
+CMD_DONE = "CMD-DONE"
+CMD_CANCEL = "CMD-CANCEL"
+CMD_UNDO = "CMD-UNDO"
+CMD_SCRAP = "CMD-SCRAP"
+CMD_HOLD = "CMD-HOLD"
+CMD_RELEASE = "CMD-RELEASE"
+CMD_RETURN = "CMD-RETURN"
+CMD_SHIP_OUT = "CMD-SHIP-OUT"
+CMD_RECEIVE = "CMD-RECEIVE"
+CMD_SHIP = "CMD-SHIP"
+CMD_FG = "CMD-FG"
+CMD_SIGN_OUT = "CMD-SIGN-OUT"
+
+# Scrap and hold reasons, scanned as CMD-R-<code> or typed as the code.
+SCRAP_REASONS = {
+    "DIM": "Out of tolerance",
+    "FIN": "Surface finish",
+    "MAT": "Material defect",
+    "SET": "Setup piece",
+    "TOOL": "Tool breakage",
+    "HAND": "Handling damage",
+    "OTH": "Other",
+}
+HOLD_REASONS = {
+    "DIM": "Dimension suspect",
+    "FIN": "Finish / cosmetic",
+    "MAT": "Material / cert question",
+    "VND": "Vendor process nonconformance",
+    "DOC": "Paperwork missing",
+    "OTH": "Other",
+}
+
+# Dispositions an inspector gives when releasing a hold.
+USE_AS_IS = "use_as_is"
+REWORK = "rework"
+SCRAP = "scrap"
+RETURN_TO_VENDOR = "return_to_vendor"
+DISPOSITIONS = {
+    USE_AS_IS: "Use as is",
+    REWORK: "Rework",
+    SCRAP: "Scrap",
+    RETURN_TO_VENDOR: "Return to vendor",
+}
+
+# Roles; admin may do everything.
+OPERATOR = "operator"
+MATERIAL_HANDLER = "material_handler"
+INSPECTOR = "inspector"
+SHIPPING = "shipping"
+PLANNER = "planner"
+ADMIN = "admin"
+ROLES = {
+    OPERATOR: "Operator",
+    MATERIAL_HANDLER: "Material handler",
+    INSPECTOR: "Inspector (QC)",
+    SHIPPING: "Shipping",
+    PLANNER: "Planner / manager",
+    ADMIN: "Administrator",
+}
+# How a refusal names a person of each role ("Only an inspector may ...").
+ROLE_NOUNS = {
+    OPERATOR: "operator",
+    MATERIAL_HANDLER: "material handler",
+    INSPECTOR: "inspector",
+    SHIPPING: "shipping clerk",
+    PLANNER: "planner",
+    ADMIN: "administrator",
+}
+OFFICE_ROLES = (PLANNER, ADMIN)
+
+# Who may do each shop-floor action (admins may do all). Checked on the server for every scan.
+FLOOR_ROLES = (OPERATOR, MATERIAL_HANDLER, INSPECTOR, SHIPPING)
+ACTION_ROLES = {
+    "pull": (OPERATOR, MATERIAL_HANDLER),
+    "remnant": (OPERATOR, MATERIAL_HANDLER),
+    "complete": (OPERATOR, INSPECTOR),
+    "scrap": (OPERATOR, INSPECTOR),
+    "hold": (OPERATOR, INSPECTOR, SHIPPING, MATERIAL_HANDLER),
+    "release_hold": (INSPECTOR,),
+    "ship_out": (SHIPPING, MATERIAL_HANDLER),
+    "receive_back": (SHIPPING, MATERIAL_HANDLER, INSPECTOR),
+    "fg_receipt": (OPERATOR, INSPECTOR, SHIPPING, MATERIAL_HANDLER),
+    "ship": (SHIPPING,),
+}
+ACTION_NAMES = {
+    "pull": "pull material",
+    "remnant": "return a remnant",
+    "complete": "complete an operation",
+    "scrap": "report scrap",
+    "hold": "place a quality hold",
+    "release_hold": "release a quality hold",
+    "ship_out": "ship to an outside vendor",
+    "receive_back": "receive from an outside vendor",
+    "fg_receipt": "put away finished goods",
+    "ship": "ship finished goods",
+}
+
+# Largest quantity a single scan may record; a bigger number is a mis-scan, not a job.
+MAX_SCAN_QUANTITY = 100_000

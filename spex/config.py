@@ -1,0 +1,49 @@
+"""Settings from the environment, with safe defaults for one machine with SQLite."""
+import os
+import secrets
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "spex.db")
+    # Heroku-style URLs name the old driver; we use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load(app) -> None:
+    """Fill app.config from the environment. Tests override afterwards."""
+    secret = os.environ.get("SPEX_SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        # A random key per process start is safe but logs everyone out on restart;
+        # the README tells production installs to set SPEX_SECRET_KEY.
+        secret_file = os.path.join(app.instance_path, "secret_key")
+        try:
+            with open(secret_file) as fh:
+                secret = fh.read().strip()
+        except OSError:
+            secret = secrets.token_hex(32)
+            os.makedirs(app.instance_path, exist_ok=True)
+            with open(secret_file, "w") as fh:
+                fh.write(secret)
+    app.config.update(
+        SECRET_KEY=secret,
+        SQLALCHEMY_DATABASE_URI=_database_url(app.instance_path),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # Undo window for an operator's own last entry, in seconds.
+        SPEX_UNDO_WINDOW=int(os.environ.get("SPEX_UNDO_WINDOW", "300")),
+        # Read-only token for the wall-mounted WIP board kiosk URL.
+        SPEX_BOARD_TOKEN=os.environ.get("SPEX_BOARD_TOKEN", ""),
+        SPEX_UPLOAD_DIR=os.environ.get("SPEX_UPLOAD_DIR", os.path.join(app.instance_path, "uploads")),
+        MAX_CONTENT_LENGTH=int(os.environ.get("SPEX_MAX_UPLOAD_MB", "16")) * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("SPEX_SECURE_COOKIES", "") == "1",
+        WTF_CSRF_TIME_LIMIT=None,
+        # Production installs must not get a default password: the demo sets one only when asked.
+        SPEX_DEMO=os.environ.get("SPEX_DEMO", "") == "1",
+    )

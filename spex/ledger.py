@@ -1,0 +1,319 @@
+"""The ledger: the only code that moves anything.
+
+Every movement is one append-only LedgerEntry, and the on-hand Balance rows change in the same
+transaction. A movement that would take a place below zero is refused with nothing written, a
+scan id is recorded once (a unique constraint, not only a check), and a correction is a new,
+reversing entry.
+
+Items and places are short text keys, built only by the functions below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, inspect, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from spex.models import Balance, JobOperation, LedgerEntry, qty, utcnow
+
+# Kinds of movement.
+RECEIVE = "receive"            # material received from a supplier into a bin
+PUTAWAY = "putaway"            # stock moved between locations
+PULL = "pull"                  # material issued to a job (consumed)
+REMNANT = "remnant"            # a drop returned to stock as a new stock unit
+RELEASE = "release"            # a job's pieces released to its first operation
+COMPLETE = "complete"          # good pieces passed from one operation to the next
+SCRAP = "scrap"                # pieces scrapped at an operation
+HOLD = "hold"                  # pieces put on quality hold
+HOLD_RELEASE = "hold_release"  # held pieces released with a disposition
+SHIP_OUT = "ship_out"          # pieces sent to an outside processor
+RECEIVE_BACK = "receive_back"  # pieces back from an outside processor (completes its operation)
+FG_RECEIPT = "fg_receipt"      # finished pieces put away as a finished-goods lot
+SHIP = "ship"                  # finished goods shipped to a customer
+ADJUST = "adjust"              # a counted correction
+REVERSAL = "reversal"          # undoes an earlier entry
+
+# Kinds that count pieces done at their operation, and pieces scrapped there.
+GOOD_KINDS = (COMPLETE, RECEIVE_BACK)
+SCRAP_KINDS = (SCRAP,)
+
+
+class LedgerError(Exception):
+    """A movement the ledger refuses; the message is meant for the person who scanned."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Overdraw(LedgerError):
+    def __init__(self, message: str, available: Decimal):
+        super().__init__(message)
+        self.available = available
+
+
+class DuplicateScan(LedgerError):
+    pass
+
+
+class NotReversible(LedgerError):
+    pass
+
+
+# --- item and place keys -------------------------------------------------------------------
+
+def unit_item(unit_id: int) -> str:
+    return f"unit:{unit_id}"
+
+
+def job_item(job_id: int) -> str:
+    return f"job:{job_id}"
+
+
+def fg_item(fg_lot_id: int) -> str:
+    return f"fg:{fg_lot_id}"
+
+
+def at_location(location_id: int) -> str:
+    return f"loc:{location_id}"
+
+
+def at_operation(job_operation_id: int) -> str:
+    return f"op:{job_operation_id}"
+
+
+def on_hold(job_operation_id: int) -> str:
+    return f"hold:{job_operation_id}"
+
+
+def finished(job_id: int) -> str:
+    return f"done:{job_id}"
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: str
+    id: int
+
+
+def parse_key(key: str | None) -> Key | None:
+    if key is None:
+        return None
+    kind, _, ident = key.partition(":")
+    return Key(kind, int(ident))
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def begin_write(session: Session) -> None:
+    """Start the transaction as a writer.
+
+    On SQLite the transaction takes the write lock at BEGIN (BEGIN IMMEDIATE), so two stations
+    checking and then moving the same stock cannot interleave; on PostgreSQL the balance
+    updates below lock their rows. Call before the first query of a writing request.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={"spex_begin_immediate": True})
+
+
+def takes_write_lock_itself(view):
+    """Mark a POST view that reads first and calls begin_write itself, so the write lock is held
+    only for the part that writes (the scan endpoint: every station waits on that lock)."""
+    view.takes_write_lock_itself = True
+    return view
+
+
+def _positive(quantity) -> Decimal:
+    try:
+        value = qty(quantity)
+    except (InvalidOperation, ValueError, TypeError):
+        raise LedgerError(f"{quantity!r} is not a quantity.") from None
+    if not value.is_finite() or value <= 0:
+        raise LedgerError("A quantity must be more than zero.")
+    if value >= Decimal("1e9"):
+        raise LedgerError("That quantity is too large to be real.")
+    return value
+
+
+def _take(session: Session, item: str, place: str, quantity: Decimal) -> None:
+    """Lower a balance, refusing to go below zero. One conditional UPDATE: atomic on both engines."""
+    result = session.execute(
+        update(Balance)
+        .where(Balance.item == item, Balance.place == place, Balance.quantity >= quantity)
+        .values(quantity=Balance.quantity - quantity, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        available = balance(session, item, place)
+        raise Overdraw(f"Only {format_qty(available)} on hand there; {format_qty(quantity)} asked.", available)
+
+
+def _put(session: Session, item: str, place: str, quantity: Decimal, unit: str) -> None:
+    """Raise a balance, creating its row when it is the first."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Balance).values(item=item, place=place, quantity=quantity, unit=unit, updated_at=utcnow())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Balance.item, Balance.place],
+        set_={"quantity": Balance.quantity + stmt.excluded.quantity, "updated_at": stmt.excluded.updated_at},
+    )
+    session.execute(stmt)
+
+
+def _count_pieces(session: Session, kind: str, job_operation_id: int | None, quantity: Decimal, sign: int):
+    if job_operation_id is None:
+        return
+    pieces = int(quantity) * sign
+    if kind in GOOD_KINDS:
+        values = {"qty_good": JobOperation.qty_good + pieces}
+    elif kind in SCRAP_KINDS:
+        values = {"qty_scrap": JobOperation.qty_scrap + pieces}
+    else:
+        return
+    session.execute(update(JobOperation).where(JobOperation.id == job_operation_id).values(**values)
+                    .execution_options(synchronize_session=False))
+    # Keep a loaded operation in step with the row, so callers need no refresh (a query) to show it.
+    if isinstance(session, scoped_session):
+        session = session()
+    op = session.identity_map.get(identity_key(JobOperation, job_operation_id))
+    if op is not None:
+        (field,) = values
+        loaded = inspect(op).dict
+        if field in loaded:
+            set_committed_value(op, field, loaded[field] + pieces)
+
+
+def move(session: Session, kind: str, item: str, quantity, src: str | None, dst: str | None, *,
+         unit: str, user_id: int | None = None, station_id: int | None = None,
+         scan_uid: str | None = None, scan_seq: int = 0, job_id: int | None = None,
+         job_operation_id: int | None = None, reason: str | None = None, note: str | None = None,
+         order_line_id: int | None = None, release_id: int | None = None,
+         hold_id: int | None = None, shipment_id: int | None = None,
+         reverses_id: int | None = None) -> LedgerEntry:
+    """Record one movement and change the balances it touches, in the caller's transaction.
+
+    Raises LedgerError (and writes nothing of this movement) when it cannot be done. The caller
+    commits, or rolls back the whole scan when any of its movements is refused.
+    """
+    amount = _positive(quantity)
+    if src is None and dst is None:
+        raise LedgerError("A movement needs a place to come from or to go to.")
+    if src == dst:
+        raise LedgerError("It is already there.")
+    # A repeated scan id is refused by the unique constraint on (scan_uid, scan_seq) when the entry
+    # is written below; the caller rolls the whole scan back, so nothing of it stays.
+
+    # The balance changes come first: a refused take leaves nothing to undo.
+    if src is not None:
+        _take(session, item, src, amount)
+    if dst is not None:
+        _put(session, item, dst, amount, unit)
+    sign = -1 if kind == REVERSAL else 1
+    _count_pieces(session, kind if sign == 1 else _reversed_kind(session, reverses_id),
+                  job_operation_id, amount, sign)
+
+    item_key, src_key, dst_key = parse_key(item), parse_key(src), parse_key(dst)
+    entry = LedgerEntry(
+        kind=kind, item=item, quantity=amount, unit=unit, from_place=src, to_place=dst,
+        stock_unit_id=item_key.id if item_key.kind == "unit" else None,
+        fg_lot_id=item_key.id if item_key.kind == "fg" else None,
+        job_id=job_id if job_id is not None else (item_key.id if item_key.kind == "job" else None),
+        job_operation_id=job_operation_id,
+        from_location_id=src_key.id if src_key and src_key.kind == "loc" else None,
+        to_location_id=dst_key.id if dst_key and dst_key.kind == "loc" else None,
+        order_line_id=order_line_id, release_id=release_id, hold_id=hold_id, shipment_id=shipment_id,
+        user_id=user_id, station_id=station_id, scan_uid=scan_uid, scan_seq=scan_seq,
+        reverses_id=reverses_id, reason=reason, note=note, created_at=utcnow(),
+    )
+    session.add(entry)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # The unique constraints are the last word when two requests race past the checks.
+        raise DuplicateScan("That scan was already recorded.") from exc
+    return entry
+
+
+def _reversed_kind(session: Session, reverses_id: int | None) -> str | None:
+    if reverses_id is None:
+        return None
+    return session.scalar(select(LedgerEntry.kind).where(LedgerEntry.id == reverses_id))
+
+
+def reverse(session: Session, entry: LedgerEntry, *, user_id: int | None = None, station_id: int | None = None,
+            scan_uid: str | None = None, scan_seq: int = 0, note: str | None = None) -> LedgerEntry:
+    """Undo an entry with a new entry going the other way. Refused if already reversed or if the
+    stock has since moved on (the balance it would take from is too small)."""
+    if entry.kind == REVERSAL:
+        raise NotReversible("A reversal cannot itself be undone; record the movement again.")
+    already = session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id))
+    if already is not None:
+        raise NotReversible("That entry was already undone.")
+    try:
+        return move(session, REVERSAL, entry.item, entry.quantity, entry.to_place, entry.from_place,
+                    unit=entry.unit, user_id=user_id, station_id=station_id, scan_uid=scan_uid,
+                    scan_seq=scan_seq, job_id=entry.job_id, job_operation_id=entry.job_operation_id,
+                    reason=entry.reason, note=note, order_line_id=entry.order_line_id,
+                    release_id=entry.release_id, hold_id=entry.hold_id, shipment_id=entry.shipment_id,
+                    reverses_id=entry.id)
+    except Overdraw as exc:
+        raise NotReversible("It cannot be undone: what it moved has moved on since "
+                            f"(only {format_qty(exc.available)} left there).") from None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def balance(session: Session, item: str, place: str) -> Decimal:
+    value = session.scalar(select(Balance.quantity).where(Balance.item == item, Balance.place == place))
+    return value if value is not None else qty(0)
+
+
+def balances_of(session: Session, item: str) -> dict[str, Decimal]:
+    rows = session.execute(select(Balance.place, Balance.quantity)
+                           .where(Balance.item == item, Balance.quantity > 0))
+    return {place: quantity for place, quantity in rows}
+
+
+def ledger_sums(session: Session, items=None) -> dict[tuple[str, str], Decimal]:
+    """Every (item, place) total computed from the entries alone: the audit of the balances."""
+    totals: dict[tuple[str, str], Decimal] = {}
+    stmt = select(LedgerEntry.item, LedgerEntry.from_place, LedgerEntry.to_place, LedgerEntry.quantity)
+    if items is not None:
+        stmt = stmt.where(LedgerEntry.item.in_(list(items)))
+    rows = session.execute(stmt)
+    for item, src, dst, amount in rows:
+        if src is not None:
+            totals[(item, src)] = totals.get((item, src), qty(0)) - amount
+        if dst is not None:
+            totals[(item, dst)] = totals.get((item, dst), qty(0)) + amount
+    return totals
+
+
+def audit(session: Session, items=None) -> list[str]:
+    """Differences between the balances and the sums of the ledger (of some items, or all); empty when all is well."""
+    expected = ledger_sums(session, items)
+    stmt = select(Balance)
+    if items is not None:
+        stmt = stmt.where(Balance.item.in_(list(items)))
+    actual = {(b.item, b.place): b.quantity for b in session.scalars(stmt)}
+    problems = []
+    for key in sorted(set(expected) | set(actual)):
+        want, have = expected.get(key, qty(0)), actual.get(key, qty(0))
+        if want != have:
+            problems.append(f"{key[0]} at {key[1]}: balance {have}, ledger {want}")
+        if have < 0:
+            problems.append(f"{key[0]} at {key[1]} is negative: {have}")
+    return problems
+
+
+def format_qty(value: Decimal) -> str:
+    """A quantity as people write it: 144, 18.5, 0.25."""
+    value = qty(value)
+    return f"{value.normalize():f}" if value != value.to_integral() else str(int(value))

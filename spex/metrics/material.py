@@ -1,0 +1,238 @@
+"""Metrics room: material requirements of open jobs, what is on hand, what must be bought, and yield.
+
+Every function reads the ledger with a fixed number of grouped queries, however many materials
+and jobs the shop has.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, String, case, cast, func, literal, select, type_coerce
+from sqlalchemy.orm import Session, aliased
+
+from spex import ledger
+from spex.models import (OPEN_STATUSES, Balance, Job, JobOperation, LedgerEntry, Material, MaterialLot, Part,
+                         StockUnit, qty)
+
+ZERO = qty(0)
+# Quantities as stored (whole thousandths), so sums of signed quantities are plain integer sums in SQL.
+RAW_QTY = type_coerce(LedgerEntry.quantity, BigInteger)
+
+
+def from_raw(value) -> Decimal:
+    """A sum of stored thousandths back to a quantity."""
+    return qty(Decimal(int(value or 0)) / 1000)
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_DIMENSIONS = re.compile(rf"{_NUMBER}\s*x\s*{_NUMBER}(?:\s*x\s*{_NUMBER})?", re.IGNORECASE)
+
+
+# --- weights -----------------------------------------------------------------------------------
+
+def _dimensions(text: str | None) -> list[Decimal]:
+    match = _DIMENSIONS.search(text or "")
+    if not match:
+        return []
+    return [Decimal(g) for g in match.groups() if g is not None]
+
+
+def cross_section_in2(material: Material) -> Decimal | None:
+    """Area of a bar's cross-section: round π·(d/2)², hex (across flats d) (√3/2)·d², square d²."""
+    if material.diameter_in is None:
+        return None
+    d = Decimal(material.diameter_in)
+    form = (material.form or "").lower()
+    if form.startswith("hex"):
+        return Decimal(math.sqrt(3)) / 2 * d * d
+    if form.startswith("square"):
+        return d * d
+    return Decimal(math.pi) * (d / 2) ** 2
+
+
+def weight_per_unit_lb(material: Material) -> Decimal | None:
+    """Pounds in one unit of the material (an inch or foot of bar, a plate, a pound); None if unknown."""
+    if material.unit == "lb":
+        return Decimal(1)
+    density = material.density_lb_per_in3
+    if density is None:
+        return None
+    if material.unit in ("in", "ft"):
+        area = cross_section_in2(material)
+        if area is None:
+            return None
+        return area * Decimal(density) * (12 if material.unit == "ft" else 1)
+    if material.unit == "pcs":
+        # A plate's size reads "thickness x width x length" (inches).
+        dims = _dimensions(material.size)
+        if len(dims) == 3:
+            return dims[0] * dims[1] * dims[2] * Decimal(density)
+    return None
+
+
+def blanks_per_plate(material: Material, part: Part) -> int:
+    """How many of a part's blanks one plate gives, from "W x L" sizes; 1 when either size does not read.
+
+    Blanks are laid out in a plain grid, trying both turns of the blank; saw kerf is ignored, so the
+    estimate errs on the side of one blank too many per row rather than a plate too many.
+    """
+    plate = _dimensions(material.size)
+    blank = _dimensions(part.blank_size)
+    if len(plate) != 3 or len(blank) < 2:
+        return 1
+    width, length = plate[1], plate[2]
+    a, b = blank[-2], blank[-1]
+    if a <= 0 or b <= 0:
+        return 1
+    fits = max(int(width // a) * int(length // b), int(width // b) * int(length // a))
+    return max(fits, 1)
+
+
+def planned_yield(part: Part) -> Decimal | None:
+    """Finished weight ÷ weight of the bar one piece takes (a fraction, e.g. 0.25 for 25 %)."""
+    material = part.material
+    if material is None or part.finished_weight_lb is None:
+        return None
+    per_unit = weight_per_unit_lb(material)
+    if per_unit is None:
+        return None
+    if material.unit == "pcs":
+        bar_weight = per_unit / blanks_per_plate(material, part)
+    elif part.bar_length_per_piece and part.bar_length_per_piece > 0:
+        length = Decimal(part.bar_length_per_piece) / (12 if material.unit == "ft" else 1)
+        bar_weight = per_unit * length
+    else:
+        return None
+    return Decimal(part.finished_weight_lb) / bar_weight if bar_weight > 0 else None
+
+
+def material_yield(finished_weight_lb: Decimal, bar_weight_lb: Decimal) -> Decimal | None:
+    """Material yield: finished weight ÷ weight of bar consumed; None when no bar was consumed."""
+    if not bar_weight_lb or bar_weight_lb <= 0:
+        return None
+    return Decimal(finished_weight_lb) / Decimal(bar_weight_lb)
+
+
+# --- reading the ledger, grouped -------------------------------------------------------------
+
+def pulled_by_job(session: Session, job_ids=None) -> dict[int, Decimal]:
+    """Material pulled to each job, less the pulls that were reversed (undone)."""
+    original = aliased(LedgerEntry)
+    signed = case((LedgerEntry.kind == ledger.PULL, RAW_QTY), else_=-RAW_QTY)
+    stmt = (select(LedgerEntry.job_id, func.sum(signed))
+            .outerjoin(original, LedgerEntry.reverses_id == original.id)
+            .where(LedgerEntry.job_id.is_not(None),
+                   (LedgerEntry.kind == ledger.PULL)
+                   | ((LedgerEntry.kind == ledger.REVERSAL) & (original.kind == ledger.PULL)))
+            .group_by(LedgerEntry.job_id))
+    if job_ids is not None:
+        stmt = stmt.where(LedgerEntry.job_id.in_(list(job_ids)))
+    return {job_id: from_raw(total) for job_id, total in session.execute(stmt)}
+
+
+def on_hand_by_material(session: Session) -> dict[int, Decimal]:
+    """What is in the shop's bins per material: production.material_on_hand for all materials at once."""
+    unit_key = literal("unit:", String) + cast(StockUnit.id, String)
+    stmt = (select(MaterialLot.material_id, func.sum(Balance.quantity))
+            .select_from(Balance)
+            .join(StockUnit, Balance.item == unit_key)
+            .join(MaterialLot, StockUnit.lot_id == MaterialLot.id)
+            .where(Balance.place.like("loc:%"))
+            .group_by(MaterialLot.material_id))
+    return {material_id: qty(total or 0) for material_id, total in session.execute(stmt)}
+
+
+# --- requirements ------------------------------------------------------------------------------
+
+@dataclass
+class JobRequirement:
+    job: Job
+    part: Part
+    material: Material
+    remaining_pieces: int  # pieces not yet started at the first operation
+    per_piece: Decimal  # material units one piece takes
+    pulled: Decimal  # net pulled to the job so far
+    still_needed: Decimal  # what the job will still pull
+
+    @property
+    def unit(self) -> str:
+        return self.material.unit
+
+
+def _units_for(material: Material, part: Part, pieces: int) -> Decimal:
+    """Material one batch of pieces takes: bar length × pieces, or whole plates for plate parts."""
+    if material.unit == "pcs":
+        per_plate = blanks_per_plate(material, part)
+        return qty(-(-pieces // per_plate))  # whole plates: a part-used plate is still bought whole
+    length = Decimal(part.bar_length_per_piece or 0)
+    if material.unit == "ft":
+        length = length / 12
+    return qty(length * pieces)
+
+
+def job_requirements(session: Session) -> list[JobRequirement]:
+    """What each open job still needs from the racks.
+
+    Needed = bar per piece × pieces not yet started, less what was pulled to the job but is not
+    yet in started pieces: pulled − bar per piece × pieces started (never below zero). A job that
+    pulled its whole bar at release therefore needs nothing more; a job that pulled nothing needs
+    the bar for every piece not yet started. Plate parts count whole plates (unit pcs).
+    """
+    first_seq = (select(JobOperation.job_id, func.min(JobOperation.seq).label("seq"))
+                 .group_by(JobOperation.job_id).subquery())
+    first = aliased(JobOperation)
+    rows = session.execute(
+        select(Job, Part, Material, first.qty_good + first.qty_scrap)
+        .join(Part, Job.part_id == Part.id)
+        .join(Material, Part.material_id == Material.id)
+        .outerjoin(first_seq, first_seq.c.job_id == Job.id)
+        .outerjoin(first, (first.job_id == Job.id) & (first.seq == first_seq.c.seq))
+        .where(Job.status.in_(OPEN_STATUSES))
+        .order_by(Job.due_date, Job.number)).all()
+    pulled = pulled_by_job(session, [job.id for job, *_ in rows]) if rows else {}
+    found = []
+    for job, part, material, started in rows:
+        started = min(int(started or 0), job.quantity) if job.status != "planned" else 0
+        remaining = job.quantity - started
+        already = pulled.get(job.id, ZERO)
+        in_started = _units_for(material, part, started)
+        unused = max(already - in_started, ZERO)
+        needed = max(_units_for(material, part, remaining) - unused, ZERO)
+        per_piece = qty(_units_for(material, part, 1)) if material.unit != "pcs" else qty(
+            Decimal(1) / blanks_per_plate(material, part))
+        found.append(JobRequirement(job=job, part=part, material=material, remaining_pieces=remaining, per_piece=per_piece,
+                                    pulled=already, still_needed=qty(needed)))
+    return found
+
+
+@dataclass
+class MaterialNeed:
+    material: Material
+    required: Decimal  # what open jobs will still pull
+    on_hand: Decimal
+    jobs: int
+
+    @property
+    def to_buy(self) -> Decimal:
+        """What must be bought: requirements − on hand, never below zero."""
+        return max(self.required - self.on_hand, ZERO)
+
+
+def material_needs(session: Session, requirements: list[JobRequirement] | None = None) -> list[MaterialNeed]:
+    """Per material: open jobs' requirements, on hand, and what must be bought.
+
+    Every active material is listed (a stocked material with no open job still has stock to show).
+    """
+    if requirements is None:
+        requirements = job_requirements(session)
+    on_hand = on_hand_by_material(session)
+    required: dict[int, Decimal] = {}
+    jobs: dict[int, int] = {}
+    for req in requirements:
+        required[req.material.id] = required.get(req.material.id, ZERO) + req.still_needed
+        jobs[req.material.id] = jobs.get(req.material.id, 0) + 1
+    materials = session.scalars(select(Material).where(
+        Material.active.is_(True) | Material.id.in_(list(required))).order_by(Material.code)).all()
+    return [MaterialNeed(material=m, required=qty(required.get(m.id, ZERO)), on_hand=on_hand.get(m.id, ZERO),
+                         jobs=jobs.get(m.id, 0)) for m in materials]

@@ -1,0 +1,178 @@
+"""Metrics routes: thin — read the period or service level, call the domain, render the page.
+
+Both pages are plain GET forms, so a period or service level is a link a planner can bookmark or
+send; a bad one answers 422 with the reason next to the field and the rest of the page empty.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app, render_template, request
+
+from spex.auth import office_required
+from spex.extensions import db
+from spex.metrics import bp
+from spex.metrics.charts import bar_chart
+from spex.metrics.figures import Period, PeriodError, on_time_delivery, period_yield, scrap_rates, turnover
+from spex.metrics.material import job_requirements, material_needs, planned_yield
+from spex.metrics.reorder import ReorderError, buy_now, part_batches, reorder_lines
+from spex.models import utcnow
+
+DEFAULT_DAYS = 90
+LONGEST_PERIOD_DAYS = 3 * 366
+SERVICE_LEVELS = ("90", "95", "97.5", "99", "99.5")
+DEFAULT_SERVICE_LEVEL = "95"
+
+
+class FormError(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _day(raw: str, name: str, label: str) -> date:
+    raw = (raw or "").strip()[:20]
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise FormError(name, f"{label} “{raw}” is not a date on the calendar; use YYYY-MM-DD, e.g. 2026-02-28.") from None
+    if not 2000 <= value.year <= 2100:
+        raise FormError(name, f"{label} {value:%Y-%m-%d} is not a plausible date.")
+    return value
+
+
+def read_period(args, today: date) -> Period:
+    """The period from the query string: start included, end excluded; the last 90 days up to today by default."""
+    end = _day(args["end"], "end", "The end date") if args.get("end") else today + timedelta(days=1)
+    start = _day(args["start"], "start", "The start date") if args.get("start") else end - timedelta(days=DEFAULT_DAYS)
+    try:
+        period = Period(start, end)
+    except PeriodError as exc:
+        raise FormError("end", exc.message) from None
+    if period.days > LONGEST_PERIOD_DAYS:
+        raise FormError("start", "Choose a period of at most three years.")
+    return period
+
+
+def read_service_level(args) -> tuple[str, float]:
+    raw = (args.get("service") or DEFAULT_SERVICE_LEVEL).strip().rstrip("%").strip()[:10]
+    try:
+        percent = Decimal(raw)
+    except ArithmeticError:
+        raise FormError("service", f"Service level “{raw}” is not a number; give a percentage such as 95.") from None
+    if not percent.is_finite() or not Decimal(50) <= percent < Decimal(100):
+        raise FormError("service", f"A service level of {raw} % is not possible: choose at least 50 % and below 100 % "
+                                   "(95 % means one lead time in twenty may run short).")
+    return f"{percent.normalize():f}", float(percent) / 100
+
+
+@dataclass
+class Form:
+    values: dict
+    error: FormError | None = None
+
+
+@bp.get("/")
+@office_required
+def index():
+    """The shop's figures over a period: turnover, days on hand, on-time delivery, scrap, yield."""
+    today = utcnow().date()
+    form = Form(values={"start": request.args.get("start", ""), "end": request.args.get("end", "")})
+    try:
+        period = read_period(request.args, today)
+    except FormError as exc:
+        form.error = exc
+        return render_template("metrics/metrics.html", form=form, figures=None), 422
+    form.values = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    figures = _figures(period, today)
+    return render_template("metrics/metrics.html", form=form, figures=figures, period=period)
+
+
+def _figures(period: Period, today: date) -> dict:
+    session = db.session
+    stock = turnover(session, period)
+    delivery = on_time_delivery(session, period, today)
+    scrap = scrap_rates(session, period)
+    yields = period_yield(session, period)
+    charts = {
+        "part": bar_chart("Scrap rate by part", [r for r in scrap.by_part if r.scrap], value=_rate,
+                          text=_scrap_text, tone=_scrap_tone),
+        "center": bar_chart("Scrap rate by work center", [r for r in scrap.by_work_center if r.scrap], value=_rate,
+                            text=_scrap_text, tone=_scrap_tone),
+        "reason": bar_chart("Scrapped pieces by reason", scrap.by_reason, value=lambda r: r.scrap,
+                            text=lambda r: f"{r.scrap} pcs", tone=lambda r: "bad"),
+        # Capped at 100 %: a job with missing pulls must not squash the others' bars.
+        "yield": bar_chart("Material yield by job", yields.jobs, value=lambda j: min(j.rate or 0, 1),
+                           text=_yield_text, tone=lambda j: "plain" if j.plausible else "bad",
+                           label=lambda j: f"{j.job.number} · {j.part.number}", limit=15),
+    }
+    return {"turnover": stock, "delivery": delivery, "scrap": scrap, "yield": yields, "charts": charts}
+
+
+# Scrap above 2 % of the pieces worked is worth a look, above 5 % a problem.
+SCRAP_WATCH, SCRAP_PROBLEM = Decimal("0.02"), Decimal("0.05")
+
+
+def _rate(row):
+    return row.rate
+
+
+def _scrap_text(row) -> str:
+    return f"{row.rate * 100:.1f} % ({row.scrap}/{row.good + row.scrap})" if row.rate is not None else "—"
+
+
+def _scrap_tone(row) -> str:
+    rate = row.rate or 0
+    return "bad" if rate >= SCRAP_PROBLEM else ("warn" if rate >= SCRAP_WATCH else "good")
+
+
+def _yield_text(job) -> str:
+    if job.rate is None:
+        return "—"
+    return f"{job.rate * 100:.0f} %" + ("" if job.plausible else " pulls missing?")
+
+
+@bp.get("/material")
+@office_required
+def material():
+    """Material: what open jobs still need, what is on hand, what to buy, and reorder suggestions."""
+    today = utcnow().date()
+    form = Form(values={"service": request.args.get("service", DEFAULT_SERVICE_LEVEL),
+                        "start": request.args.get("start", ""), "end": request.args.get("end", "")})
+    try:
+        service_text, service = read_service_level(request.args)
+        period = read_period(request.args, today)
+    except FormError as exc:
+        form.error = exc
+        return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS), 422
+    form.values = {"service": service_text, "start": period.start.isoformat(), "end": period.end.isoformat()}
+    session = db.session
+    holding = Decimal(str(current_app.config.get("SPEX_HOLDING_RATE", "0.25")))
+    requirements = job_requirements(session)
+    needs = material_needs(session, requirements)
+    try:
+        reorder = reorder_lines(session, needs, start=period.start, end=period.end, service_level=service,
+                                holding_rate=holding)
+    except ReorderError as exc:
+        form.error = FormError("service", exc.message)
+        return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS), 422
+    yields = {req.part.id: planned_yield(req.part) for req in requirements}
+    return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS,
+                           requirements=requirements, needs=sorted(needs, key=lambda n: (-n.to_buy, n.material.code)),
+                           reorder=reorder, buy=buy_now(needs, reorder), yields=yields,
+                           batches=part_batches(session, today, holding_rate=holding),
+                           holding=holding, period=period)
+
+
+@bp.app_template_filter("metrics_pct")
+def _percent(fraction, places: int = 1) -> str:
+    """0.1234 → "12.3 %"; nothing known → "—"."""
+    return "—" if fraction is None else f"{float(fraction) * 100:,.{places}f} %"
+
+
+@bp.app_template_filter("metrics_num")
+def _number(value, places: int = 0) -> str:
+    """1234.5 → "1,234.5" with the given places; nothing known → "—"."""
+    return "—" if value is None else f"{float(value):,.{places}f}"

@@ -1,0 +1,113 @@
+"""People and places they scan from: users with roles and badges, registered stations."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from spex import codes
+from spex.extensions import db
+from spex.models._types import UtcDateTime, utcnow
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('operator','material_handler','inspector','shipping','planner','admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Office login name; shop-floor-only people may have none.
+    username: Mapped[str | None] = mapped_column(String(60), unique=True)
+    # Badge code without the EMP- prefix, upper case (EMP-0042 -> "0042").
+    badge: Mapped[str] = mapped_column(String(40), unique=True)
+    role: Mapped[str] = mapped_column(String(20), default=codes.OPERATOR)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in
+        return bool(self.active)
+
+    @property
+    def barcode(self) -> str:
+        return codes.EMP + self.badge
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role == codes.ADMIN or self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.badge} {self.name}>"
+
+
+class Station(db.Model):
+    """A browser an admin registered as a named workstation; every scan records it."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Secret kept in the registered browser's cookie; identifies the station.
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="floor")  # floor, dock, qc, shipping, labels, board
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    work_center_id: Mapped[int | None] = mapped_column(ForeignKey("work_centers.id"))
+    printer_host: Mapped[str | None] = mapped_column(String(120))
+    printer_port: Mapped[int] = mapped_column(Integer, default=9100)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    location = relationship("Location")
+    work_center = relationship("WorkCenter")
+
+
+class StationState(db.Model):
+    """What a station's scans have built up so far: operator, job, operation, pending command.
+
+    Kept in the database so a page reload, a second tab or a server restart loses nothing.
+    """
+
+    __tablename__ = "station_states"
+
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), primary_key=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
+    job_operation_id: Mapped[int | None] = mapped_column(ForeignKey("job_operations.id"))
+    stock_unit_id: Mapped[int | None] = mapped_column(ForeignKey("stock_units.id"))
+    fg_lot_id: Mapped[int | None] = mapped_column(ForeignKey("fg_lots.id"))
+    pending: Mapped[str | None] = mapped_column(String(40))
+    # Small JSON document of the flow's collected values (quantities, reason...).
+    data: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    station = relationship("Station")
+    operator = relationship("User")
+
+
+class ScanRecord(db.Model):
+    """Every scan a station posted, keyed by its client-generated id, with the answer it got.
+
+    A resent request finds its row and gets the same answer; nothing is recorded twice.
+    """
+
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    raw: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(10))  # done, waiting, refused
+    message: Mapped[str] = mapped_column(Text, default="")
+    response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

@@ -1,0 +1,133 @@
+"""Receiving routes: read the dock's form, receive the lot through spex.production, hand off to labels."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from spex import codes, production
+from spex.auth import roles_required
+from spex.extensions import db
+from spex.ledger import LedgerError
+from spex.masters.certs import CertRefused, check_cert, forget_file, store_cert
+from spex.models import Customer, Location, Material, MaterialLot
+from spex.receiving import bp
+
+MAX_UNITS = 200  # one truck does not bring more bars of one heat
+receiving_roles = roles_required(codes.MATERIAL_HANDLER, codes.PLANNER)
+
+
+class FormError(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def parse_quantities(count_text: str, each_text: str, unit: str) -> list[Decimal]:
+    """'6' bars of '144' in -> six 144s; the 'each' box may also list lengths: '144, 144, 96.5'."""
+    each_text = (each_text or "").strip()
+    if not each_text:
+        raise FormError("each", f"Enter the length or quantity of each ({unit}).")
+    try:
+        values = [Decimal(part) for part in each_text.replace(";", ",").split(",") if part.strip()]
+    except InvalidOperation:
+        raise FormError("each", "Each must be a number, or numbers separated by commas.") from None
+    if len(values) > MAX_UNITS:
+        raise FormError("each", f"At most {MAX_UNITS} pieces in one receipt.")
+    if any(not v.is_finite() or v <= 0 or v > 100_000 for v in values):
+        raise FormError("each", "Every quantity must be more than zero and believable.")
+    if unit == "pcs" and any(v != v.to_integral_value() for v in values):
+        raise FormError("each", "Plates and pieces are counted in whole numbers.")
+    count_text = (count_text or "").strip()
+    if len(values) > 1:
+        return values
+    if not count_text.isdigit() or not 1 <= int(count_text) <= MAX_UNITS:
+        raise FormError("count", f"Enter how many (1 to {MAX_UNITS}).")
+    return values * int(count_text)
+
+
+def _choices():
+    materials = db.session.scalars(select(Material).where(Material.active.is_(True)).order_by(Material.code)).all()
+    bins = db.session.scalars(select(Location).where(Location.active.is_(True),
+                                                     Location.kind.in_(("bin", "receiving", "cart")))
+                              .order_by(Location.code)).all()
+    customers = db.session.scalars(select(Customer).where(Customer.active.is_(True)).order_by(Customer.name)).all()
+    return materials, bins, customers
+
+
+def _bin(raw: str) -> Location:
+    code = (raw or "").strip().upper().removeprefix(codes.BIN)[:40]
+    if not code:
+        raise FormError("bin", "Scan or choose the bin it goes into.")
+    bin = db.session.scalar(select(Location).where(Location.code == code))
+    if bin is None or not bin.active:
+        raise FormError("bin", f"There is no bin {codes.BIN}{code}.")
+    return bin
+
+
+@bp.route("/", methods=["GET", "POST"])
+@receiving_roles
+def receive():
+    materials, bins, customers = _choices()
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        stored = None
+        try:
+            material_id = (form.get("material_id") or "").strip()
+            material = db.session.get(Material, int(material_id)) if material_id.isdigit() and len(material_id) < 10 else None
+            if material is None or not material.active:
+                raise FormError("material_id", "Choose the material from the list.")
+            heat = (form.get("heat_number") or "").strip()[:60]
+            if not heat:
+                raise FormError("heat_number", "Enter the heat number from the mill cert.")
+            quantities = parse_quantities(form.get("count"), form.get("each"), material.unit)
+            bin = _bin(form.get("bin"))
+            customer_id = (form.get("customer_id") or "").strip()
+            customer = db.session.get(Customer, int(customer_id)) if customer_id.isdigit() and len(customer_id) < 10 else None
+            if customer_id and customer is None:
+                raise FormError("customer_id", "Choose the customer from the list.")
+            upload = request.files.get("cert")
+            cert = None
+            if upload is not None and upload.filename:
+                data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+                try:
+                    cert = (check_cert(upload.filename, data), data)
+                except CertRefused as exc:
+                    raise FormError("cert", str(exc)) from None
+            lot = production.receive_lot(
+                db.session, material, heat, quantities, bin, supplier=(form.get("supplier") or "").strip()[:120],
+                po_number=(form.get("po_number") or "").strip()[:60] or None,
+                cert_reference=(form.get("cert_reference") or "").strip()[:120] or None,
+                kind="plate" if material.form in ("plate", "sheet") else "bar",
+                customer_id=customer.id if customer else None, user_id=current_user.id)
+            if cert is not None:
+                stored = store_cert(current_app.config["SPEX_UPLOAD_DIR"], lot.id, cert[1], cert[0])
+                lot.cert_filename = stored
+            db.session.commit()
+        except FormError as exc:
+            db.session.rollback()
+            errors[exc.field] = exc.message
+        except LedgerError as exc:
+            db.session.rollback()
+            if stored:
+                forget_file(current_app.config["SPEX_UPLOAD_DIR"], stored)
+            errors["form"] = exc.message
+        else:
+            return redirect(url_for("receiving.received", number=lot.number))
+    return render_template("receiving/receive.html", materials=materials, bins=bins, customers=customers,
+                           errors=errors, form=form), (422 if errors else 200)
+
+
+@bp.get("/lots/<number>")
+@receiving_roles
+def received(number: str):
+    lot = db.session.scalar(select(MaterialLot).where(MaterialLot.number == number[:40])
+                            .options(selectinload(MaterialLot.units), selectinload(MaterialLot.material)))
+    if lot is None:
+        return render_template("error.html", title="Not found", message=f"There is no lot {number[:40]}."), 404
+    where = production.where_are(db.session, lot.units)
+    return render_template("receiving/received.html", lot=lot, where=where)

@@ -1,0 +1,978 @@
+"""The scan station's state machine: a station's sequence of scans becomes one shop-floor action.
+
+Each station's context (operator, job, operation, bar, FG lot, pending command and the values
+collected so far) lives in its StationState row, so a reload, a second tab or a server restart
+loses nothing. One scan is handled in one transaction: the caller has already taken the write
+lock (spex.ledger.begin_write); a refusal rolls the transaction back so nothing of it is written,
+and the scan itself is remembered in ScanRecord with the answer it got, so a resent request
+gets the same answer and records nothing new.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import desc, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload
+
+from spex import codes, ledger, shopfloor
+from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, QualityHold, Release, ScanRecord, Station,
+                         StationState, StockUnit, User, qty, utcnow)
+from spex.scan import codes as grammar
+from spex.scan.codes import Scan
+
+# Outcomes, and the colour/sound each gets on the station.
+DONE = "done"          # green: something was recorded
+WAITING = "waiting"    # amber: context taken, waiting for the next scan
+REFUSED = "refused"    # red: nothing written; says why and what to do
+
+# Pending commands: which step of which flow the station is in.
+PULL_JOB = "pull:job"
+PULL_QTY = "pull:qty"
+RETURN_LOT = "return:lot"
+RETURN_LENGTH = "return:length"
+RETURN_BIN = "return:bin"
+SCRAP_QTY = "scrap:qty"
+SCRAP_REASON = "scrap:reason"
+HOLD_QTY = "hold:qty"
+HOLD_REASON = "hold:reason"
+RELEASE_DISPOSITION = "release:disposition"
+SHIP_OUT_QTY = "ship_out:qty"
+RECEIVE_QTY = "receive:qty"
+FG_QTY = "fg:qty"
+FG_BIN = "fg:bin"
+SHIP_FG = "ship:fg"
+SHIP_QTY = "ship:qty"
+
+PENDING_NAMES = {
+    PULL_JOB: "Material pull", PULL_QTY: "Material pull",
+    RETURN_LOT: "Remnant return", RETURN_LENGTH: "Remnant return", RETURN_BIN: "Remnant return",
+    SCRAP_QTY: "Scrap", SCRAP_REASON: "Scrap",
+    HOLD_QTY: "Quality hold", HOLD_REASON: "Quality hold",
+    RELEASE_DISPOSITION: "Hold release",
+    SHIP_OUT_QTY: "Ship out", RECEIVE_QTY: "Receive back",
+    FG_QTY: "To finished goods", FG_BIN: "To finished goods",
+    SHIP_FG: "Ship", SHIP_QTY: "Ship",
+}
+
+DISPOSITION_CARD = "CMD-D-USE-AS-IS, CMD-D-REWORK, CMD-SCRAP or CMD-D-RTV"
+
+
+@dataclass
+class Answer:
+    """What the station shows after a scan: one line in large type, the detail, and what to do next."""
+    outcome: str
+    headline: str
+    detail: str = ""
+    next_step: str = ""
+    warnings: list[str] = field(default_factory=list)
+    operator_id: int | None = None  # who was signed in when the scan was answered
+    loaded: list = field(default_factory=list, repr=False)  # keeps the scan's records alive for its panels
+    available: int | None = None  # pieces at the operation in context, when the scan already counted them
+
+    @property
+    def status(self) -> int:
+        return 422 if self.outcome == REFUSED else 200
+
+
+class Refused(Exception):
+    """A scan the station turns down before asking the shop floor: why, and what to do."""
+
+    def __init__(self, message: str, next_step: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.next_step = next_step
+
+
+@dataclass
+class StationView:
+    """The station's context as the page shows it."""
+    station: Station
+    operator: User | None
+    job: Job | None
+    operation: JobOperation | None
+    unit: StockUnit | None
+    fg_lot: FinishedGoodsLot | None
+    pending: str | None
+    pending_name: str | None
+    collected: dict
+    expected: str
+    available: int | None
+
+
+# --- the station's state ---------------------------------------------------------------------
+
+def _load_state(session: Session, station: Station) -> tuple[StationState, User | None]:
+    """The station's state row, locked for this scan (PostgreSQL row lock; SQLite holds the write
+    lock), with its signed-in operator in the same query."""
+    query = (select(StationState, User).outerjoin(User, User.id == StationState.operator_id)
+             .where(StationState.station_id == station.id).with_for_update(of=StationState))
+    row = session.execute(query).first()
+    if row is None:
+        # Two first scans of a new station may race to create the row: the loser just reads it.
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(insert(StationState).values(station_id=station.id, updated_at=utcnow())
+                        .on_conflict_do_nothing(index_elements=["station_id"]))
+        row = session.execute(query).first()
+    return row[0], row[1]
+
+
+def read_state(session: Session, station: Station) -> StationState | None:
+    return session.get(StationState, station.id)
+
+
+class _Flow:
+    """One scan's work on one station's state."""
+
+    def __init__(self, session: Session, station: Station, state: StationState, operator: User | None,
+                 scan_uid: str, undo_window: int):
+        self.session = session
+        self.station = station
+        self.state = state
+        self.scan_uid = scan_uid
+        self.undo_window = undo_window
+        self.data = _decode(state.data)
+        self.operator = operator
+        # Strong references to what this scan loaded: the session's identity map holds objects only
+        # weakly, and the answer's panels, rendered after the commit, read them again.
+        self.loaded: list = [state, operator]
+
+    def _get(self, model, ident, *options):
+        if ident is None:
+            return None
+        found = self.session.get(model, ident, options=options)
+        self.loaded.append(found)
+        return found
+
+    # context helpers
+    @property
+    def job(self) -> Job | None:
+        return self._get(Job, self.state.job_id, joinedload(Job.part))
+
+    @property
+    def op(self) -> JobOperation | None:
+        return self._get(JobOperation, self.state.job_operation_id,
+                         joinedload(JobOperation.job).joinedload(Job.part))
+
+    @property
+    def unit(self) -> StockUnit | None:
+        return self._get(StockUnit, self.state.stock_unit_id)
+
+    @property
+    def fg_lot(self) -> FinishedGoodsLot | None:
+        return self._get(FinishedGoodsLot, self.state.fg_lot_id)
+
+    def expect(self, pending: str | None, **collected) -> None:
+        self.state.pending = pending
+        if pending is None:
+            # Attachments chosen beside the scan field wait for the receipt or ship-out they belong to.
+            self.data = {k: v for k, v in self.data.items() if k in ("coc", "expected_back")}
+        self.data.update({k: str(v) for k, v in collected.items()})
+
+    def clear(self, keep_operator: bool = True) -> None:
+        self.state.job_id = self.state.job_operation_id = None
+        self.state.stock_unit_id = self.state.fg_lot_id = None
+        self.state.pending = None
+        self.data = {}
+        if not keep_operator:
+            self.state.operator_id = None
+            self.operator = None
+
+    def save(self) -> None:
+        # updated_at follows by itself (the column's onupdate) whenever the state really changed.
+        self.state.data = json.dumps(self.data) if self.data else None
+
+    def who(self) -> dict:
+        return {"user": self.operator, "station": self.station}
+
+    def may(self, action: str) -> None:
+        shopfloor.require_role(self.operator, action)
+
+    # the scan
+    def handle(self, scan: Scan) -> Answer:
+        if scan.kind == grammar.EMPTY:
+            return Answer(WAITING, "Nothing was scanned", next_step=expected_next(self.session, self.state, self.data))
+        if scan.kind == grammar.UNKNOWN:
+            raise Refused(f"{scan.code or 'That'} is not a code Spex knows.",
+                          "Scan a label (EMP-, JOB-, LOT-, BIN-, FG-, CMD-) or type a quantity and press Enter.")
+        if scan.kind == grammar.BADGE:
+            return self.badge(scan)
+        if self.operator is None:
+            raise Refused("Nobody is signed in at this station.", "Scan your badge (EMP-…) first.")
+        if scan.kind == grammar.COMMAND:
+            if scan.code == codes.CMD_CANCEL:
+                self.clear()
+                return Answer(WAITING, "Cleared", "Job, bar and pending command are cleared.",
+                              next_step=expected_next(self.session, self.state, self.data))
+            if scan.code == codes.CMD_SIGN_OUT:
+                return self.sign_out()
+            if scan.code == codes.CMD_UNDO:
+                return self.undo()
+        if self.state.pending:
+            answer = self.continue_pending(scan)
+            if answer is not None:
+                return answer
+            if not _starts_something(scan):
+                raise Refused(f"{_describe_scan(scan)} does not fit here.",
+                              expected_next(self.session, self.state, self.data) + " — or CMD-CANCEL to start over.")
+            # A new job, bar, lot or command starts over: the half-finished one is dropped.
+            self.expect(None)
+        return self.start(scan)
+
+    # badge
+    def badge(self, scan: Scan) -> Answer:
+        user = self.session.scalar(select(User).where(User.badge == scan.value))
+        if user is None:
+            raise Refused(f"Badge {scan.code} belongs to nobody.", "Ask the office to register the badge.")
+        if not user.active:
+            raise Refused(f"{user.name}'s badge is deactivated.", "See the office.")
+        if self.operator is not None and self.operator.id == user.id:
+            return self.sign_out()
+        if user.role not in codes.FLOOR_ROLES and user.role != codes.ADMIN:
+            raise Refused(f"{user.name} is a {codes.ROLES[user.role].lower()}, not a shop-floor role.",
+                          "Scan the badge of an operator, material handler, inspector or shipper.")
+        self.clear(keep_operator=False)
+        self.state.operator_id = user.id
+        self.operator = user
+        return Answer(DONE, f"Signed in: {user.name}", codes.ROLES[user.role],
+                      next_step=expected_next(self.session, self.state, self.data))
+
+    def sign_out(self) -> Answer:
+        name = self.operator.name
+        self.clear(keep_operator=False)
+        return Answer(DONE, f"Signed out: {name}", next_step="Next person: scan your badge.")
+
+    def undo(self) -> Answer:
+        reversals = shopfloor.undo_last(self.session, user=self.operator, station=self.station,
+                                        window_seconds=self.undo_window, scan_uid=self.scan_uid)
+        self.expect(None)
+        what = "; ".join(_entry_words(self.session, e) for e in reversals)
+        return Answer(DONE, "Undone", f"Reversed: {what}.",
+                      next_step=expected_next(self.session, self.state, self.data))
+
+    # a scan that begins something
+    def start(self, scan: Scan) -> Answer:
+        kind = scan.kind
+        if kind == grammar.LOT:
+            return self.start_pull(scan)
+        if kind == grammar.OPERATION:
+            op = self.find_operation(scan)
+            if op is not None:
+                return self.take_operation(op)
+            return self.take_job(self.find_job(f"{scan.value}-{scan.op_seq}", scan.code))
+        if kind == grammar.JOB:
+            return self.take_job(self.find_job(scan.value, scan.code))
+        if kind == grammar.FG:
+            self.may("ship")
+            lot = self.find_fg(scan)
+            return self.take_fg(lot)
+        if kind == grammar.QUANTITY:
+            return self.quantity_at_operation(scan)
+        if kind == grammar.COMMAND:
+            return self.command(scan)
+        if kind == grammar.BIN:
+            raise Refused(f"{scan.code} on its own does nothing.",
+                          "To put finished pieces away scan CMD-FG first; to return a remnant, CMD-RETURN.")
+        if kind == grammar.VENDOR:
+            raise Refused(f"{scan.code}: the vendor comes from the job's routing.",
+                          "Scan the outside operation (JOB-…-op), then CMD-SHIP-OUT or CMD-RECEIVE.")
+        raise Refused(f"{_describe_scan(scan)} does not fit here.",
+                      expected_next(self.session, self.state, self.data))
+
+    def command(self, scan: Scan) -> Answer:
+        code = scan.code
+        if code == codes.CMD_DONE:
+            job = self.job
+            self.clear()
+            return Answer(WAITING, f"Finished with job {job.number}" if job else "Ready",
+                          next_step=expected_next(self.session, self.state, self.data))
+        if code == codes.CMD_RETURN:
+            self.may("remnant")
+            self.state.stock_unit_id = None
+            self.expect(RETURN_LOT)
+            return self.waiting("Remnant return")
+        if code == codes.CMD_SHIP:
+            self.may("ship")
+            fg = self.fg_lot
+            self.expect(SHIP_QTY if fg else SHIP_FG)
+            return self.waiting("Ship finished goods")
+        if code == codes.CMD_FG:
+            self.may("fg_receipt")
+            job = self.need_job("put finished pieces away")
+            waiting = int(ledger.balance(self.session, ledger.job_item(job.id), ledger.finished(job.id)))
+            if waiting == 0:
+                raise Refused(f"No finished pieces of job {job.number} are waiting.",
+                              "Complete its last operation first.")
+            self.expect(FG_QTY)
+            return self.waiting(f"To finished goods: job {job.number}", f"{waiting} finished pcs waiting.")
+        if code == codes.CMD_RELEASE:
+            self.may("release_hold")
+            job = self.need_job("release a hold")
+            hold = self.open_hold(job)
+            self.expect(RELEASE_DISPOSITION, hold=hold.id)
+            reason = codes.HOLD_REASONS.get(hold.reason_code, hold.reason_code)
+            return self.waiting(f"Release hold: {hold.quantity} pcs of job {job.number} at op {hold.operation.seq}",
+                                f"Held for: {reason}.")
+        if code == codes.CMD_HOLD:
+            self.may("hold")
+            op = self.hold_operation()
+            self.state.job_operation_id = op.id
+            self.expect(HOLD_QTY)
+            return self.waiting(f"Quality hold at op {op.seq} of job {op.job.number}",
+                                f"{shopfloor.available_at(self.session, op)} pcs at this operation.")
+        if code == codes.CMD_SCRAP:
+            self.may("scrap")
+            op = self.need_operation("report scrap")
+            self.expect(SCRAP_QTY)
+            return self.waiting(f"Scrap at op {op.seq} of job {op.job.number}")
+        if code in (codes.CMD_SHIP_OUT, codes.CMD_RECEIVE):
+            action = "ship_out" if code == codes.CMD_SHIP_OUT else "receive_back"
+            self.may(action)
+            op = self.need_operation("ship out" if action == "ship_out" else "receive back")
+            if not op.is_outside:
+                where = op.work_center.name if op.work_center else "in house"
+                raise Refused(f"Op {op.seq} of job {op.job.number} ({op.description}) is done in house at {where}.",
+                              "Scan the outside operation of the job (JOB-…-op), or the good quantity here.")
+            vendor = op.vendor.name if op.vendor else "the vendor"
+            if action == "ship_out":
+                self.expect(SHIP_OUT_QTY)
+                back = self.expected_back(op)
+                return self.waiting(f"Ship out op {op.seq} of job {op.job.number} to {vendor}",
+                                    f"{shopfloor.available_at(self.session, op)} pcs ready to go; expected back "
+                                    f"{back:%a %d %b} (change it beside the scan field if the vendor said otherwise).")
+            out = shopfloor.at_vendor(self.session, op)
+            if out == 0:
+                raise Refused(f"Nothing of job {op.job.number} op {op.seq} is out at {vendor}.",
+                              "Ship it out first (CMD-SHIP-OUT), or scan another job.")
+            self.expect(RECEIVE_QTY)
+            return self.waiting(f"Receive op {op.seq} of job {op.job.number} back from {vendor}",
+                                f"{out} pcs are at the vendor. Scan CMD-DONE first to close the shipment short.")
+        raise Refused(f"{code} does not fit here.", expected_next(self.session, self.state, self.data))
+
+    def expected_back(self, op: JobOperation) -> date:
+        """When the pieces should come back: as set at the station, or the routing's turnaround."""
+        chosen = self.data.get("expected_back")
+        if chosen:
+            return date.fromisoformat(chosen)
+        return utcnow().date() + timedelta(days=op.turnaround_days or (op.vendor.turnaround_days if op.vendor else 5))
+
+    def waiting(self, headline: str, detail: str = "") -> Answer:
+        return Answer(WAITING, headline, detail, next_step=expected_next(self.session, self.state, self.data))
+
+    # pending steps: None means "not a scan this step takes"
+    def continue_pending(self, scan: Scan) -> Answer | None:
+        pending = self.state.pending
+        step = getattr(self, "step_" + pending.replace(":", "_"), None)
+        if step is None:  # a pending command this version does not know: start over with this scan
+            self.expect(None)
+            return self.start(scan)
+        return step(scan)
+
+    def step_pull_job(self, scan: Scan) -> Answer | None:
+        if scan.kind == grammar.OPERATION:
+            op = self.find_operation(scan)
+            job = op.job if op else self.find_job(f"{scan.value}-{scan.op_seq}", scan.code)
+        elif scan.kind == grammar.JOB:
+            job = self.find_job(scan.value, scan.code)
+        else:
+            return None
+        self.state.job_id, self.state.job_operation_id = job.id, None
+        self.expect(PULL_QTY)
+        unit = self.unit
+        return self.waiting(f"Pull {unit.barcode} for job {job.number}",
+                            f"Part {job.part.label}: {job.part.bar_length_per_piece.normalize():f} "
+                            f"{unit.lot.material.unit} of bar per piece.")
+
+    def step_pull_qty(self, scan: Scan) -> Answer | None:
+        if scan.kind != grammar.QUANTITY:
+            return None
+        amount = _length(scan)
+        unit, job = self.unit, self.job
+        shopfloor.pull_material(self.session, unit, job, amount, scan_uid=self.scan_uid, **self.who())
+        self.state.stock_unit_id = None
+        self.expect(None)
+        _, left = _unit_left(self.session, unit)
+        material_unit = unit.lot.material.unit
+        return Answer(DONE, f"Pulled {ledger.format_qty(amount)} {material_unit} of {unit.barcode} for job {job.number}",
+                      f"Heat {unit.lot.heat_number} recorded against job {job.number}; "
+                      f"{ledger.format_qty(left)} {material_unit} left on the bar.",
+                      next_step=expected_next(self.session, self.state, self.data))
+
+    def step_return_lot(self, scan: Scan) -> Answer | None:
+        if scan.kind != grammar.LOT:
+            return None
+        unit = self.find_unit(scan)
+        self.state.stock_unit_id = unit.id
+        self.expect(RETURN_LENGTH)
+        return self.waiting(f"Remnant of {unit.barcode}", f"Heat {unit.lot.heat_number}, {unit.lot.material.label}.")
+
+    def step_return_length(self, scan: Scan) -> Answer | None:
+        if scan.kind != grammar.QUANTITY:
+            return None
+        amount = _length(scan)
+        self.expect(RETURN_BIN, length=amount)
+        return self.waiting(f"Remnant of {self.unit.barcode}: {ledger.format_qty(amount)} {self.unit.lot.material.unit}")
+
+    def step_return_bin(self, scan: Scan) -> Answer | None:
+        if scan.kind != grammar.BIN:
+            return None
+        bin = self.find_bin(scan)
+        unit, length = self.unit, qty(self.data["length"])
+        remnant = shopfloor.return_remnant(self.session, unit, length, bin, scan_uid=self.scan_uid, **self.who())
+        answer = Answer(DONE, f"Remnant {remnant.barcode}: {ledger.format_qty(length)} {unit.lot.material.unit} into {bin.barcode}",
+                        f"Cut from {unit.barcode}, heat {unit.lot.heat_number}. Its label is queued at the printer.")
+        warning = _queue_remnant_label(self.session, remnant, self.station)
+        if warning:
+            answer.detail = f"Cut from {unit.barcode}, heat {unit.lot.heat_number}."
+            answer.warnings.append(warning)
+        self.state.stock_unit_id = None
+        self.expect(None)
+        answer.next_step = expected_next(self.session, self.state, self.data)
+        return answer
+
+    def _pieces_then_reason(self, scan: Scan, reason_step: str, verb: str) -> Answer | None:
+        """A count of pieces at the current operation (no more than are there), then wait for the reason."""
+        if scan.kind != grammar.QUANTITY:
+            return None
+        pieces = _pieces(scan)
+        op = self.op
+        available = shopfloor.available_at(self.session, op)
+        if pieces > available:
+            raise Refused(f"Only {available} pcs are at op {op.seq}; {pieces} scanned.",
+                          "Count again and scan the quantity.")
+        self.expect(reason_step, quantity=pieces)
+        return self.waiting(f"{verb} {pieces} pcs at op {op.seq} of job {op.job.number}")
+
+    def step_scrap_qty(self, scan: Scan) -> Answer | None:
+        return self._pieces_then_reason(scan, SCRAP_REASON, "Scrap")
+
+    def step_scrap_reason(self, scan: Scan) -> Answer | None:
+        reason = grammar.reason_of(scan, codes.SCRAP_REASONS)
+        if reason is None:
+            if scan.kind in (grammar.REASON, grammar.WORD):
+                raise Refused(f"{scan.code} is not a scrap reason.", _reasons_hint(codes.SCRAP_REASONS))
+            return None
+        op, pieces = self.op, int(self.data["quantity"])
+        shopfloor.scrap_pieces(self.session, op, pieces, reason, scan_uid=self.scan_uid, **self.who())
+        self.expect(None)
+        return Answer(DONE, f"Scrapped {pieces} pcs at op {op.seq} of job {op.job.number}",
+                      f"Reason: {codes.SCRAP_REASONS[reason]}. "
+                      f"{shopfloor.available_at(self.session, op)} pcs left at op {op.seq}.",
+                      next_step=expected_next(self.session, self.state, self.data))
+
+    def step_hold_qty(self, scan: Scan) -> Answer | None:
+        return self._pieces_then_reason(scan, HOLD_REASON, "Hold")
+
+    def step_hold_reason(self, scan: Scan) -> Answer | None:
+        reason = grammar.reason_of(scan, codes.HOLD_REASONS)
+        if reason is None:
+            if scan.kind in (grammar.REASON, grammar.WORD):
+                raise Refused(f"{scan.code} is not a hold reason.", _reasons_hint(codes.HOLD_REASONS))
+            return None
+        op, pieces = self.op, int(self.data["quantity"])
+        hold = shopfloor.place_hold(self.session, op, pieces, reason, scan_uid=self.scan_uid, **self.who())
+        self.expect(None)
+        return Answer(DONE, f"On hold: {pieces} pcs of job {op.job.number} at op {op.seq}",
+                      f"Hold #{hold.id}, reason: {codes.HOLD_REASONS[reason]}. An inspector releases it.",
+                      next_step=expected_next(self.session, self.state, self.data))
+
+    def step_release_disposition(self, scan: Scan) -> Answer | None:
+        disposition = grammar.disposition_of(scan)
+        if disposition is None:
+            if scan.kind in (grammar.WORD, grammar.REASON):
+                raise Refused(f"{scan.code} is not a disposition.", f"Scan {DISPOSITION_CARD}.")
+            return None
+        hold = self.session.get(QualityHold, int(self.data["hold"]))
+        shopfloor.release_hold(self.session, hold, disposition, scan_uid=self.scan_uid, **self.who())
+        self.expect(None)
+        return Answer(DONE, f"Hold released: {hold.quantity} pcs of job {hold.job.number} — "
+                            f"{codes.DISPOSITIONS[disposition].lower()}",
+                      f"Op {hold.operation.seq}, hold #{hold.id}.",
+                      next_step=expected_next(self.session, self.state, self.data))
+
+    def step_ship_out_qty(self, scan: Scan) -> Answer | None:
+        if scan.kind != grammar.QUANTITY:
+            return None
+        pieces = _pieces(scan)
+        op = self.op
+        shipment = shopfloor.ship_out(self.session, op, pieces, expected_back=self.expected_back(op),
+                                      scan_uid=self.scan_uid, **self.who())
+        self.data.pop("expected_back", None)
+        self.expect(None)
+        return Answer(DONE, f"Shipped out {pieces} pcs of job {op.job.number} to {shipment.vendor.name}",
+                      f"Op {op.seq} {op.description}; expected back {shipment.expected_back:%a %d %b}.",
+                      next_step=expected_next(self.session, self.state, self.data))
+
+    def step_receive_qty(self, scan: Scan) -> Answer | None:
+        if scan.kind == grammar.COMMAND and scan.code == codes.CMD_DONE:
+            self.data["close_short"] = "1"
+            return self.waiting("Receive and close short",
+                                "Pieces not counted now are recorded short and the shipment closes.")
+        if scan.kind != grammar.QUANTITY:
+            return None
+        pieces = _pieces(scan)
+        op = self.op
+        close_short = self.data.get("close_short") == "1"
+        coc = self.data.get("coc")
+        shopfloor.receive_back(self.session, op, pieces, close_short=close_short, coc_filename=coc,
+                               scan_uid=self.scan_uid, **self.who())
+        self.data.pop("coc", None)
+        self.expect(None)
+        still_out = shopfloor.at_vendor(self.session, op)
+        answer = Answer(DONE, f"Received {pieces} pcs of job {op.job.number} back at op {op.seq}",
+                        "CoC attached." if coc else "")
+        if close_short:
+            answer.warnings.append("Closed short: the missing pieces are recorded as short at the vendor.")
+        elif still_out:
+            answer.warnings.append(f"{still_out} pcs are still at the vendor (partial receipt).")
+        answer.next_step = expected_next(self.session, self.state, self.data)
+        return answer
+
+    def step_fg_qty(self, scan: Scan) -> Answer | None:
+        if scan.kind != grammar.QUANTITY:
+            return None
+        pieces = _pieces(scan)
+        job = self.job
+        waiting = int(ledger.balance(self.session, ledger.job_item(job.id), ledger.finished(job.id)))
+        if pieces > waiting:
+            raise Refused(f"Only {waiting} finished pcs of job {job.number} are waiting; {pieces} scanned.",
+                          "Count again and scan the quantity.")
+        self.expect(FG_BIN, quantity=pieces)
+        return self.waiting(f"{pieces} finished pcs of job {job.number}")
+
+    def step_fg_bin(self, scan: Scan) -> Answer | None:
+        if scan.kind != grammar.BIN:
+            return None
+        bin = self.find_bin(scan)
+        job, pieces = self.job, int(self.data["quantity"])
+        lot = shopfloor.receive_finished_goods(self.session, job, pieces, bin, scan_uid=self.scan_uid, **self.who())
+        self.expect(None)
+        return Answer(DONE, f"Finished goods {lot.barcode}: {pieces} pcs of job {job.number} into {bin.barcode}",
+                      f"Part {job.part.label}.", next_step=expected_next(self.session, self.state, self.data))
+
+    def step_ship_fg(self, scan: Scan) -> Answer | None:
+        if scan.kind != grammar.FG:
+            return None
+        return self.take_fg(self.find_fg(scan))
+
+    def step_ship_qty(self, scan: Scan) -> Answer | None:
+        if scan.kind != grammar.QUANTITY:
+            return None
+        pieces = _pieces(scan)
+        lot = self.fg_lot
+        release, line = self.release_for(lot)
+        shopfloor.ship_finished_goods(self.session, lot, pieces, release=release, order_line=line,
+                                      scan_uid=self.scan_uid, **self.who())
+        _, left = shopfloor.fg_location(self.session, lot)
+        self.state.fg_lot_id = None
+        self.expect(None)
+        against = _release_words(release, line)
+        return Answer(DONE, f"Shipped {pieces} pcs of {lot.barcode}", f"Against {against}. {left} pcs left in the lot.",
+                      next_step=expected_next(self.session, self.state, self.data))
+
+    # starting points
+    def start_pull(self, scan: Scan) -> Answer:
+        self.may("pull")
+        unit = self.find_unit(scan)
+        place, left = _unit_left(self.session, unit)
+        if place is None:
+            raise Refused(f"{unit.barcode} is empty or used up.", "Scan another bar.")
+        self.clear()
+        self.state.stock_unit_id = unit.id
+        self.expect(PULL_JOB)
+        bin = self.session.get(Location, ledger.parse_key(place).id)
+        return self.waiting(f"Bar {unit.barcode}: {ledger.format_qty(left)} {unit.lot.material.unit} left",
+                            f"{unit.lot.material.label}, heat {unit.lot.heat_number}, in {bin.barcode}.")
+
+    def take_operation(self, op: JobOperation) -> Answer:
+        job = op.job
+        self.state.job_id, self.state.job_operation_id = job.id, op.id
+        self.state.stock_unit_id = self.state.fg_lot_id = None
+        self.loaded += [job, op]
+        self.expect(None)
+        if op.is_outside:
+            vendor = op.vendor.name if op.vendor else "a vendor"
+            return self.waiting(f"Job {job.number} op {op.seq}: {op.description} at {vendor}",
+                                f"{shopfloor.available_at(self.session, op)} pcs ready to ship, "
+                                f"{shopfloor.at_vendor(self.session, op)} at the vendor.")
+        if self.operator.has_role(*codes.ACTION_ROLES["complete"]):
+            shopfloor.start_operation(self.session, op, **self.who())
+        available = shopfloor.available_at(self.session, op)
+        answer = self.waiting(f"Job {job.number} op {op.seq}: {op.description}",
+                              f"Part {job.part.label}. {available} pcs here; {op.qty_good} of {job.quantity} done.")
+        answer.available = available
+        holds = shopfloor.open_holds(self.session, job)
+        if holds:
+            answer.warnings.append(f"Job {job.number} has {len(holds)} open quality hold(s): "
+                                   "completions wait for an inspector's release.")
+        return answer
+
+    def take_job(self, job: Job) -> Answer:
+        self.loaded.append(job)
+        self.state.job_id, self.state.job_operation_id = job.id, None
+        self.state.stock_unit_id = self.state.fg_lot_id = None
+        self.expect(None)
+        finished = int(ledger.balance(self.session, ledger.job_item(job.id), ledger.finished(job.id)))
+        detail = f"Part {job.part.label}, {job.quantity} pcs, {job.status}."
+        if finished:
+            detail += f" {finished} finished pcs waiting for CMD-FG."
+        return self.waiting(f"Job {job.number}", detail)
+
+    def take_fg(self, lot: FinishedGoodsLot) -> Answer:
+        place, on_hand = shopfloor.fg_location(self.session, lot)
+        if place is None:
+            raise Refused(f"{lot.barcode} is empty: it was shipped already.", "Scan another FG lot.")
+        release, line = self.release_for(lot)
+        self.clear()
+        self.state.fg_lot_id = lot.id
+        self.expect(SHIP_QTY)
+        return self.waiting(f"Ship {lot.barcode}: {on_hand} pcs of {lot.part.label}",
+                            f"Next due: {_release_words(release, line)}.")
+
+    def quantity_at_operation(self, scan: Scan) -> Answer:
+        op = self.op
+        if op is None:
+            if self.job is not None:
+                raise Refused(f"{scan.code}: which operation of job {self.job.number}?",
+                              "Scan the operation line of the traveler (JOB-…-op) first.")
+            raise Refused(f"A quantity ({scan.code}) on its own records nothing.",
+                          "Scan a job operation (JOB-…-op) or a bar (LOT-…) first.")
+        if op.is_outside:
+            vendor = op.vendor.name if op.vendor else "a vendor"
+            raise Refused(f"Op {op.seq} of job {op.job.number} is an outside process at {vendor}.",
+                          "Scan CMD-SHIP-OUT or CMD-RECEIVE before the quantity.")
+        pieces = _pieces(scan)
+        here = shopfloor.available_at(self.session, op)
+        shopfloor.complete_operation(self.session, op, pieces, scan_uid=self.scan_uid, available=here,
+                                     **self.who())
+        job = op.job
+        left = here - pieces
+        following = next((o for o in job.operations if o.seq > op.seq), None)
+        onward = f"on to op {following.seq}" if following else "finished: put them away with CMD-FG"
+        return Answer(DONE, f"{pieces} good at op {op.seq} of job {job.number}",
+                      f"{op.qty_good} of {job.quantity} done at op {op.seq}, {left} still here; pieces go {onward}.",
+                      next_step=expected_next(self.session, self.state, self.data), available=left)
+
+    # look-ups and requirements
+    def find_job(self, number: str, code: str) -> Job:
+        job = self.session.scalar(select(Job).where(Job.number == number).options(joinedload(Job.part)))
+        if job is None:
+            raise Refused(f"There is no job {code}.", "Check the traveler and scan again.")
+        return job
+
+    def find_operation(self, scan: Scan) -> JobOperation | None:
+        # The job and part come in the same query: every answer about an operation names them.
+        return self.session.scalar(select(JobOperation).join(Job).where(Job.number == scan.value,
+                                                                        JobOperation.seq == scan.op_seq)
+                                   .options(joinedload(JobOperation.job).joinedload(Job.part)))
+
+    def find_unit(self, scan: Scan) -> StockUnit:
+        unit = self.session.scalar(select(StockUnit).where(StockUnit.code == scan.value))
+        if unit is None:
+            raise Refused(f"There is no bar or plate {scan.code}.", "Check the label, or scan another bar.")
+        return unit
+
+    def find_bin(self, scan: Scan) -> Location:
+        bin = self.session.scalar(select(Location).where(Location.code == scan.value))
+        if bin is None or not bin.active:
+            raise Refused(f"There is no bin {scan.code}.", "Scan the label on the bin.")
+        return bin
+
+    def find_fg(self, scan: Scan) -> FinishedGoodsLot:
+        lot = self.session.scalar(select(FinishedGoodsLot).where(FinishedGoodsLot.code == scan.value))
+        if lot is None:
+            raise Refused(f"There is no finished-goods lot {scan.code}.", "Check the carton label.")
+        return lot
+
+    def need_job(self, doing: str) -> Job:
+        job = self.job
+        if job is None:
+            raise Refused(f"Which job? Scan it to {doing}.", "Scan the job traveler (JOB-…) first.")
+        return job
+
+    def need_operation(self, doing: str) -> JobOperation:
+        op = self.op
+        if op is None:
+            raise Refused(f"Which operation? Scan it to {doing}.",
+                          "Scan the operation line of the traveler (JOB-…-op) first.")
+        return op
+
+    def hold_operation(self) -> JobOperation:
+        """The operation in context, or for a whole job the first operation with pieces waiting."""
+        op = self.op
+        if op is not None:
+            return op
+        job = self.need_job("place a hold")
+        places = ledger.balances_of(self.session, ledger.job_item(job.id))
+        for candidate in job.operations:
+            if places.get(ledger.at_operation(candidate.id), 0) > 0:
+                return candidate
+        raise Refused(f"No pieces of job {job.number} are waiting at an operation.",
+                      "Scan the operation line (JOB-…-op) where the pieces are.")
+
+    def open_hold(self, job: Job) -> QualityHold:
+        holds = shopfloor.open_holds(self.session, job)
+        op = self.op
+        if op is not None:
+            holds = [h for h in holds if h.job_operation_id == op.id] or holds
+        if not holds:
+            raise Refused(f"Job {job.number} has no open quality hold.", "Scan the job that is on hold.")
+        return holds[0]
+
+    def release_for(self, lot: FinishedGoodsLot) -> tuple[Release | None, object]:
+        """What a shipment of this lot goes against: the earliest open release or call-off of the
+        job's order lines for this part, or a ship-complete line."""
+        lines = [line for line in lot.job.order_lines if line.part_id == lot.part_id]
+        releases = [r for line in lines for r in line.releases if r.shipped_qty < r.quantity]
+        if releases:
+            release = min(releases, key=lambda r: (r.due_date, r.id))
+            return release, release.line
+        open_lines = [line for line in lines if line.shipped_qty < line.quantity and line.strategy == "ship_complete"]
+        if open_lines:
+            return None, open_lines[0]
+        raise Refused(f"{lot.barcode} has no open order release or call-off to ship against.",
+                      "Ask the office to add the release or call-off to the order.")
+
+
+# --- the entry points the route calls ---------------------------------------------------------
+
+def earlier_answer(session: Session, scan_uid: str) -> ScanRecord | None:
+    """The record of a scan already handled, when a request is resent."""
+    return session.scalar(select(ScanRecord).where(ScanRecord.uid == scan_uid))
+
+
+def interpret(session: Session, station: Station, raw: str, scan_uid: str, *, undo_window: int) -> Answer:
+    """Handle one scan at a station: change its context and record through the shop floor, or refuse
+    with nothing written. Raises spex.ledger.DuplicateScan when the same scan id raced past the check;
+    the caller rolls back and replays the first answer."""
+    state, operator = _load_state(session, station)
+    scan = grammar.parse(raw)
+    flow = _Flow(session, station, state, operator, scan_uid, undo_window)
+    signed_in = state.operator_id
+    try:
+        answer = flow.handle(scan)
+        flow.save()
+        session.flush()
+    except ledger.DuplicateScan:
+        raise
+    except (Refused, ledger.LedgerError) as refusal:
+        # Nothing of a refused scan stays: roll the whole transaction back, then take the write
+        # lock again for the record of the refusal (a savepoint on every scan would cost more).
+        session.rollback()
+        ledger.begin_write(session)
+        next_step = refusal.next_step if isinstance(refusal, Refused) else _what_to_do(session, station)
+        return Answer(REFUSED, refusal.message, next_step=next_step, operator_id=signed_in)
+    answer.operator_id = state.operator_id
+    answer.loaded = flow.loaded
+    return answer
+
+
+def remember(session: Session, station: Station, raw: str, scan_uid: str, answer: Answer, response: str) -> ScanRecord:
+    """Keep the scan and its answer: a resent request finds it and gets the same answer."""
+    text = grammar.printable(raw) or "(empty)"
+    message = answer.headline + (f" — {answer.detail}" if answer.detail else "")
+    record = ScanRecord(uid=scan_uid, station_id=station.id, user_id=answer.operator_id, raw=text,
+                        outcome=answer.outcome, message=message[:2000], response=response, created_at=utcnow())
+    session.add(record)
+    return record
+
+
+def attach_coc(session: Session, station: Station, filename: str) -> Answer:
+    """A vendor's certificate of conformance goes with the station's next receipt."""
+    state, _ = _load_state(session, station)
+    if state.operator_id is None:
+        return Answer(REFUSED, "Nobody is signed in at this station.", next_step="Scan your badge (EMP-…) first.")
+    data = _decode(state.data)
+    data["coc"] = filename
+    state.data = json.dumps(data)
+    state.updated_at = utcnow()
+    session.flush()
+    return Answer(WAITING, "CoC attached", "It goes with the next receipt at this station.",
+                  next_step=expected_next(session, state, data))
+
+
+def set_expected_back(session: Session, station: Station, text: str) -> Answer:
+    """The vendor's promised return date for the station's next ship-out, instead of the routing's."""
+    state, _ = _load_state(session, station)
+    if state.operator_id is None:
+        return Answer(REFUSED, "Nobody is signed in at this station.", next_step="Scan your badge (EMP-…) first.")
+    try:
+        chosen = date.fromisoformat((text or "").strip())
+    except ValueError:
+        return Answer(REFUSED, "That is not a date.", next_step="Choose the date the vendor promised.")
+    today = utcnow().date()
+    if not today <= chosen <= today + timedelta(days=366):
+        return Answer(REFUSED, "The expected return must be between today and a year from now.",
+                      next_step="Choose the date the vendor promised.")
+    data = _decode(state.data)
+    data["expected_back"] = chosen.isoformat()
+    state.data = json.dumps(data)
+    state.updated_at = utcnow()
+    session.flush()
+    return Answer(WAITING, f"Expected back {chosen:%a %d %b}", "It goes with the next ship-out at this station.",
+                  next_step=expected_next(session, state, data))
+
+
+RECENT_SCANS = 10
+
+
+def recent_scans(session: Session, station: Station, limit: int = RECENT_SCANS) -> list:
+    """The station's last scans: time, what was scanned, outcome and message (no stored answers)."""
+    return list(session.execute(select(ScanRecord.uid, ScanRecord.created_at, ScanRecord.raw, ScanRecord.outcome,
+                                       ScanRecord.message)
+                                .where(ScanRecord.station_id == station.id)
+                                .order_by(desc(ScanRecord.id)).limit(limit)))
+
+
+def describe(session: Session, station: Station, known_available: int | None = None) -> StationView:
+    state = read_state(session, station)
+    if state is None:
+        return StationView(station, None, None, None, None, None, None, None, {}, "Scan your badge (EMP-…) to sign in.",
+                           None)
+    data = _decode(state.data)
+    op = session.get(JobOperation, state.job_operation_id) if state.job_operation_id else None
+    return StationView(
+        station=station,
+        operator=session.get(User, state.operator_id) if state.operator_id else None,
+        job=session.get(Job, state.job_id) if state.job_id else None,
+        operation=op,
+        unit=session.get(StockUnit, state.stock_unit_id) if state.stock_unit_id else None,
+        fg_lot=session.get(FinishedGoodsLot, state.fg_lot_id) if state.fg_lot_id else None,
+        pending=state.pending,
+        pending_name=PENDING_NAMES.get(state.pending),
+        collected={k: v for k, v in data.items()
+                   if k in ("quantity", "length", "coc", "close_short", "expected_back")},
+        expected=expected_next(session, state, data),
+        available=(known_available if known_available is not None
+                   else shopfloor.available_at(session, op) if op is not None else None),
+    )
+
+
+def expected_next(session: Session, state: StationState, data: dict) -> str:
+    """In words, the scan the station waits for."""
+    if state.operator_id is None:
+        return "Scan your badge (EMP-…) to sign in."
+    pending = state.pending
+    prompts = {
+        PULL_JOB: "Scan the job (JOB-…) the bar is for.",
+        PULL_QTY: "Scan or type the length to pull.",
+        RETURN_LOT: "Scan the bar (LOT-…) the remnant was cut from.",
+        RETURN_LENGTH: "Scan or type the remnant's length.",
+        RETURN_BIN: "Scan the bin (BIN-…) the remnant goes to.",
+        SCRAP_QTY: "Scan or type the number of pieces scrapped.",
+        SCRAP_REASON: "Scan the scrap reason: " + _reasons_hint(codes.SCRAP_REASONS),
+        HOLD_QTY: "Scan or type the number of pieces to hold.",
+        HOLD_REASON: "Scan the hold reason: " + _reasons_hint(codes.HOLD_REASONS),
+        RELEASE_DISPOSITION: f"Scan the disposition: {DISPOSITION_CARD}.",
+        SHIP_OUT_QTY: "Scan or type the number of pieces going out.",
+        RECEIVE_QTY: "Scan or type the number of pieces received back.",
+        FG_QTY: "Scan or type the number of finished pieces.",
+        FG_BIN: "Scan the finished-goods bin (BIN-…).",
+        SHIP_FG: "Scan the finished-goods lot (FG-…).",
+        SHIP_QTY: "Scan or type the number of pieces to ship.",
+    }
+    if pending in prompts:
+        return prompts[pending]
+    if state.job_operation_id:
+        op = session.get(JobOperation, state.job_operation_id)
+        if op is not None and op.is_outside:
+            return "Scan CMD-SHIP-OUT or CMD-RECEIVE, or the next job."
+        return "Scan the good quantity, or CMD-SCRAP / CMD-HOLD, or the next job."
+    if state.job_id:
+        return "Scan an operation of the job (JOB-…-op), or CMD-HOLD, CMD-RELEASE, CMD-FG."
+    return "Scan a job operation (JOB-…-op), a bar (LOT-…), an FG lot (FG-…) or a command."
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+def _what_to_do(session: Session, station: Station) -> str:
+    state = read_state(session, station)
+    return (expected_next(session, state, _decode(state.data)) if state else "Scan your badge (EMP-…) to sign in.")
+
+
+def _decode(text: str | None) -> dict:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _starts_something(scan: Scan) -> bool:
+    return scan.kind in (grammar.LOT, grammar.JOB, grammar.OPERATION, grammar.FG) or (
+        scan.kind == grammar.COMMAND and scan.code != codes.CMD_DONE)
+
+
+def _describe_scan(scan: Scan) -> str:
+    names = {grammar.QUANTITY: "A quantity", grammar.BIN: "A bin", grammar.LOT: "A bar", grammar.JOB: "A job",
+             grammar.OPERATION: "A job operation", grammar.FG: "An FG lot", grammar.VENDOR: "A vendor code",
+             grammar.REASON: "A reason code", grammar.DISPOSITION: "A disposition", grammar.COMMAND: scan.code}
+    name = names.get(scan.kind)
+    return f"{name} ({scan.code})" if name and name != scan.code else (name or scan.code)
+
+
+def _quantity(scan: Scan) -> Decimal:
+    value = scan.quantity
+    if value is None or value <= 0:
+        raise Refused("A quantity of zero records nothing.", "Scan or type the real quantity.")
+    if value > codes.MAX_SCAN_QUANTITY:
+        raise Refused(f"{scan.code} is more than any job or bar here.", "Check the quantity and scan again.")
+    return value
+
+
+def _pieces(scan: Scan) -> int:
+    value = _quantity(scan)
+    if value != value.to_integral_value():
+        raise Refused(f"{scan.code}: pieces are counted in whole numbers.", "Scan or type a whole number of pieces.")
+    return int(value)
+
+
+def _length(scan: Scan) -> Decimal:
+    value = _quantity(scan)
+    if value != value.quantize(Decimal("0.001")):
+        raise Refused(f"{scan.code}: lengths are measured to the thousandth.", "Scan or type the length again.")
+    return qty(value)
+
+
+def _unit_left(session: Session, unit: StockUnit) -> tuple[str | None, Decimal]:
+    for place, amount in ledger.balances_of(session, ledger.unit_item(unit.id)).items():
+        if place.startswith("loc:"):
+            return place, amount
+    return None, qty(0)
+
+
+def _reasons_hint(reasons: dict[str, str]) -> str:
+    return ", ".join(f"CMD-R-{code} ({name})" for code, name in reasons.items())
+
+
+def _release_words(release: Release | None, line) -> str:
+    order = line.order
+    if release is not None:
+        kind = "call-off" if release.kind == "calloff" else "release"
+        left = release.quantity - release.shipped_qty
+        return f"{kind} due {release.due_date:%d %b} on PO {order.po_number} line {line.line_no} ({left} pcs open)"
+    return f"PO {order.po_number} line {line.line_no} (ship complete, {line.quantity - line.shipped_qty} pcs)"
+
+
+def _entry_words(session: Session, entry) -> str:
+    undone = entry.reverses if entry.reverses_id else entry
+    return f"{undone.kind.replace('_', ' ')} of {ledger.format_qty(entry.quantity)} {entry.unit}"
+
+
+def _queue_remnant_label(session: Session, remnant: StockUnit, station: Station) -> str | None:
+    """Queue the remnant's label; a label problem must not lose the remnant, so it is only a warning."""
+    from spex.labels import LabelError, queue_label
+
+    savepoint = session.begin_nested()
+    try:
+        queue_label(session, "remnant", remnant.barcode, station_id=station.id)
+    except (LabelError, LookupError, ValueError) as exc:
+        savepoint.rollback()
+        return f"The remnant label could not be queued ({exc}); print it from the label station."
+    savepoint.commit()
+    return None

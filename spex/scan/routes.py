@@ -1,0 +1,192 @@
+"""The scan station's pages: the station itself, the scan endpoint, the CoC upload, the command card."""
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import uuid
+
+from flask import (abort, current_app, flash, g, make_response, redirect, render_template, request, url_for)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.utils import secure_filename
+
+from spex import codes, ledger
+from spex.auth import current_station
+from spex.extensions import db
+from spex.models import Station
+from spex.scan import bp, commands, flows
+
+# A client's scan id: what crypto.randomUUID() makes, or a fallback of the same alphabet.
+SCAN_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+COC_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+def _queue_for_the_write_lock() -> None:
+    """On SQLite, scans wait their turn on a kernel file lock before the database's write lock.
+
+    SQLite makes a writer that finds the database locked poll with growing sleeps (1, 2, 5, 10...
+    up to 100 ms), which gives busy stations long, unfair waits; a file lock wakes the next scan
+    the moment the previous one commits. PostgreSQL needs none of this (row locks queue fairly).
+    """
+    engine = db.engine
+    if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+        return
+    handle = os.open(engine.url.database + ".scan-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    g.spex_scan_lock = handle
+
+
+def _release_scan_lock() -> None:
+    handle = g.pop("spex_scan_lock", None)
+    if handle is not None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        os.close(handle)
+
+
+@bp.teardown_app_request
+def _release_scan_lock_at_the_latest(error=None):
+    _release_scan_lock()
+
+
+@bp.get("/station")
+def station():
+    here = current_station()
+    if here is None:
+        return _unregistered()
+    return render_template("scan/station.html", view=flows.describe(db.session, here), answer=None,
+                           recent=flows.recent_scans(db.session, here), recent_keep=flows.RECENT_SCANS)
+
+
+@bp.post("/station/scan")
+@ledger.takes_write_lock_itself
+def scan():
+    here = current_station()
+    if here is None:
+        answer = flows.Answer(flows.REFUSED, "This browser is not registered as a station.",
+                              next_step="Ask an administrator to register it; nothing was recorded.")
+        return render_template("scan/_feedback.html", answer=answer), 403
+    raw = request.form.get("code", "")
+    scan_uid = request.form.get("scan_id", "").strip() or uuid.uuid4().hex
+    if not SCAN_ID.match(scan_uid):
+        answer = flows.Answer(flows.REFUSED, "The scan came without a usable id.",
+                              next_step="Reload the station page and scan again; nothing was recorded.")
+        return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
+
+    earlier = flows.earlier_answer(db.session, scan_uid)
+    if earlier is not None:
+        return _replay(here, earlier)
+    # What this scan loaded and wrote is what the answer's panels show: keep it after the commit
+    # instead of reading it all again (this request's session only).
+    db.session().expire_on_commit = False
+    # The station and the scan id were read outside the write lock; every station queues on that
+    # lock, so it is taken only now. A twin of this scan that slipped in meanwhile is caught by the
+    # unique scan id at the commit below and answered as the first was.
+    db.session.commit()
+    _queue_for_the_write_lock()
+    ledger.begin_write(db.session)
+    try:
+        answer = flows.interpret(db.session, here, raw, scan_uid, undo_window=current_app.config["SPEX_UNDO_WINDOW"])
+        feedback = render_template("scan/_feedback.html", answer=answer)
+        record = flows.remember(db.session, here, raw, scan_uid, answer, feedback)
+        db.session.commit()
+    except (IntegrityError, ledger.DuplicateScan):
+        # The same scan id, resent while the first was still being recorded: answer as the first did.
+        db.session.rollback()
+        _release_scan_lock()
+        earlier = flows.earlier_answer(db.session, scan_uid)
+        if earlier is None:
+            raise
+        return _replay(here, earlier)
+    _release_scan_lock()  # committed: the panels below only read
+    return _answer(here, feedback, answer.status, record, known_available=answer.available)
+
+
+@bp.post("/station/coc")
+def upload_coc():
+    """A vendor's certificate of conformance, kept with the station's next outside-process receipt."""
+    here = current_station()
+    if here is None:
+        abort(403)
+    upload = request.files.get("coc")
+    name = secure_filename(upload.filename or "") if upload else ""
+    if not name or not name.lower().endswith(COC_EXTENSIONS):
+        answer = flows.Answer(flows.REFUSED, "Choose the vendor's CoC as a PDF or a picture.",
+                              next_step="Nothing was attached.")
+    else:
+        folder = os.path.join(current_app.config["SPEX_UPLOAD_DIR"], "coc")
+        os.makedirs(folder, exist_ok=True)
+        stored = f"{uuid.uuid4().hex[:12]}-{name}"
+        answer = flows.attach_coc(db.session, here, stored)
+        if answer.outcome != flows.REFUSED:
+            upload.save(os.path.join(folder, stored))
+            db.session.commit()
+        else:
+            db.session.rollback()
+    if request.htmx:
+        return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
+    flash(answer.headline + (f" — {answer.detail}" if answer.detail else ""),
+          "done" if answer.status == 200 else "refused")
+    return redirect(url_for("scan.station"))
+
+
+@bp.post("/station/expected-back")
+def expected_back():
+    """The return date the vendor promised, for the station's next ship-out (the routing's otherwise)."""
+    here = current_station()
+    if here is None:
+        abort(403)
+    answer = flows.set_expected_back(db.session, here, request.form.get("expected_back", "")[:20])
+    if answer.outcome == flows.REFUSED:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    if request.htmx:
+        return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
+    flash(answer.headline, "done" if answer.status == 200 else "refused")
+    return redirect(url_for("scan.station"))
+
+
+@bp.get("/station/commands")
+def command_card():
+    """The printable card of commands, reasons, dispositions and quantities an operator scans."""
+    return render_template("scan/commands.html", groups=commands.CARD, station=current_station())
+
+
+@bp.get("/station/barcode/<path:code>.svg")
+def barcode(code: str):
+    """A Code 128 symbol for a code on the command card, drawn by the server as SVG."""
+    if not commands.on_card(code):
+        abort(404)
+    response = make_response(commands.code128_svg(code))
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def _answer(here: Station, feedback: str, status: int, record=None, known_available: int | None = None):
+    """The scan's answer for htmx or the station script, with the context out of band and the scan
+    added on top of the recent list (the page keeps ten); a plain form post gets the whole page."""
+    view = flows.describe(db.session, here, known_available)
+    if request.htmx:
+        return feedback + render_template("scan/_panels.html", view=view, record=record), status
+    return render_template("scan/station.html", view=view, feedback=feedback,
+                           recent=flows.recent_scans(db.session, here), recent_keep=flows.RECENT_SCANS), status
+
+
+def _replay(here: Station, earlier):
+    response = _answer(here, earlier.response or "", 422 if earlier.outcome == flows.REFUSED else 200, earlier)
+    body, status = response
+    response = make_response(body, status)
+    response.headers["X-Spex-Replayed"] = "1"
+    return response
+
+
+def _unregistered():
+    stations = []
+    if current_user.is_authenticated and current_user.has_role(codes.ADMIN):
+        stations = db.session.scalars(select(Station).where(Station.active.is_(True)).order_by(Station.name)).all()
+    return render_template("scan/unregistered.html", stations=stations), 200

@@ -1,0 +1,220 @@
+// The scan station's own script: keeps the one input focused, sends every scan once and in order
+// (a scan that got no answer is resent with the same scan id until the server answers, so a server
+// restart loses nothing and records nothing twice), shows the answer and plays its tone.
+(function () {
+  "use strict";
+
+  var form = document.getElementById("scan-form");
+  if (!form) { return; }
+  var input = document.getElementById("scan-input");
+  var feedback = document.getElementById("scan-feedback");
+  var statusLine = document.getElementById("scan-status");
+  // Scans not yet answered survive a page reload in this browser.
+  var storeKey = "spex.scan.queue." + (form.getAttribute("data-station") || "");
+  var queue = load();
+  var sending = false;
+  var retryMs = 300;
+  var answered = 0;
+  var REQUEST_TIMEOUT_MS = 15000;
+  var MAX_RETRY_MS = 3000;
+
+  // --- scan ids ----------------------------------------------------------------------------
+  function newScanId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    // Pages served over plain http on a shop LAN are not a secure context: no randomUUID there.
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < 16; i++) { bytes[i] = Math.floor(Math.random() * 256); }
+    }
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // --- the queue of scans ---------------------------------------------------------------------
+  function load() {
+    try {
+      var saved = JSON.parse(window.localStorage.getItem(storeKey) || "[]");
+      return Array.isArray(saved) ? saved : [];
+    } catch (e) { return []; }
+  }
+
+  function save() {
+    try { window.localStorage.setItem(storeKey, JSON.stringify(queue)); } catch (e) { /* private mode: memory only */ }
+  }
+
+  function csrfToken() {
+    var field = form.querySelector("input[name=csrf_token]");
+    return field ? field.value : "";
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var code = input.value;
+    input.value = "";
+    queue.push({ id: newScanId(), code: code });
+    save();
+    showQueue();
+    pump();
+  });
+
+  function pump() {
+    if (sending || queue.length === 0) { showQueue(); return; }
+    sending = true;
+    var scan = queue[0];
+    var body = new FormData();
+    body.append("code", scan.code);
+    body.append("scan_id", scan.id);
+    body.append("csrf_token", csrfToken());
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
+    fetch(form.action, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      // No answer from the application (proxy or restart): the scan may not have arrived; send it again.
+      if (response.status === 502 || response.status === 503 || response.status === 504) {
+        throw new Error("server unavailable: " + response.status);
+      }
+      // A refused CSRF token (the server's key changed, or the session cookie was lost): nothing was
+      // recorded; fetch a fresh token from the station page and send the same scan again, once.
+      if (response.status === 400 && !scan.tokenRenewed) {
+        scan.tokenRenewed = true;
+        return renewToken();
+      }
+      return response.text().then(function (html) {
+        queue.shift();
+        save();
+        retryMs = 300;
+        show(html);
+      });
+    }).catch(function () {
+      showQueue(true);
+      return new Promise(function (resolve) { setTimeout(resolve, retryMs); }).then(function () {
+        retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+      });
+    }).then(function () {
+      if (timer) { clearTimeout(timer); }
+      sending = false;
+      pump();
+    });
+  }
+
+  function renewToken() {
+    return fetch(window.location.pathname, { credentials: "same-origin" }).then(function (response) {
+      return response.text();
+    }).then(function (page) {
+      var found = /name="csrf-token" content="([^"]+)"/.exec(page);
+      var field = form.querySelector("input[name=csrf_token]");
+      if (found && field) { field.value = found[1]; }
+    });
+  }
+
+  function showQueue(offline) {
+    var waiting = queue.length;
+    if (offline) {
+      statusLine.textContent = "The server is not answering. " + waiting + (waiting === 1 ? " scan is" : " scans are") +
+        " kept here and will be sent when it is back — keep scanning.";
+      statusLine.setAttribute("data-offline", "1");
+    } else if (waiting > 1) {
+      statusLine.textContent = "Sending " + waiting + " scans…";
+      statusLine.removeAttribute("data-offline");
+    } else {
+      statusLine.textContent = "";
+      statusLine.removeAttribute("data-offline");
+    }
+  }
+
+  // --- the answer ----------------------------------------------------------------------------
+  function show(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    // As htmx does out of band: hx-swap-oob="true" replaces the element with the same id;
+    // "afterbegin:<selector>" puts the element's children first in that list. The rest is the answer.
+    Array.prototype.slice.call(template.content.querySelectorAll("[hx-swap-oob]")).forEach(function (panel) {
+      var how = panel.getAttribute("hx-swap-oob");
+      panel.removeAttribute("hx-swap-oob");
+      if (how.indexOf("afterbegin:") === 0) {
+        prependTo(document.querySelector(how.slice("afterbegin:".length)), panel);
+        panel.remove();
+        return;
+      }
+      var old = panel.id && document.getElementById(panel.id);
+      if (old) { old.replaceWith(panel); } else { panel.remove(); }
+    });
+    feedback.replaceChildren(template.content);
+    // A count of answers shown, for people watching over a shoulder and for the browser tests.
+    answered += 1;
+    document.body.setAttribute("data-answers", String(answered));
+    var answer = feedback.querySelector("[data-outcome]");
+    tone(answer ? answer.getAttribute("data-outcome") : "refused");
+    refocus();
+  }
+
+  // New scans go on top of the recent list, once each (a resent scan is the same entry); it keeps
+  // as many as the page was rendered with.
+  function prependTo(list, source) {
+    if (!list) { return; }
+    Array.prototype.slice.call(source.children).reverse().forEach(function (entry) {
+      var id = entry.getAttribute("data-scan");
+      if (id && list.querySelector('[data-scan="' + id.replace(/"/g, "") + '"]')) { return; }
+      list.insertBefore(entry, list.firstChild);
+    });
+    var keep = Number(list.getAttribute("data-keep") || 10);
+    while (list.children.length > keep) { list.removeChild(list.lastElementChild); }
+  }
+
+  // --- sound: a different tone for done, waiting and refused --------------------------------------
+  var audio = null;
+  var TONES = {
+    done: [[880, 0, 0.12], [1320, 0.13, 0.12]],
+    waiting: [[660, 0, 0.09]],
+    refused: [[220, 0, 0.22], [180, 0.28, 0.3]]
+  };
+
+  function tone(outcome) {
+    document.body.setAttribute("data-last-tone", outcome);
+    var plan = TONES[outcome];
+    if (!plan) { return; }
+    try {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      if (!Context) { return; }
+      audio = audio || new Context();
+      if (audio.state === "suspended") { audio.resume(); }
+      plan.forEach(function (note) {
+        var oscillator = audio.createOscillator();
+        var gain = audio.createGain();
+        oscillator.type = outcome === "refused" ? "square" : "sine";
+        oscillator.frequency.value = note[0];
+        gain.gain.value = 0.15;
+        oscillator.connect(gain);
+        gain.connect(audio.destination);
+        oscillator.start(audio.currentTime + note[1]);
+        oscillator.stop(audio.currentTime + note[1] + note[2]);
+      });
+    } catch (e) { /* no sound device: the colours still tell */ }
+  }
+
+  // --- focus: the input always has it, except while someone uses the CoC form ---------------------
+  function mayTakeFocus() {
+    var active = document.activeElement;
+    return !(active && active !== input && active.closest && active.closest(".scan-lets-focus"));
+  }
+
+  function refocus() {
+    if (document.activeElement !== input && mayTakeFocus()) { input.focus({ preventScroll: true }); }
+  }
+
+  input.addEventListener("blur", function () { setTimeout(refocus, 0); });
+  document.addEventListener("click", function (event) {
+    if (!(event.target.closest && event.target.closest(".scan-lets-focus"))) { refocus(); }
+  });
+  window.addEventListener("focus", refocus);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { refocus(); } });
+
+  refocus();
+  pump();
+}());

@@ -1,0 +1,526 @@
+"""The WIP board's room: every open job, where its pieces are, and whether it will make its due date.
+
+load_board() reads the whole open shop in a fixed handful of queries (jobs, operations, piece
+balances, open holds, open outside shipments) however many jobs there are, and schedules the
+remaining work forward on each work center's hours to flag late risk. board_version() is one
+cheap query whose answer changes whenever anything the board shows can have changed.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import BigInteger, String, cast, false, func, literal, select, type_coerce
+from sqlalchemy.orm import Session
+
+from spex import codes
+from spex.models import (Balance, Customer, Job, JobOperation, LedgerEntry, OPEN_STATUSES, OutsideShipment, Part,
+                         QualityHold, Vendor, WorkCenter, utcnow)
+
+# Ageing of pieces at their current station, in hours since they arrived or were last worked.
+FRESH_HOURS = 8      # within a shift: green
+STALE_HOURS = 48     # two days untouched: red; in between amber
+# Slack (working days between projected finish and due date) below which a job is "at risk".
+RISK_SLACK_DAYS = 2
+# A work center with no hours set is assumed to run one shift.
+DEFAULT_HOURS_PER_DAY = 8.0
+WORKDAYS = (0, 1, 2, 3, 4)  # Monday..Friday
+
+STATE_DONE = "done"            # every expected piece passed on
+STATE_ACTIVE = "active"        # pieces waiting, held or out at this operation now
+STATE_STARTED = "started"      # some done, none here now (the rest are still upstream)
+STATE_TODO = "todo"            # nothing done yet, nothing here yet
+
+RISK_LATE = "late"
+RISK_AT_RISK = "at_risk"
+RISK_OK = "ok"
+RISK_TEXT = {RISK_LATE: "LATE", RISK_AT_RISK: "AT RISK", RISK_OK: "ON TIME"}
+
+
+@dataclass
+class BoardOp:
+    id: int
+    seq: int
+    kind: str
+    description: str
+    work_center_code: str | None
+    work_center_name: str | None
+    vendor_code: str | None
+    vendor_name: str | None
+    hours_per_day: float
+    setup_min: float
+    run_min_per_piece: float
+    turnaround_days: int
+    good: int
+    scrap: int
+    expected: int = 0        # pieces this operation should still pass on: quantity less scrap so far
+    remaining: int = 0
+    waiting: int = 0
+    held: int = 0
+    at_vendor: int = 0
+    last_activity_at: datetime | None = None
+    state: str = STATE_TODO
+    projected_start: date | None = None
+    projected_finish: date | None = None
+
+    @property
+    def where(self) -> str:
+        """The station's name as the floor says it: the work center, or the vendor for outside work."""
+        if self.kind == "outside":
+            return self.vendor_name or self.vendor_code or "Outside"
+        return self.work_center_name or self.work_center_code or "Unassigned"
+
+    @property
+    def short_where(self) -> str:
+        """For the wall: the work center's code (LATHE-2, INSPECT) is what the floor calls it."""
+        if self.kind == "outside":
+            return self.vendor_name or self.vendor_code or "Outside"
+        return self.work_center_code or "Unassigned"
+
+    @property
+    def group_key(self) -> str:
+        if self.kind == "outside":
+            return f"vendor:{self.vendor_code or '-'}"
+        return f"wc:{self.work_center_code or '-'}"
+
+    @property
+    def done_fraction(self) -> float:
+        return min(1.0, self.good / self.expected) if self.expected else 1.0
+
+
+@dataclass
+class BoardHold:
+    seq: int
+    quantity: int
+    reason_code: str
+    reason: str
+    placed_at: datetime
+
+
+@dataclass
+class BoardShipment:
+    seq: int
+    vendor_code: str
+    vendor_name: str
+    outstanding: int
+    expected_back: date | None
+    overdue: bool
+
+
+@dataclass
+class BoardJob:
+    id: int
+    number: str
+    status: str
+    priority: int
+    part_number: str
+    part_rev: str
+    part_description: str
+    customer_code: str
+    customer_name: str
+    quantity: int
+    due_date: date
+    ops: list[BoardOp] = field(default_factory=list)
+    holds: list[BoardHold] = field(default_factory=list)
+    shipments: list[BoardShipment] = field(default_factory=list)
+    finished: int = 0
+    age_hours: float | None = None
+    age_class: str = "fresh"
+    projected_finish: date | None = None
+    slack_days: int | None = None
+    risk: str = RISK_OK
+    past_due: bool = False
+
+    @property
+    def current_ops(self) -> list[BoardOp]:
+        return [op for op in self.ops if op.state == STATE_ACTIVE]
+
+    @property
+    def next_op(self) -> BoardOp | None:
+        """The first operation not finished: where the job's next work is."""
+        return next((op for op in self.ops if op.state != STATE_DONE), None)
+
+    @property
+    def held_total(self) -> int:
+        return sum(h.quantity for h in self.holds)
+
+    @property
+    def at_vendor_total(self) -> int:
+        return sum(s.outstanding for s in self.shipments)
+
+    @property
+    def alerts(self) -> list[tuple[str, str]]:
+        """At most two short alert lines for the wall (css class, text); the rest is counted, not hidden."""
+        lines = [("alert-hold", f"HOLD {h.quantity} · {h.reason_code}") for h in self.holds]
+        for s in self.shipments:
+            back = s.expected_back.strftime("%d %b") if s.expected_back else "no date"
+            lines.append(("alert-vendor is-overdue", f"{s.outstanding} LATE {back}") if s.overdue
+                         else ("alert-vendor", f"{s.outstanding} out · back {back}"))
+        if len(lines) > 2:
+            lines = lines[:1] + [("alert-more", f"+{len(lines) - 1} more")]
+        return lines
+
+    @property
+    def risk_text(self) -> str:
+        return risk_words(self.risk, self.slack_days, self.past_due)
+
+    @property
+    def age_text(self) -> str:
+        return age_text(self.age_hours)
+
+
+def age_text(hours: float | None) -> str:
+    if hours is None:
+        return ""
+    if hours < 1:
+        return f"{max(0, int(hours * 60))}m"
+    if hours < 48:
+        return f"{int(hours)}h"
+    return f"{int(hours // 24)}d"
+
+
+def age_class(hours: float | None) -> str:
+    if hours is None or hours < FRESH_HOURS:
+        return "fresh"
+    return "ageing" if hours < STALE_HOURS else "stale"
+
+
+# --- the version: one query, changes whenever the board can have changed -----------------
+
+def board_version(session: Session) -> str:
+    """A short token for the state the board shows.
+
+    Every piece movement is a ledger entry (max id); a job released, closed or added changes the
+    open-job count or the highest job id; holds and outside shipments placed or closed change their
+    counts. Edits that write none of these (a planner moving a due date) show within a minute,
+    because the routes add the minute to the version for the ageing colours anyway.
+    """
+    open_holds = select(func.count(QualityHold.id)).where(QualityHold.released_at.is_(None)).scalar_subquery()
+    open_shipments = select(func.count(OutsideShipment.id)).where(OutsideShipment.closed == false()).scalar_subquery()
+    row = session.execute(select(
+        select(func.max(LedgerEntry.id)).scalar_subquery(),
+        select(func.max(Job.id)).scalar_subquery(),
+        select(func.count(Job.id)).where(Job.status.in_(OPEN_STATUSES)).scalar_subquery(),
+        select(func.max(QualityHold.id)).scalar_subquery(),
+        open_holds,
+        select(func.max(OutsideShipment.id)).scalar_subquery(),
+        open_shipments,
+    )).one()
+    return "-".join(str(v or 0) for v in row)
+
+
+def etag_for(*parts) -> str:
+    return hashlib.blake2s("|".join(str(p) for p in parts).encode(), digest_size=8).hexdigest()
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+def _thousandths(column):
+    """A quantity column read as its stored whole thousandths: the schedule wants floats, and
+    skipping 60,000 Decimal conversions is a third of the board's time at 5,000 jobs."""
+    return type_coerce(column, BigInteger)
+
+
+def _job_filter(statuses, only):
+    conditions = [Job.status.in_(statuses)]
+    if only is not None:
+        conditions.append(Job.id.in_(list(only)))
+    return conditions
+
+
+def load_board(session: Session, *, now: datetime | None = None,
+               statuses=OPEN_STATUSES, job_ids=None, only=None) -> list[BoardJob]:
+    """Every open job with its operations, pieces, holds and vendors, scheduled; sorted by urgency.
+
+    Always five queries, whatever the number of jobs. job_ids narrows the jobs returned but the
+    schedule still sees the whole shop (a job waits behind the others at each work center);
+    only narrows what is read (for a closed job's page, where no schedule matters).
+    """
+    now = now or utcnow()
+    today = now.date()
+    conditions = _job_filter(statuses, only)
+    open_ids = select(Job.id).where(*conditions)
+
+    jobs: dict[int, BoardJob] = {}
+    rows = session.execute(
+        select(Job.id, Job.number, Job.status, Job.priority, Job.quantity, Job.due_date,
+               Part.number, Part.rev, Part.description, Customer.code, Customer.name)
+        .join(Part, Part.id == Job.part_id).join(Customer, Customer.id == Part.customer_id)
+        .where(*conditions))
+    for (jid, number, status, priority, quantity, due, pnum, prev, pdesc, ccode, cname) in rows:
+        jobs[jid] = BoardJob(id=jid, number=number, status=status, priority=priority or 0,
+                             part_number=pnum, part_rev=prev, part_description=pdesc or "",
+                             customer_code=ccode, customer_name=cname, quantity=quantity, due_date=due)
+
+    ops: dict[int, BoardOp] = {}
+    rows = session.execute(
+        select(JobOperation.id, JobOperation.job_id, JobOperation.seq, JobOperation.kind,
+               JobOperation.description, WorkCenter.code, WorkCenter.name, _thousandths(WorkCenter.hours_per_day),
+               Vendor.code, Vendor.name, _thousandths(JobOperation.setup_min),
+               _thousandths(JobOperation.run_min_per_piece),
+               JobOperation.turnaround_days, JobOperation.qty_good, JobOperation.qty_scrap,
+               JobOperation.last_activity_at)
+        .outerjoin(WorkCenter, WorkCenter.id == JobOperation.work_center_id)
+        .outerjoin(Vendor, Vendor.id == JobOperation.vendor_id)
+        .where(JobOperation.job_id.in_(open_ids))
+        .order_by(JobOperation.job_id, JobOperation.seq))
+    for (oid, jid, seq, kind, desc, wcc, wcn, hours, vc, vn, setup, run, turn, good, scrap, last) in rows:
+        if jid not in jobs:
+            # On PostgreSQL each statement sees the latest commits: a job released a moment
+            # ago can show up here before it did above. It will be on the next poll.
+            continue
+        op = BoardOp(id=oid, seq=seq, kind=kind, description=desc or "", work_center_code=wcc,
+                     work_center_name=wcn, vendor_code=vc, vendor_name=vn,
+                     hours_per_day=hours / 1000 if hours and hours > 0 else DEFAULT_HOURS_PER_DAY,
+                     setup_min=(setup or 0) / 1000, run_min_per_piece=(run or 0) / 1000,
+                     turnaround_days=turn or 0, good=good or 0, scrap=scrap or 0, last_activity_at=last)
+        ops[oid] = op
+        jobs[jid].ops.append(op)
+
+    # Pieces of each job by place: "job:J" at "op:O", "hold:O", "done:J".
+    job_item = literal("job:", String) + cast(Job.id, String)
+    rows = session.execute(
+        select(Balance.item, Balance.place, Balance.quantity)
+        .join(Job, Balance.item == job_item)
+        .where(*conditions, Balance.quantity > 0))
+    for item, place, quantity in rows:
+        kind, _, ident = place.partition(":")
+        pieces = int(quantity)
+        if kind == "op" and int(ident) in ops:
+            ops[int(ident)].waiting += pieces
+        elif kind == "hold" and int(ident) in ops:
+            ops[int(ident)].held += pieces
+        elif kind == "done":
+            jid = int(item.partition(":")[2])
+            if jid in jobs:
+                jobs[jid].finished += pieces
+
+    seq_of = {oid: op.seq for oid, op in ops.items()}
+    rows = session.execute(
+        select(QualityHold.job_id, QualityHold.job_operation_id, QualityHold.quantity, QualityHold.reason_code,
+               QualityHold.placed_at)
+        .where(QualityHold.released_at.is_(None), QualityHold.job_id.in_(open_ids))
+        .order_by(QualityHold.placed_at))
+    for jid, oid, quantity, reason, placed in rows:
+        if jid not in jobs:
+            continue
+        jobs[jid].holds.append(BoardHold(seq=seq_of.get(oid, 0), quantity=quantity, reason_code=reason,
+                                         reason=codes.HOLD_REASONS.get(reason, reason), placed_at=placed))
+
+    rows = session.execute(
+        select(OutsideShipment.job_id, OutsideShipment.job_operation_id, Vendor.code, Vendor.name,
+               OutsideShipment.quantity_out, OutsideShipment.quantity_back, OutsideShipment.expected_back)
+        .join(Vendor, Vendor.id == OutsideShipment.vendor_id)
+        .where(OutsideShipment.closed == false(), OutsideShipment.job_id.in_(open_ids))
+        .order_by(OutsideShipment.shipped_at))
+    for jid, oid, vcode, vname, out, back, expected in rows:
+        outstanding = (out or 0) - (back or 0)
+        if outstanding <= 0 or jid not in jobs:
+            continue
+        if oid in ops:
+            ops[oid].at_vendor += outstanding
+        jobs[jid].shipments.append(BoardShipment(
+            seq=seq_of.get(oid, 0), vendor_code=vcode, vendor_name=vname, outstanding=outstanding,
+            expected_back=expected, overdue=expected is not None and expected < today))
+
+    for job in jobs.values():
+        _settle(job, now)
+    board = sorted(jobs.values(), key=lambda j: (j.due_date, -j.priority, j.number))
+    schedule(board, today)
+    if job_ids is not None:
+        wanted = set(job_ids)
+        board = [j for j in board if j.id in wanted]
+    order = {RISK_LATE: 0, RISK_AT_RISK: 1, RISK_OK: 2}
+    board.sort(key=lambda j: (order[j.risk], j.due_date, -j.priority, j.number))
+    return board
+
+
+def _settle(job: BoardJob, now: datetime) -> None:
+    """Each operation's expected, remaining and state, and how long the job's pieces have sat."""
+    scrapped_before = 0
+    for op in job.ops:
+        op.expected = max(0, job.quantity - scrapped_before - op.scrap)
+        op.remaining = max(0, op.expected - op.good)
+        scrapped_before += op.scrap
+        if op.waiting or op.held or op.at_vendor:
+            op.state = STATE_ACTIVE
+        elif op.remaining == 0:
+            op.state = STATE_DONE
+        elif op.good:
+            op.state = STATE_STARTED
+        else:
+            op.state = STATE_TODO
+    times = [op.last_activity_at for op in job.current_ops if op.last_activity_at is not None]
+    if times:
+        job.age_hours = (now - min(times)).total_seconds() / 3600
+    job.age_class = age_class(job.age_hours)
+
+
+def risk_words(risk: str, slack_days: int | None, past_due: bool) -> str:
+    """What a person reads: already past its due date, or due later but projected to miss it by N
+    working days, or at risk, or on time. (The job JSON keeps the plain level and its fixed text.)"""
+    if past_due:
+        return "PAST DUE"
+    if risk == RISK_LATE and slack_days is not None and slack_days < 0:
+        return f"LATE +{-slack_days}d"
+    return RISK_TEXT[risk]
+
+
+# --- late risk -----------------------------------------------------------------------------
+
+def add_workdays(start: date, days: float) -> date:
+    """The date that many working days after start (today counts as day 0). Constant time: the
+    schedule calls it for every remaining operation of every open job."""
+    whole = int(days)
+    current = start
+    while current.weekday() not in WORKDAYS:
+        current += timedelta(days=1)
+    weeks, rest = divmod(whole, len(WORKDAYS))
+    current += timedelta(weeks=weeks)
+    while rest > 0:
+        current += timedelta(days=1)
+        if current.weekday() in WORKDAYS:
+            rest -= 1
+    return current
+
+
+def workdays_between(start: date, end: date) -> int:
+    """Working days from start to end; negative when end is before start."""
+    if end == start:
+        return 0
+    sign = 1 if end > start else -1
+    lo, hi = min(start, end), max(start, end)
+    weeks, rest = divmod((hi - lo).days, 7)
+    days, current = weeks * len(WORKDAYS), lo + timedelta(weeks=weeks)
+    while current < hi:
+        current += timedelta(days=1)
+        if current.weekday() in WORKDAYS:
+            days += 1
+    return sign * days
+
+
+def op_work_days(op: BoardOp) -> float:
+    """Working days the rest of an operation needs: setup unless already started, run for what remains."""
+    if op.remaining <= 0:
+        return 0.0
+    if op.kind == "outside":
+        # Turnaround is in calendar days; five working days make a week.
+        return op.turnaround_days * 5 / 7
+    minutes = (op.setup_min if op.good == 0 else 0) + op.run_min_per_piece * op.remaining
+    return minutes / 60 / op.hours_per_day
+
+
+def schedule(jobs: list[BoardJob], today: date) -> None:
+    """Forward-schedule the remaining work, most urgent job first, one job at a time per work center.
+
+    A deliberately simple finite-capacity model: a job's operations run one after another, each
+    in-house operation waits for its work center to finish the more urgent jobs' work, outside
+    operations take their turnaround (or until the promised return date when pieces are out).
+    Good enough to say "op 20 starts Tuesday" and to flag jobs that cannot make their date.
+    """
+    free_at: dict[str, float] = {}
+    dates: dict[int, date] = {}
+
+    def day(offset: float) -> date:
+        # Thousands of operations land on a few hundred distinct days.
+        whole = int(offset)
+        if whole not in dates:
+            dates[whole] = add_workdays(today, whole)
+        return dates[whole]
+
+    for job in jobs:
+        t = 0.0
+        for op in job.ops:
+            if op.remaining <= 0:
+                continue
+            if op.kind == "outside":
+                start = t
+                finish = start + op_work_days(op)
+                promised = [s.expected_back for s in job.shipments if s.seq == op.seq and s.expected_back]
+                if promised:
+                    finish = max(start, float(max(0, workdays_between(today, max(promised)))))
+            else:
+                key = op.group_key
+                start = max(t, free_at.get(key, 0.0))
+                finish = start + op_work_days(op)
+                free_at[key] = finish
+            op.projected_start = day(start)
+            op.projected_finish = day(finish)
+            t = finish
+        job.projected_finish = day(t)
+        job.slack_days = workdays_between(job.projected_finish, job.due_date)
+        job.past_due = job.due_date < today
+        if job.projected_finish > job.due_date:
+            job.risk = RISK_LATE
+        elif job.slack_days < RISK_SLACK_DAYS:
+            job.risk = RISK_AT_RISK
+        else:
+            job.risk = RISK_OK
+
+
+# --- what the wall shows: filters, groups, pages ------------------------------------------
+
+@dataclass
+class BoardRow:
+    """One line of the board: a group heading or a job."""
+    heading: str | None = None
+    job: BoardJob | None = None
+
+
+def filter_jobs(jobs: list[BoardJob], *, work_center: str | None = None, customer: str | None = None) -> list[BoardJob]:
+    if work_center:
+        wanted = work_center.upper()
+        jobs = [j for j in jobs if any((op.work_center_code or "").upper() == wanted or
+                                       (op.vendor_code or "").upper() == wanted for op in j.current_ops)]
+    if customer:
+        wanted = customer.upper()
+        jobs = [j for j in jobs if j.customer_code.upper() == wanted]
+    return jobs
+
+
+def group_rows(jobs: list[BoardJob], group: str | None) -> list[BoardRow]:
+    """Rows with headings: by the work center (or vendor) where a job's pieces are, or by customer.
+
+    A job with pieces at two work centers shows under both: each area's screen must see it.
+    """
+    if group == "customer":
+        buckets: dict[str, list[BoardJob]] = {}
+        for job in jobs:
+            buckets.setdefault(job.customer_name, []).append(job)
+    elif group == "wc":
+        buckets = {}
+        for job in jobs:
+            places = [op.where for op in job.current_ops] or (["Not released"] if job.status == "planned"
+                                                                else ["Finishing"])
+            for place in dict.fromkeys(places):
+                buckets.setdefault(place, []).append(job)
+    else:
+        return [BoardRow(job=j) for j in jobs]
+    rows: list[BoardRow] = []
+    for name in sorted(buckets):
+        rows.append(BoardRow(heading=f"{name} · {len(buckets[name])}"))
+        rows.extend(BoardRow(job=j) for j in buckets[name])
+    return rows
+
+
+def paginate(rows: list[BoardRow], per_page: int) -> list[list[BoardRow]]:
+    """Split rows into screens; a heading never ends a screen alone, a continued group is re-headed."""
+    pages: list[list[BoardRow]] = []
+    current: list[BoardRow] = []
+    heading: BoardRow | None = None
+    for row in rows:
+        if row.heading is not None:
+            heading = row
+            if len(current) >= per_page - 1:
+                pages.append(current)
+                current = []
+            current.append(row)
+            continue
+        if len(current) >= per_page:
+            pages.append(current)
+            current = [BoardRow(heading=heading.heading + " (cont.)")] if heading else []
+        current.append(row)
+    if current or not pages:
+        pages.append(current)
+    return pages

@@ -1,0 +1,237 @@
+"""Search's room: any scanned or typed code opens the right page; the small read-only stock pages behind it.
+
+find() reads a code the way the scan station does (case-insensitive, trimmed, scanner noise
+tolerated) and says where to go, or gives a message a person can act on.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from spex import codes, ledger
+from spex.models import (LOCATION_KINDS, Balance, FinishedGoodsLot, Job, LedgerEntry, Location, Material,
+                         MaterialLot, OrderLine, Release, Station, StockUnit, User)
+
+# A scanner may prefix an AIM symbology identifier (]C0 for Code 128) and end with CR/LF/TAB.
+_AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+_NOISE = re.compile(r"[\x00-\x1f\x7f]")
+MAX_CODE = 80
+HISTORY_LIMIT = 200
+
+
+def normalize(raw: str | None) -> str:
+    text = _NOISE.sub("", (raw or "")).strip()
+    text = _AIM.sub("", text).strip()
+    return text.upper()[:MAX_CODE]
+
+
+@dataclass
+class Found:
+    endpoint: str | None = None
+    args: dict = field(default_factory=dict)
+    anchor: str | None = None
+    message: str | None = None
+
+
+def _job_by_number(session: Session, number: str) -> Job | None:
+    if not number:
+        return None
+    return session.scalar(select(Job).where(func.upper(Job.number) == number))
+
+
+def find(session: Session, raw: str) -> Found:
+    code = normalize(raw)
+    if not code:
+        return Found(message="Scan or type a code: JOB-, LOT-, FG-, BIN- or a job number.")
+    if code.startswith(codes.JOB) or code.isdigit():
+        rest = code.removeprefix(codes.JOB)
+        job = _job_by_number(session, rest)
+        if job is not None:
+            return Found("wip.job_page", {"number": job.number})
+        number, _, seq = rest.rpartition("-")
+        job = _job_by_number(session, number) if seq.isdigit() else None
+        if job is not None:
+            return Found("wip.job_page", {"number": job.number}, anchor=f"#op-{int(seq)}")
+        return Found(message=f"No job {rest or code} in Spex. Check the number on the traveler.")
+    if code.startswith(codes.LOT):
+        rest = code.removeprefix(codes.LOT)
+        if _unit_by_code(session, rest) is not None or _lot_by_number(session, rest) is not None:
+            return Found("wip.stock_unit", {"code": rest})
+        return Found(message=f"No bar, plate or material lot {code}.")
+    if code.startswith(codes.FG):
+        rest = code.removeprefix(codes.FG)
+        if _fg_by_code(session, rest) is not None:
+            return Found("wip.fg_lot", {"code": rest})
+        return Found(message=f"No finished-goods lot {code}.")
+    if code.startswith(codes.BIN):
+        rest = code.removeprefix(codes.BIN)
+        if _location_by_code(session, rest) is not None:
+            return Found("wip.bin_page", {"code": rest})
+        return Found(message=f"No bin {code}.")
+    if code.startswith(codes.EMP):
+        return Found(message=f"{code} is a person's badge; there is no page for it here.")
+    if code.startswith(codes.VND):
+        return Found(message=f"{code} is an outside vendor; their open shipments show on the WIP board.")
+    if code.startswith(codes.CMD):
+        return Found(message=f"{code} is a station command; scan it at a station, not in search.")
+    job = _job_by_number(session, code)
+    if job is not None:
+        return Found("wip.job_page", {"number": job.number})
+    return Found(message=f"“{code}” is not a code Spex knows. Codes start with JOB-, LOT-, FG- or BIN-.")
+
+
+def _unit_by_code(session: Session, code: str) -> StockUnit | None:
+    return session.scalar(select(StockUnit).where(func.upper(StockUnit.code) == normalize(code).removeprefix(codes.LOT)))
+
+
+def _lot_by_number(session: Session, number: str) -> MaterialLot | None:
+    return session.scalar(select(MaterialLot).where(
+        func.upper(MaterialLot.number) == normalize(number).removeprefix(codes.LOT)))
+
+
+def _fg_by_code(session: Session, code: str) -> FinishedGoodsLot | None:
+    return session.scalar(select(FinishedGoodsLot).where(
+        func.upper(FinishedGoodsLot.code) == normalize(code).removeprefix(codes.FG)))
+
+
+def _location_by_code(session: Session, code: str) -> Location | None:
+    return session.scalar(select(Location).where(func.upper(Location.code) == normalize(code).removeprefix(codes.BIN)))
+
+
+def lot_of(session: Session, code: str) -> MaterialLot | None:
+    unit = _unit_by_code(session, code)
+    return unit.lot if unit is not None else _lot_by_number(session, code)
+
+
+def _loc_place_join():
+    return Balance.place == literal("loc:", String) + cast(Location.id, String)
+
+
+def _history(session: Session, condition) -> list[dict]:
+    rows = session.execute(
+        select(LedgerEntry, User.name, Station.name, Job.number)
+        .outerjoin(User, User.id == LedgerEntry.user_id)
+        .outerjoin(Station, Station.id == LedgerEntry.station_id)
+        .outerjoin(Job, Job.id == LedgerEntry.job_id)
+        .where(condition).order_by(LedgerEntry.id.desc()).limit(HISTORY_LIMIT)).all()
+    loc_ids = {k.id for e, *_ in rows for k in (ledger.parse_key(e.from_place), ledger.parse_key(e.to_place))
+               if k is not None and k.kind == "loc"}
+    names = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(loc_ids))).all()) \
+        if loc_ids else {}
+    from spex.wip.status import KIND_NAMES, fmt_qty, outside_name
+
+    def place(key: str | None, kind: str, side: str, job_number: str | None) -> str:
+        if key is None:
+            if kind == ledger.PULL and side == "to" and job_number:
+                return f"job {job_number}"
+            return outside_name(kind, side)
+        parsed = ledger.parse_key(key)
+        if parsed.kind == "loc" and parsed.id in names:
+            return codes.BIN + names[parsed.id]
+        return {"op": "job operation", "hold": "quality hold", "done": "finished"}.get(parsed.kind, key)
+
+    return [{"id": e.id, "when": e.created_at, "kind_text": KIND_NAMES.get(e.kind, e.kind),
+             "quantity": f"{fmt_qty(e.quantity)} {e.unit}", "from": place(e.from_place, e.kind, "from", job_number),
+             "to": place(e.to_place, e.kind, "to", job_number),
+             "job": job_number, "user": user_name or "—", "station": station_name or "—", "note": e.note}
+            for e, user_name, station_name, job_number in rows]
+
+
+def stock_unit_page(session: Session, code: str) -> dict | None:
+    """A bar/plate/remnant (LOT-1187-03) with its lot, heat, bin and history; or a whole lot (LOT-1187)."""
+    unit = _unit_by_code(session, code)
+    lot = unit.lot if unit is not None else _lot_by_number(session, code)
+    if lot is None:
+        return None
+    units = session.scalars(select(StockUnit).where(StockUnit.lot_id == lot.id).order_by(StockUnit.code)).all()
+    items = {ledger.unit_item(u.id): u for u in units}
+    where: dict[int, dict] = {}
+    for item, quantity, loc_code in session.execute(
+            select(Balance.item, Balance.quantity, Location.code).join(Location, _loc_place_join())
+            .where(Balance.item.in_(list(items)), Balance.quantity > 0)):
+        where[items[item].id] = {"bin": codes.BIN + loc_code, "bin_code": loc_code, "quantity": quantity}
+    material = session.get(Material, lot.material_id)
+    rows = [{"unit": u, "where": where.get(u.id)} for u in units]
+    condition = (LedgerEntry.stock_unit_id == unit.id) if unit is not None else \
+        LedgerEntry.stock_unit_id.in_([u.id for u in units])
+    history = _history(session, condition)
+    jobs = sorted({h["job"] for h in history if h["job"]})
+    return {"unit": unit, "lot": lot, "material": material, "units": rows,
+            "where": where.get(unit.id) if unit is not None else None, "history": history, "jobs": jobs}
+
+
+def fg_lot_page(session: Session, code: str) -> dict | None:
+    """A finished-goods lot: its job, part, heats it was made from, where it is and what shipped."""
+    lot = _fg_by_code(session, code)
+    if lot is None:
+        return None
+    lot = session.scalar(select(FinishedGoodsLot).where(FinishedGoodsLot.id == lot.id)
+                         .options(joinedload(FinishedGoodsLot.job), joinedload(FinishedGoodsLot.part)))
+    from spex.wip.status import finished_goods_of, materials_used
+    summary = next((f for f in finished_goods_of(session, lot.job) if f["lot"] == lot.barcode), None)
+    shipments = summary["shipments"] if summary else []
+    return {"lot": lot, "job": lot.job, "part": lot.part, "heats": materials_used(session, lot.job),
+            "summary": summary, "against": _shipped_against(session, shipments),
+            "history": _history(session, LedgerEntry.fg_lot_id == lot.id)}
+
+
+def _shipped_against(session: Session, shipments: list[dict]) -> list[str]:
+    """What each shipment went against, as shipping says it: the customer's PO and line, and the
+    release or call-off with its due date; one query for all the lot's shipments."""
+    line_ids = {s["order_line_id"] for s in shipments if s["order_line_id"]}
+    release_ids = {s["release_id"] for s in shipments if s["release_id"]}
+    lines = {line.id: line for line in session.scalars(
+        select(OrderLine).where(OrderLine.id.in_(line_ids)).options(joinedload(OrderLine.order)))} if line_ids else {}
+    releases = {r.id: r for r in session.scalars(select(Release).where(Release.id.in_(release_ids)))} \
+        if release_ids else {}
+    words = []
+    for shipment in shipments:
+        line, release = lines.get(shipment["order_line_id"]), releases.get(shipment["release_id"])
+        text = f"PO {line.order.po_number} line {line.line_no}" if line else "no order line"
+        if release is not None:
+            kind = "call-off" if release.kind == "calloff" else "release"
+            text += f", {kind} due {release.due_date:%d %b %Y}"
+        words.append(text)
+    return words
+
+
+def bin_page(session: Session, code: str) -> dict | None:
+    """A bin with what is in it now: bars and remnants with their heats, finished goods, job pieces."""
+    location = _location_by_code(session, code)
+    if location is None:
+        return None
+    balances = session.execute(select(Balance.item, Balance.quantity, Balance.unit)
+                               .where(Balance.place == ledger.at_location(location.id), Balance.quantity > 0)
+                               .order_by(Balance.item)).all()
+    by_kind: dict[str, list[int]] = {}
+    for item, _, _ in balances:
+        key = ledger.parse_key(item)
+        by_kind.setdefault(key.kind, []).append(key.id)
+    units = {u.id: u for u in session.scalars(
+        select(StockUnit).where(StockUnit.id.in_(by_kind.get("unit", [])))
+        .options(joinedload(StockUnit.lot).joinedload(MaterialLot.material)))} if by_kind.get("unit") else {}
+    fgs = {f.id: f for f in session.scalars(
+        select(FinishedGoodsLot).where(FinishedGoodsLot.id.in_(by_kind.get("fg", [])))
+        .options(joinedload(FinishedGoodsLot.job), joinedload(FinishedGoodsLot.part)))} if by_kind.get("fg") else {}
+    jobs = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(by_kind.get("job", []))))} \
+        if by_kind.get("job") else {}
+    contents = []
+    for item, quantity, unit_name in balances:
+        key = ledger.parse_key(item)
+        row = {"quantity": quantity, "unit": unit_name, "kind": key.kind, "record": None}
+        if key.kind == "unit":
+            row["record"] = units.get(key.id)
+        elif key.kind == "fg":
+            row["record"] = fgs.get(key.id)
+        elif key.kind == "job":
+            row["record"] = jobs.get(key.id)
+        contents.append(row)
+    children = session.scalars(select(Location).where(Location.parent_id == location.id)
+                               .order_by(Location.code)).all()
+    return {"location": location, "kind_name": LOCATION_KINDS.get(location.kind, location.kind),
+            "contents": contents, "children": children,
+            "history": _history(session, or_(LedgerEntry.from_location_id == location.id,
+                                             LedgerEntry.to_location_id == location.id))}

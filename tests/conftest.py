@@ -1,0 +1,323 @@
+"""Fixtures: a fresh Spex on a real database per test (SQLite always; PostgreSQL with --db=postgresql),
+a client that sends the CSRF token like the pages do, small factories, a live server, and Chromium."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from spex import codes, create_app, ledger, production
+from spex.extensions import db
+from spex.models import (Customer, Location, Material, Part, RoutingStep, Station, User, Vendor, WorkCenter)
+
+PG_ADMIN_URL = os.environ.get("SPEX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CHROMIUM = os.environ.get("SPEX_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default=os.environ.get("SPEX_TEST_DB", "sqlite"), choices=("sqlite", "postgresql"),
+                     help="database engine the suite runs against")
+
+
+def pytest_report_header(config):
+    return f"spex database: {config.getoption('--db')}"
+
+
+# --- databases ------------------------------------------------------------------------------
+
+def _migrate(url: str) -> None:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        from spex.cli import upgrade_schema
+        upgrade_schema()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database(request, tmp_path_factory):
+    """A migrated database for this test process: a template file (SQLite) or a database of our own (PostgreSQL)."""
+    engine_name = request.config.getoption("--db")
+    if engine_name == "sqlite":
+        template = tmp_path_factory.mktemp("db") / "template.db"
+        _migrate(f"sqlite:///{template}")
+        yield {"engine": "sqlite", "template": template}
+        return
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server means: cannot run here
+        # Locally the PostgreSQL run is skipped when no server answers; CI provides one, so there it fails.
+        pytest.exit(f"--db=postgresql but no PostgreSQL server answers at {PG_ADMIN_URL}: {exc}",
+                    returncode=3 if os.environ.get("CI") else 0)
+    name = f"spex_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        _migrate(url)
+        yield {"engine": "postgresql", "url": url}
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(database, tmp_path):
+    """A clean database for one test."""
+    if database["engine"] == "sqlite":
+        path = tmp_path / "spex.db"
+        shutil.copyfile(database["template"], path)
+        yield f"sqlite:///{path}"
+        return
+    url = database["url"]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield url
+
+
+# --- the app ------------------------------------------------------------------------------
+
+class CsrfClient(FlaskClient):
+    """Sends the CSRF token on every POST, as the pages' forms and htmx do; pass csrf=False to leave it out."""
+
+    _token: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            page = super().get("/login").get_data(as_text=True)
+            self._token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        return self._token
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        if csrf:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SECRET_KEY": "test-secret",
+        "SPEX_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SPEX_BOARD_TOKEN": "board-token",
+    })
+    app.test_client_class = CsrfClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories ------------------------------------------------------------------------------
+
+class Factory:
+    """Small builders for the records a test needs; each test makes its own."""
+
+    def __init__(self, session):
+        self.session = session
+        self.n = 0
+
+    def _next(self) -> int:
+        self.n += 1
+        return self.n
+
+    def commit(self):
+        self.session.commit()
+
+    def user(self, role=codes.OPERATOR, *, name=None, username=None, badge=None, password=PASSWORD) -> User:
+        n = self._next()
+        user = User(name=name or f"{role.title()} {n}", username=username or f"{role}{n}",
+                    badge=badge or f"{n:04d}", role=role)
+        user.set_password(password)
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def location(self, code=None, kind="bin", parent=None, name=None) -> Location:
+        n = self._next()
+        loc = Location(code=code or f"T{n}-A{n:02d}", name=name or (code or f"Bin {n}"), kind=kind, parent=parent)
+        self.session.add(loc)
+        self.session.flush()
+        return loc
+
+    def material(self, grade="303 stainless", size="1.000 dia", **kw) -> Material:
+        n = self._next()
+        mat = Material(code=kw.pop("code", f"M{n}-{grade[:3]}"), grade=grade, family="stainless steel",
+                       form=kw.pop("form", "round bar"), size=size, unit=kw.pop("unit", "in"),
+                       diameter_in=kw.pop("diameter_in", Decimal("1")), density_lb_per_in3=Decimal("0.289"),
+                       stocking="stocked", lead_time_days=10, **kw)
+        self.session.add(mat)
+        self.session.flush()
+        return mat
+
+    def lot(self, material=None, bin=None, lengths=(144, 144), heat="H12345") -> "production.MaterialLot":
+        material = material or self.material()
+        bin = bin or self.location()
+        return production.receive_lot(self.session, material, heat, list(lengths), bin, supplier="Test Metals")
+
+    def work_center(self, code=None, kind="lathe") -> WorkCenter:
+        n = self._next()
+        wc = WorkCenter(code=code or f"WC{n}", name=f"Work center {n}", kind=kind)
+        self.session.add(wc)
+        self.session.flush()
+        return wc
+
+    def vendor(self, code=None, process="anodize") -> Vendor:
+        n = self._next()
+        vendor = Vendor(code=code or f"VEND{n}-{process.upper()}", name=f"Vendor {n}", process=process,
+                        turnaround_days=5)
+        self.session.add(vendor)
+        self.session.flush()
+        self.session.add(Location(code=f"VND-{vendor.code}", name=vendor.name, kind="vendor", vendor_id=vendor.id))
+        self.session.flush()
+        return vendor
+
+    def customer(self, code=None) -> Customer:
+        n = self._next()
+        customer = Customer(code=code or f"CUST{n}", name=f"Customer {n}")
+        self.session.add(customer)
+        self.session.flush()
+        return customer
+
+    def part(self, ops=("lathe", "mill"), *, outside=(), material=None, customer=None, number=None) -> Part:
+        """A part whose routing has in-house ops at new work centers, then outside ops at new vendors."""
+        n = self._next()
+        part = Part(customer=customer or self.customer(), number=number or f"P-{n:04d}", rev="A",
+                    description=f"Test part {n}", material=material or self.material(),
+                    bar_length_per_piece=Decimal("1.250"))
+        seq = 10
+        for kind in ops:
+            part.routing.append(RoutingStep(seq=seq, kind="inhouse", work_center=self.work_center(kind=kind),
+                                            description=kind.title(), setup_min=30, run_min_per_piece=2))
+            seq += 10
+        for process in outside:
+            part.routing.append(RoutingStep(seq=seq, kind="outside", vendor=self.vendor(process=process),
+                                            description=process.title(), turnaround_days=5))
+            seq += 10
+        self.session.add(part)
+        self.session.flush()
+        return part
+
+    def job(self, part=None, quantity=100, *, release=True, due_in_days=14, **part_kw):
+        part = part or self.part(**part_kw)
+        job = production.create_job(self.session, part, quantity, date.today() + timedelta(days=due_in_days))
+        if release:
+            production.release_job(self.session, job)
+        return job
+
+    def station(self, code=None, kind="floor") -> Station:
+        n = self._next()
+        station = Station(code=code or f"ST{n}", name=f"Station {n}", kind=kind, token=uuid.uuid4().hex)
+        self.session.add(station)
+        self.session.flush()
+        return station
+
+
+@pytest.fixture
+def make(session):
+    return Factory(session)
+
+
+def login(client, user, password=PASSWORD):
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login_as(client, make):
+    """Log the client in as a new user of a role; returns the user."""
+
+    def _login(role=codes.PLANNER):
+        user = make.user(role)
+        make.commit()
+        login(client, user)
+        return user
+
+    return _login
+
+
+# --- a live server and a browser --------------------------------------------------------------
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI installs it: a missing browser must not pass as skipped tests
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

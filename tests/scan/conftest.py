@@ -1,0 +1,148 @@
+"""Scan station fixtures: a registered station for the test client, a scan helper, and small shop
+set-ups (a job with its bar stock, scrap bin and FG bin) the flows scan against."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from spex import codes, ledger
+from spex.auth import STATION_COOKIE
+from spex.models import Balance, CustomerOrder, LedgerEntry, OrderLine, Release
+
+
+def entries(session) -> int:
+    return session.scalar(select(func.count(LedgerEntry.id)))
+
+
+def balances(session) -> dict:
+    return {(b.item, b.place): b.quantity for b in session.scalars(select(Balance))}
+
+
+def headline(html: str) -> str:
+    match = re.search(r'<p class="scan-headline">(.*?)</p>', html, re.S)
+    return match.group(1).strip() if match else ""
+
+
+def outcome(html: str) -> str:
+    match = re.search(r'data-outcome="(\w+)"', html)
+    return match.group(1) if match else ""
+
+
+@dataclass
+class Answer:
+    status: int
+    html: str
+    replayed: bool
+
+    @property
+    def outcome(self) -> str:
+        return outcome(self.html)
+
+    @property
+    def headline(self) -> str:
+        return headline(self.html)
+
+
+class Scanner:
+    """Posts scans to /station/scan as the station script does (htmx header, CSRF, a fresh scan id)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __call__(self, code, scan_id: str | None = None) -> Answer:
+        response = self.client.post("/station/scan", data={"code": code, "scan_id": scan_id or uuid.uuid4().hex},
+                                    headers={"HX-Request": "true"})
+        assert response.status_code in (200, 403, 422), response.get_data(as_text=True)
+        return Answer(response.status_code, response.get_data(as_text=True),
+                      response.headers.get("X-Spex-Replayed") == "1")
+
+    def all(self, *codes_):
+        return [self(code) for code in codes_]
+
+
+@pytest.fixture
+def station(make, client):
+    station = make.station()
+    make.commit()
+    client.set_cookie(STATION_COOKIE, station.token)
+    return station
+
+
+@pytest.fixture
+def scan(client, station):
+    return Scanner(client)
+
+
+@dataclass
+class Shop:
+    operator: object
+    inspector: object
+    shipper: object
+    handler: object
+    job: object
+    lot: object
+    rack: object
+    fg_bin: object
+    scrap_bin: object
+
+
+@pytest.fixture
+def shop(session, make):
+    """Job of 100 pcs (op 10 lathe, op 20 mill, op 30 anodize outside), two 144 in bars of its material."""
+    operator = make.user(codes.OPERATOR, name="Olga Operator")
+    inspector = make.user(codes.INSPECTOR, name="Ida Inspector")
+    shipper = make.user(codes.SHIPPING, name="Sam Shipper")
+    handler = make.user(codes.MATERIAL_HANDLER, name="Max Handler")
+    material = make.material()
+    part = make.part(ops=("lathe", "mill"), outside=("anodize",), material=material)
+    job = make.job(part, quantity=100)
+    rack = make.location("R1-A01")
+    lot = make.lot(material=material, bin=rack, lengths=(144, 144), heat="H4711")
+    fg_bin = make.location("FG-01", kind="fg")
+    scrap_bin = make.location("SCRAP", kind="scrap")
+    make.commit()
+    return Shop(operator, inspector, shipper, handler, job, lot, rack, fg_bin, scrap_bin)
+
+
+def order_with_releases(session, make, job, quantities=(30, 70)):
+    """A scheduled order line for the job's part with one release per quantity, linked to the job."""
+    order = CustomerOrder(number=f"SO{uuid.uuid4().hex[:6]}", customer_id=job.part.customer_id, po_number="PO-881",
+                          order_date=date.today())
+    line = OrderLine(order=order, line_no=1, part_id=job.part_id, quantity=sum(quantities), strategy="scheduled")
+    for n, quantity in enumerate(quantities):
+        line.releases.append(Release(kind="release", due_date=date.today() + timedelta(days=7 * (n + 1)),
+                                     quantity=quantity))
+    session.add(order)
+    session.flush()
+    job.order_lines.append(line)
+    session.commit()
+    return line
+
+
+def pieces_at(session, op) -> int:
+    from spex.shopfloor import available_at
+    return available_at(session, op)
+
+
+class HttpStation:
+    """A station browser over real HTTP: its station cookie, its session and CSRF token, like the page's script."""
+
+    def __init__(self, base_url: str, station_token: str):
+        import requests
+
+        self.base_url = base_url
+        self.http = requests.Session()
+        self.http.cookies.set(STATION_COOKIE, station_token, domain="127.0.0.1", path="/")
+        page = self.http.get(base_url + "/station", timeout=30).text
+        self.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+    def __call__(self, code: str, scan_id: str | None = None) -> Answer:
+        response = self.http.post(self.base_url + "/station/scan",
+                                  data={"code": code, "scan_id": scan_id or uuid.uuid4().hex},
+                                  headers={"HX-Request": "true", "X-CSRFToken": self.token}, timeout=60)
+        return Answer(response.status_code, response.text, response.headers.get("X-Spex-Replayed") == "1")

@@ -1,0 +1,216 @@
+"""The station in Chromium, used as an operator does: a keyboard-wedge scanner types each code at
+scanner speed and presses Enter into the focused input; the answer on screen and the ledger after."""
+import threading
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from spex import codes, create_app, ledger, shopfloor
+from spex.auth import STATION_COOKIE
+from spex.models import FinishedGoodsLot, OutsideShipment, QualityHold
+from tests.scan.conftest import order_with_releases, pieces_at
+
+SCANNER_KEY_DELAY_MS = 2  # a handheld scanner types a character every few milliseconds
+
+
+class Operator:
+    """The person at the station: scans codes, reads the big answer."""
+
+    def __init__(self, page, url):
+        self.page = page
+        page.goto(url + "/station")
+        page.wait_for_selector("#scan-input:focus")
+
+    def answers(self) -> int:
+        return int(self.page.evaluate("document.body.getAttribute('data-answers') || '0'"))
+
+    def scan(self, *codes_, wait=True):
+        before = self.answers()
+        for code in codes_:
+            self.page.keyboard.type(code, delay=SCANNER_KEY_DELAY_MS)
+            self.page.keyboard.press("Enter")
+        if wait:
+            # Selectors, not wait_for_function: the page's CSP forbids evaluating strings (no unsafe-eval).
+            self.page.wait_for_selector(f'body[data-answers="{before + len(codes_)}"]')
+        return self
+
+    @property
+    def headline(self) -> str:
+        return self.page.inner_text("#scan-feedback .scan-headline")
+
+    @property
+    def outcome(self) -> str:
+        return self.page.get_attribute("#scan-feedback [data-outcome]", "data-outcome")
+
+    @property
+    def context(self) -> str:
+        return self.page.inner_text("#scan-context")
+
+
+@pytest.fixture
+def operator_at(page, live_server, station):
+    page.context.add_cookies([{"name": STATION_COOKIE, "value": station.token, "url": live_server.url}])
+
+    def _open():
+        return Operator(page, live_server.url)
+
+    return _open
+
+
+def test_pull_by_scanner(operator_at, shop, session):
+    bar = shop.lot.units[0]
+    person = operator_at()
+    person.scan(shop.operator.barcode)
+    assert person.headline == "Signed in: Olga Operator" and person.outcome == "done"
+    assert "Olga Operator" in person.context
+    person.scan(bar.barcode.lower(), shop.job.barcode)
+    assert person.outcome == "waiting" and "Material pull" in person.context
+    assert "length to pull" in person.page.inner_text("#scan-expected")
+    person.scan("37.5")
+    assert person.outcome == "done" and person.headline == f"Pulled 37.5 in of {bar.barcode} for job {shop.job.number}"
+    assert person.page.get_attribute("body", "data-last-tone") == "done"
+    session.rollback()
+    assert ledger.balance(session, ledger.unit_item(bar.id), ledger.at_location(shop.rack.id)) == Decimal("106.5")
+    assert person.page.locator("#scan-recent li").count() == 4
+
+
+def test_operation_complete_with_scrap_by_scanner(operator_at, shop, session):
+    op10, op20, _ = shop.job.operations
+    person = operator_at()
+    person.scan(shop.operator.barcode, f"{shop.job.barcode}-10", "80")
+    assert person.headline == f"80 good at op 10 of job {shop.job.number}"
+    person.scan("CMD-SCRAP", "3", "CMD-R-DIM")
+    assert person.outcome == "done" and "Scrapped 3 pcs" in person.headline
+    person.scan("500")
+    assert person.outcome == "refused" and "Only 17 pcs" in person.headline
+    assert person.page.get_attribute("body", "data-last-tone") == "refused"
+    session.rollback()
+    assert (op10.qty_good, op10.qty_scrap, pieces_at(session, op10), pieces_at(session, op20)) == (80, 3, 17, 80)
+
+
+def test_hold_and_release_by_inspector_by_scanner(operator_at, shop, session):
+    person = operator_at()
+    person.scan(shop.operator.barcode, shop.job.barcode, "CMD-HOLD", "10", "CMD-R-MAT")
+    assert person.outcome == "done" and "On hold: 10 pcs" in person.headline
+    person.scan("CMD-RELEASE")
+    assert person.outcome == "refused" and "Only an inspector" in person.headline
+    person.scan(shop.inspector.barcode, shop.job.barcode, "CMD-RELEASE", "CMD-D-REWORK")
+    assert person.outcome == "done" and "Hold released: 10 pcs" in person.headline and "rework" in person.headline
+    session.rollback()
+    hold = session.scalar(select(QualityHold))
+    assert hold.disposition == codes.REWORK and pieces_at(session, shop.job.operations[0]) == 100
+
+
+def test_ship_out_and_partial_receive_by_scanner(operator_at, shop, session):
+    op10, op20, op30 = shop.job.operations
+    shopfloor.complete_operation(session, op10, 50, user=shop.operator)
+    shopfloor.complete_operation(session, op20, 50, user=shop.operator)
+    session.commit()
+    person = operator_at()
+    person.scan(shop.shipper.barcode, f"{shop.job.barcode}-30", "CMD-SHIP-OUT", "50")
+    assert person.outcome == "done" and "Shipped out 50 pcs" in person.headline
+    person.scan("CMD-RECEIVE", "20")
+    assert person.outcome == "done" and "Received 20 pcs" in person.headline
+    assert "30 pcs are still at the vendor" in person.page.inner_text("#scan-feedback")
+    session.rollback()
+    shipment = session.scalar(select(OutsideShipment))
+    assert (shipment.quantity_out, shipment.quantity_back, shipment.closed) == (50, 20, False)
+    assert ledger.balance(session, ledger.job_item(shop.job.id), ledger.finished(shop.job.id)) == 20
+
+
+def test_finished_goods_and_ship_against_a_release_by_scanner(operator_at, shop, session, make):
+    job = shop.job
+    op10, op20, op30 = job.operations
+    line = order_with_releases(session, make, job, (40, 60))
+    for op in (op10, op20):
+        shopfloor.complete_operation(session, op, 100, user=shop.operator)
+    shopfloor.ship_out(session, op30, 100, user=shop.shipper)
+    shopfloor.receive_back(session, op30, 100, user=shop.shipper)
+    session.commit()
+    person = operator_at()
+    person.scan(shop.operator.barcode, job.barcode, "CMD-FG", "100", shop.fg_bin.barcode)
+    assert person.outcome == "done" and person.headline.startswith("Finished goods FG-")
+    session.rollback()
+    lot = session.scalar(select(FinishedGoodsLot))
+    person.scan(shop.shipper.barcode, lot.barcode)
+    assert person.outcome == "waiting" and "release due" in person.page.inner_text("#scan-feedback")
+    person.scan("40")
+    assert person.outcome == "done" and person.headline == f"Shipped 40 pcs of {lot.barcode}"
+    session.rollback()
+    assert (line.releases[0].shipped_qty, line.shipped_qty) == (40, 40)
+    assert ledger.balance(session, ledger.fg_item(lot.id), ledger.at_location(shop.fg_bin.id)) == 60
+
+
+def test_undo_by_scanner(operator_at, shop, session):
+    op10 = shop.job.operations[0]
+    person = operator_at()
+    person.scan(shop.operator.barcode, f"{shop.job.barcode}-10", "25", "CMD-UNDO")
+    assert person.outcome == "done" and person.headline == "Undone"
+    session.rollback()
+    assert op10.qty_good == 0 and pieces_at(session, op10) == 100
+
+
+def test_input_keeps_focus_after_clicks_and_cancel_clears(operator_at, shop):
+    person = operator_at()
+    person.scan(shop.operator.barcode, f"{shop.job.barcode}-10")
+    person.page.click("#scan-context")
+    person.page.click("h2")
+    assert person.page.evaluate("document.activeElement.id") == "scan-input"
+    person.page.evaluate("window.dispatchEvent(new Event('blur')); document.getElementById('scan-input').blur()")
+    person.page.wait_for_selector("#scan-input:focus")
+    person.scan("CMD-CANCEL")
+    assert person.outcome == "waiting" and "Cleared" in person.headline
+    assert "Lathe" not in person.page.inner_text("#ctx-operation")
+    # the recent list shows the station's last ten scans, newest first
+    person.scan(*[str(n) for n in range(1, 12)])
+    entries = person.page.locator("#scan-recent li code")
+    assert entries.count() == 10 and entries.first.inner_text() == "11"
+
+
+def test_station_keeps_working_across_a_server_restart(operator_at, shop, session, live_server, app, db_url, tmp_path):
+    op10 = shop.job.operations[0]
+    person = operator_at()
+    person.scan(shop.operator.barcode, f"{shop.job.barcode}-10", "10")
+    assert person.outcome == "done"
+
+    port = live_server.server.server_port
+    live_server.stop()
+    live_server.server.server_close()
+    # Scanned while the server is down: kept in the page and resent until it answers.
+    person.scan("15", wait=False)
+    person.page.wait_for_selector("#scan-status[data-offline]")
+
+    restarted = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "test-secret",
+                            "SPEX_UPLOAD_DIR": str(tmp_path / "uploads")})
+    server = make_server("127.0.0.1", port, restarted, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        person.page.wait_for_selector('body[data-answers="4"]', timeout=20_000)
+        assert person.outcome == "done" and person.headline == f"15 good at op 10 of job {shop.job.number}"
+        person.page.wait_for_selector("#scan-status:not([data-offline])", state="attached")
+        person.scan("CMD-SCRAP", "2", "CMD-R-SET")
+        assert person.outcome == "done"
+        session.rollback()
+        assert (op10.qty_good, op10.qty_scrap, pieces_at(session, op10)) == (25, 2, 73)
+    finally:
+        server.shutdown()
+        server.server_close()
+        with restarted.app_context():
+            from spex.extensions import db
+            db.engine.dispose()
+
+
+def test_lost_session_cookie_renews_the_token_and_the_scan_still_counts(operator_at, shop, session):
+    op10 = shop.job.operations[0]
+    person = operator_at()
+    person.scan(shop.operator.barcode, f"{shop.job.barcode}-10")
+    # The browser loses its session cookie (and with it the CSRF token's match): the next scan is
+    # refused by CSRF, the script fetches a fresh token and sends the same scan once more.
+    person.page.context.clear_cookies(name="session")
+    person.scan("7")
+    assert person.outcome == "done" and person.headline == f"7 good at op 10 of job {shop.job.number}"
+    session.rollback()
+    assert op10.qty_good == 7

@@ -1,0 +1,279 @@
+"""The WIP board: what each job row says, late risk maths, versions, the polled fragment and who may look."""
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import event
+
+from spex import codes
+from spex.extensions import db
+from spex.wip import board as wb
+
+
+def _one(jobs, number):
+    return next(j for j in jobs if j.number == number)
+
+
+def test_board_shows_pieces_per_operation_holds_and_vendors(session, make, floor):
+    part = make.part(ops=("lathe", "mill"), outside=("anodize",))
+    job = make.job(part, quantity=100)
+    floor.complete(job, 10, 80)
+    floor.scrap(job, 10, 2)
+    floor.complete(job, 20, 50)
+    floor.ship_out(job, 30, 40, expected_back=date.today() - timedelta(days=1))
+    floor.hold(job, 20, 5, "FIN")
+    make.commit()
+
+    bj = _one(wb.load_board(session), job.number)
+    op10, op20, op30 = bj.ops
+    # Op 10: 100 pieces, 80 good, 2 scrapped -> 98 expected, 18 still to do, all 18 waiting there.
+    assert (op10.good, op10.scrap, op10.expected, op10.remaining, op10.waiting) == (80, 2, 98, 18, 18)
+    # Op 20 can get at most 98: 50 done, 30 waiting (80 in less 50 done), 5 of them on hold.
+    assert (op20.good, op20.expected, op20.remaining, op20.waiting, op20.held) == (50, 98, 48, 25, 5)
+    assert (op30.good, op30.at_vendor, op30.waiting) == (0, 40, 10)
+    assert [op.state for op in bj.ops] == [wb.STATE_ACTIVE] * 3
+    assert [(h.quantity, h.reason_code) for h in bj.holds] == [(5, "FIN")]
+    (shipment,) = bj.shipments
+    assert (shipment.outstanding, shipment.overdue, shipment.seq) == (40, True, 30)
+    assert bj.age_class == "fresh" and bj.age_hours is not None and bj.age_hours < 1
+
+
+def test_planned_jobs_show_as_not_released_and_closed_jobs_do_not_show(session, make):
+    planned = make.job(release=False)
+    released = make.job()
+    closed = make.job()
+    closed.status = "closed"
+    make.commit()
+    numbers = {j.number: j for j in wb.load_board(session)}
+    assert planned.number in numbers and released.number in numbers and closed.number not in numbers
+    assert numbers[planned.number].current_ops == []
+    assert numbers[released.number].current_ops[0].seq == 10
+
+
+def test_ageing_colours_follow_the_time_at_the_station(session, make):
+    job = make.job()
+    make.commit()
+    first = job.operations[0]
+    now = first.last_activity_at
+    for hours, colour in ((2, "fresh"), (20, "ageing"), (72, "stale")):
+        bj = _one(wb.load_board(session, now=now + timedelta(hours=hours)), job.number)
+        assert bj.age_class == colour
+    assert wb.age_text(2.5) == "2h" and wb.age_text(72) == "3d" and wb.age_text(0.25) == "15m"
+
+
+def test_working_day_calendar():
+    wednesday = date(2026, 11, 25)
+    assert wb.add_workdays(wednesday, 0) == wednesday
+    assert wb.add_workdays(wednesday, 2.5) == date(2026, 11, 27)   # Friday
+    assert wb.add_workdays(wednesday, 3) == date(2026, 11, 30)     # over the weekend to Monday
+    assert wb.workdays_between(wednesday, date(2026, 12, 2)) == 5
+    assert wb.workdays_between(date(2026, 12, 2), wednesday) == -5
+    assert wb.add_workdays(date(2026, 11, 28), 0) == date(2026, 11, 30)  # Saturday starts Monday
+
+
+def _job_row(number, due, ops):
+    job = wb.BoardJob(id=hash(number) % 10_000, number=number, status="released", priority=0, part_number="P",
+                      part_rev="A", part_description="", customer_code="C", customer_name="C", quantity=100,
+                      due_date=due)
+    for seq, wc, setup, run, remaining in ops:
+        op = wb.BoardOp(id=seq, seq=seq, kind="inhouse", description="", work_center_code=wc, work_center_name=wc,
+                        vendor_code=None, vendor_name=None, hours_per_day=8.0, setup_min=float(setup),
+                        run_min_per_piece=float(run), turnaround_days=0, good=0, scrap=0)
+        op.expected, op.remaining = 100, remaining
+        job.ops.append(op)
+    return job
+
+
+def test_schedule_queues_jobs_at_a_work_center_and_flags_late_risk():
+    today = date(2026, 11, 23)  # a Monday
+    # Job A: 100 pcs at 4.8 min on LATHE = 480 min + 0 setup = 8 h = one 8-hour day.
+    a = _job_row("A", date(2026, 12, 4), [(10, "LATHE", 0, "4.8", 100)])
+    # Job B waits for A on the lathe (1 day), then 2 days of its own (960 min): finishes Thursday, due Wednesday.
+    b = _job_row("B", date(2026, 11, 25), [(10, "LATHE", 0, "9.6", 100)])
+    # Job C on the mill: half a day; due Tuesday with a day of slack: at risk (under two days).
+    c = _job_row("C", date(2026, 11, 24), [(10, "MILL", 240, 0, 100)])
+    wb.schedule([a, b, c], today)
+    assert a.ops[0].projected_start == today and a.projected_finish == date(2026, 11, 24)
+    assert b.ops[0].projected_start == date(2026, 11, 24)
+    assert b.projected_finish == date(2026, 11, 26) and b.risk == wb.RISK_LATE
+    assert c.projected_finish == today and c.slack_days == 1 and c.risk == wb.RISK_AT_RISK
+    assert a.risk == wb.RISK_OK and a.slack_days == 8
+    # The wall tells a job already past due from one projected to miss a later date.
+    assert (a.risk_text, b.risk_text, c.risk_text) == ("ON TIME", "LATE +1d", "AT RISK")
+    overdue = _job_row("D", date(2026, 11, 20), [(10, "MILL", 0, "1", 10)])
+    wb.schedule([overdue], today)
+    assert overdue.risk_text == "PAST DUE"
+
+
+def test_load_board_puts_late_jobs_first(session, make):
+    slow = make.part(ops=("lathe",))
+    slow.routing[0].run_min_per_piece = Decimal(60)  # 100 pcs x 60 min = 100 h: weeks of work
+    late = make.job(slow, due_in_days=3)
+    easy = make.job(due_in_days=2)  # 30 + 200 min on each of two ops: done tomorrow at the latest
+    make.commit()
+    jobs = wb.load_board(session)
+    assert [j.number for j in jobs][:2] == [late.number, easy.number]
+    assert _one(jobs, late.number).risk == wb.RISK_LATE
+
+
+def test_board_version_moves_with_every_scan_and_hold(session, make, floor):
+    job = make.job()
+    make.commit()
+    before = wb.board_version(session)
+    assert wb.board_version(session) == before
+    floor.complete(job, 10, 10)
+    make.commit()
+    after_scan = wb.board_version(session)
+    assert after_scan != before
+    job.status = "closed"
+    make.commit()
+    assert wb.board_version(session) != after_scan
+
+
+def test_filter_group_and_pages(session, make):
+    lathe_part = make.part(ops=("lathe",))
+    jobs = [make.job(lathe_part) for _ in range(5)]
+    other = make.job()
+    make.commit()
+    board = wb.load_board(session)
+    wc_code = lathe_part.routing[0].work_center.code
+    assert {j.number for j in wb.filter_jobs(board, work_center=wc_code.lower())} == {j.number for j in jobs}
+    assert [j.number for j in wb.filter_jobs(board, customer=other.part.customer.code)] == [other.number]
+    rows = wb.group_rows(board, "wc")
+    headings = [r.heading for r in rows if r.heading]
+    assert len(headings) == 2 and any(h.endswith("· 5") for h in headings)
+    pages = wb.paginate(rows, 4)
+    assert all(len(p) <= 4 for p in pages) and sum(1 for p in pages for r in p if r.job) == 6
+    assert all(p[0].heading for p in pages)  # every screen says which group it shows
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+def test_board_needs_login_but_kiosk_takes_the_token(client, make, login_as):
+    job = make.job()
+    make.commit()
+    assert client.get("/board").status_code == 302
+    assert client.get("/board/kiosk").status_code == 403
+    assert client.get("/board/kiosk?token=wrong").status_code == 403
+    assert client.get("/board/rows").status_code == 401
+    kiosk = client.get("/board/kiosk?token=board-token")
+    assert kiosk.status_code == 200
+    html = kiosk.get_data(as_text=True)
+    assert job.number in html and 'class="topbar"' not in html and "board.js" in html
+    assert "token=board-token" in html  # the polled fragment keeps the kiosk's right to look
+    login_as(codes.PLANNER)
+    page = client.get("/board").get_data(as_text=True)
+    assert job.number in page and 'class="topbar"' in page
+
+
+def test_registered_station_sees_the_kiosk_without_a_token(client, make):
+    station = make.station(kind="board")
+    make.commit()
+    client.set_cookie("spex_station", station.token)
+    assert client.get("/board/kiosk").status_code == 200
+
+
+def test_unchanged_board_answers_204_and_304_and_a_scan_repaints(client, make, floor):
+    job = make.job()
+    make.commit()
+    html = client.get("/board/kiosk?token=board-token").get_data(as_text=True)
+    import html as html_lib
+    import re
+    poll_url = html_lib.unescape(re.search(r'hx-get="([^"]+)"', html).group(1))
+    unchanged = client.get(poll_url, headers={"HX-Request": "true"})
+    assert unchanged.status_code == 204 and unchanged.data == b""
+    etag = unchanged.headers["ETag"].strip('"')
+    # A plain HTTP client: the same URL without htmx's version, with the ETag it was given.
+    plain_url = poll_url.replace("v=", "seen=")
+    assert client.get(plain_url).status_code == 200
+    conditional = client.get(plain_url, headers={"If-None-Match": f'"{etag}"'})
+    assert conditional.status_code == 304 and conditional.data == b""
+
+    floor.complete(job, 10, 60)
+    make.commit()
+    changed = client.get(poll_url, headers={"HX-Request": "true"})
+    assert changed.status_code == 200
+    body = changed.get_data(as_text=True)
+    assert 'id="board"' in body and "<b>60</b><wbr>/100" in body
+    assert "<html" not in body  # a fragment, never a whole page
+
+
+def test_board_survives_odd_query_strings(client, make):
+    make.job()
+    make.commit()
+    for query in ("group=bogus", "page=-1", "page=abc", "page=99999", "wc=" + "X" * 500, "customer=%00",
+                  "pages=zz&v=1", "v=&pages=3"):
+        response = client.get(f"/board/rows?token=board-token&{query}")
+        assert response.status_code in (200, 204), query
+
+
+def test_query_count_is_the_same_for_10_and_500_jobs(app, session, make, client, login_as):
+    part = make.part(ops=("lathe", "mill", "deburr"), outside=("anodize",))
+    login_as(codes.PLANNER)
+
+    def count_queries(url):
+        statements = []
+
+        def _count(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", _count)
+        try:
+            response = client.get(url)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _count)
+        assert response.status_code == 200
+        return len(statements)
+
+    for _ in range(10):
+        make.job(part)
+    make.commit()
+    page_10 = count_queries("/board")
+    rows_10 = count_queries("/board/rows")
+    for _ in range(490):
+        make.job(part)
+    make.commit()
+    assert count_queries("/board") == page_10
+    assert count_queries("/board/rows") == rows_10
+    assert rows_10 <= 10
+
+
+def test_grouped_board_has_headings_and_a_wall_with_many_jobs_turns_its_pages(app, client, make):
+    import re
+    import time
+    lathe = make.part(ops=("lathe",))
+    mill = make.part(ops=("mill",))
+    for _ in range(5):
+        make.job(lathe)
+        make.job(mill)
+    make.commit()
+    app.config.update(SPEX_BOARD_ROWS=20)
+    grouped = client.get("/board/rows?token=board-token&group=wc").get_data(as_text=True)
+    assert grouped.count('class="board-group"') == 2
+    by_customer = client.get("/board/rows?token=board-token&group=customer").get_data(as_text=True)
+    assert by_customer.count('class="board-group"') == 2
+
+    app.config.update(SPEX_BOARD_ROWS=4, SPEX_BOARD_PAGE_SECONDS=1)
+    seen = set()
+    for _ in range(4):
+        body = client.get("/board/rows?token=board-token&kiosk=1").get_data(as_text=True)
+        seen.add(re.search(r"Page (\d+)/3", body).group(1))
+        time.sleep(1.05)
+    assert len(seen) >= 3  # one page per second: the wall shows every job in turn
+
+
+def test_statements_per_board_fragment(client, make):
+    make.job()
+    make.commit()
+    statements = []
+
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", _count)
+    try:
+        assert client.get("/board/rows?token=board-token").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _count)
+    # version, jobs, operations, piece balances, open holds, open shipments (plus BEGIN on SQLite)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 6, selects

@@ -1,0 +1,143 @@
+"""The wall board in Chromium at 1920x1080: it repaints by itself after a scan at a real station, and rides out a restart."""
+from __future__ import annotations
+
+import pytest
+
+from spex import codes, create_app
+from spex.auth import STATION_COOKIE
+from spex.extensions import db
+
+POLL_SECONDS = 1
+WALL = {"width": 1920, "height": 1080}
+STATION_SCREEN = {"width": 1366, "height": 768}
+SCANNER_KEY_DELAY_MS = 2  # a keyboard-wedge scanner types a character every few milliseconds
+
+
+def _configure(app):
+    app.config.update(SPEX_BOARD_POLL_SECONDS=POLL_SECONDS)
+
+
+@pytest.fixture
+def board_page(browser):
+    context = browser.new_context(viewport=WALL)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page, context
+    context.close()
+
+
+@pytest.fixture
+def station_browser(browser):
+    """A second browser, the PC at a machine: registered as a station the way the admin's
+    registration leaves it, with the station cookie for the server's host."""
+    contexts = []
+
+    def _open(url, station):
+        context = browser.new_context(viewport=STATION_SCREEN)
+        contexts.append(context)
+        context.add_cookies([{"name": STATION_COOKIE, "value": station.token, "url": url}])
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{url}/station")
+        page.wait_for_selector("#scan-input:focus")
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def _scan(page, code):
+    """Type a code at scanner speed and press Enter, then wait for the station's answer."""
+    before = int(page.get_attribute("body", "data-answers") or "0")
+    page.keyboard.type(code, delay=SCANNER_KEY_DELAY_MS)
+    page.keyboard.press("Enter")
+    # Selectors, not wait_for_function: the station's CSP forbids evaluating strings.
+    page.wait_for_selector(f'body[data-answers="{before + 1}"]')
+    return page.inner_text("#scan-feedback .scan-headline")
+
+
+def _op_good(page, job_number, seq_index=0):
+    return page.locator(f'[data-job="{job_number}"] .op-qty b').nth(seq_index)
+
+
+def test_board_repaints_within_the_refresh_interval_after_a_scan_at_a_station(
+        app, make, board_page, station_browser, start_server):
+    operator = make.user(codes.OPERATOR, name="Olga Operator")
+    station = make.station(code="LATHE1")
+    job = make.job(quantity=100)
+    make.commit()
+    _configure(app)
+    server = start_server(app)
+    page, _ = board_page
+    page.goto(f"{server.url}/board/kiosk?token=board-token")
+    assert _op_good(page, job.number).inner_text() == "0"
+    page.evaluate("window.__notReloaded = true")
+
+    lathe = station_browser(server.url, station)
+    assert _scan(lathe, operator.barcode) == "Signed in: Olga Operator"
+    assert _scan(lathe, f"{job.barcode}-10").startswith(f"Job {job.number} op 10")
+    assert _scan(lathe, "60") == f"60 good at op 10 of job {job.number}"
+
+    # Within the poll interval (plus a request's time) the figure changes, with no reload.
+    page.wait_for_function(
+        "n => document.querySelector(`[data-job='${n}'] .op-qty b`).textContent === '60'",
+        arg=job.number, timeout=(POLL_SECONDS + 3) * 1000)
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.locator("[data-board-offline]").is_hidden()
+
+
+def test_board_recovers_by_itself_after_a_server_restart(app, make, session, board_page, floor, start_server):
+    job = make.job(quantity=100)
+    make.commit()
+    _configure(app)
+    server = start_server(app)
+    port = server.port
+    page, _ = board_page
+    page.goto(f"{server.url}/board/kiosk?token=board-token")
+    assert _op_good(page, job.number).inner_text() == "0"
+    page.evaluate("window.__notReloaded = true")
+
+    server.stop()
+    page.wait_for_selector("[data-board-offline]:not([hidden])", timeout=(POLL_SECONDS + 10) * 1000)
+    assert "Reconnecting" in page.inner_text("[data-board-offline]")
+    assert _op_good(page, job.number).inner_text() == "0"  # the last board stays up, dimmed
+
+    # Work goes on while the server is down; a new process comes up on the same port and database.
+    floor.complete(job, 10, 25)
+    make.commit()
+    restarted_app = create_app({**{k: app.config[k] for k in (
+        "TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "SPEX_UPLOAD_DIR", "SPEX_BOARD_TOKEN")},
+        "SPEX_BOARD_POLL_SECONDS": POLL_SECONDS})
+    restarted = start_server(restarted_app, port=port)
+    try:
+        page.wait_for_selector("[data-board-offline]", state="hidden", timeout=(POLL_SECONDS + 10) * 1000)
+        page.wait_for_function(
+            "n => document.querySelector(`[data-job='${n}'] .op-qty b`).textContent === '25'",
+            arg=job.number, timeout=(POLL_SECONDS + 5) * 1000)
+        assert page.evaluate("window.__notReloaded") is True
+    finally:
+        restarted.stop()
+        with restarted_app.app_context():
+            db.engine.dispose()
+
+
+def test_board_fits_the_wall_and_pages_through_many_jobs(app, make, board_page, start_server):
+    part = make.part(ops=("lathe", "mill", "deburr"), outside=("anodize",))
+    jobs = [make.job(part, quantity=50) for _ in range(20)]
+    make.commit()
+    app.config.update(SPEX_BOARD_ROWS=8)
+    server = start_server(app)
+    try:
+        page, _ = board_page
+        page.goto(f"{server.url}/board/kiosk?token=board-token&page=3")
+        assert page.locator(".board-job").count() == 4 and "Page 3/3" in page.inner_text(".board-summary")
+        page.goto(f"{server.url}/board/kiosk?token=board-token&page=1")
+        assert page.locator(".board-job").count() == 8
+        # Nothing spills below the bottom of the screen.
+        bottom = page.evaluate("document.querySelector('#board').getBoundingClientRect().bottom")
+        assert bottom <= WALL["height"]
+        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.bj-number')).fontSize)")
+        assert size >= 28
+    finally:
+        server.stop()
