@@ -1,11 +1,12 @@
 """The WIP board: what each job row says, late risk maths, versions, the polled fragment and who may look."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import event
 
 from spex import codes
 from spex.extensions import db
+from spex.models import clock_at
 from spex.wip import board as wb
 
 
@@ -239,7 +240,6 @@ def test_query_count_is_the_same_for_10_and_500_jobs(app, session, make, client,
 
 def test_grouped_board_has_headings_and_a_wall_with_many_jobs_turns_its_pages(app, client, make):
     import re
-    import time
     lathe = make.part(ops=("lathe",))
     mill = make.part(ops=("mill",))
     for _ in range(5):
@@ -252,13 +252,20 @@ def test_grouped_board_has_headings_and_a_wall_with_many_jobs_turns_its_pages(ap
     by_customer = client.get("/board/rows?token=board-token&group=customer").get_data(as_text=True)
     assert by_customer.count('class="board-group"') == 2
 
-    app.config.update(SPEX_BOARD_ROWS=4, SPEX_BOARD_PAGE_SECONDS=1)
-    seen = set()
-    for _ in range(4):
+    # The wall's clock is stepped, not slept on: one page per 15 s slot, and the wall shows every job in turn.
+    app.config.update(SPEX_BOARD_ROWS=4, SPEX_BOARD_PAGE_SECONDS=15)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    start = now - timedelta(seconds=now.timestamp() % 15)  # the start of a page slot
+    seen = []
+    for step in range(4):
+        with clock_at(start + timedelta(seconds=15 * step + 7)):
+            body = client.get("/board/rows?token=board-token&kiosk=1").get_data(as_text=True)
+        seen.append(int(re.search(r"Page (\d+)/3", body).group(1)))
+    assert sorted(set(seen)) == [1, 2, 3]
+    assert seen[3] == seen[0]  # after the last page the wall starts again at the first
+    with clock_at(start + timedelta(seconds=8)):  # same slot as the first poll: same page
         body = client.get("/board/rows?token=board-token&kiosk=1").get_data(as_text=True)
-        seen.add(re.search(r"Page (\d+)/3", body).group(1))
-        time.sleep(1.05)
-    assert len(seen) >= 3  # one page per second: the wall shows every job in turn
+    assert int(re.search(r"Page (\d+)/3", body).group(1)) == seen[0]
 
 
 def test_statements_per_board_fragment(client, make):
