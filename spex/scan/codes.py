@@ -113,7 +113,9 @@ def parse(raw: str | None) -> Scan:
             value = code[len(prefix):]
             return Scan(kind, code, value) if _CODE_BODY.match(value) else Scan(UNKNOWN, code)
 
-    if _CODE_BODY.match(code) and "-" not in code and "." not in code:
+    # A bare word may be a typed reason or disposition; the step waiting for one judges it (and
+    # names the choices), anywhere else the station refuses it as a code it does not know.
+    if code in DISPOSITION_WORDS or (_CODE_BODY.match(code) and "-" not in code and "." not in code):
         return Scan(WORD, code, code)
     return Scan(UNKNOWN, code)
 
@@ -131,7 +133,7 @@ def disposition_of(scan: Scan) -> str | None:
         return scan.value
     if scan.kind == COMMAND and scan.code == codes.CMD_SCRAP:
         return codes.SCRAP
-    if scan.kind in (WORD, UNKNOWN):
+    if scan.kind == WORD:
         return DISPOSITION_WORDS.get(scan.code)
     return None
 
@@ -155,6 +157,11 @@ def _job(code: str) -> Scan:
         # JOB-24017-20 is op 20 of job 24017; flows.py falls back to a job numbered "24017-20".
         return Scan(OPERATION, code, number, op_seq=int(seq))
     return Scan(JOB, code, body)
+
+
+def is_known_word(value: str) -> bool:
+    """A typed word that names a scrap or hold reason or a disposition."""
+    return _is_reason(value) or value in DISPOSITION_WORDS
 
 
 def _is_reason(value: str) -> bool:

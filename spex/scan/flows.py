@@ -58,6 +58,7 @@ PENDING_NAMES = {
     SHIP_FG: "Ship", SHIP_QTY: "Ship",
 }
 
+UNKNOWN_HINT = "Scan a label (EMP-, JOB-, LOT-, BIN-, FG-, CMD-) or type a quantity and press Enter."
 DISPOSITION_CARD = "CMD-D-USE-AS-IS, CMD-D-REWORK, CMD-SCRAP or CMD-D-RTV"
 
 
@@ -196,8 +197,7 @@ class _Flow:
         if scan.kind == grammar.EMPTY:
             return Answer(WAITING, "Nothing was scanned", next_step=expected_next(self.session, self.state, self.data))
         if scan.kind == grammar.UNKNOWN:
-            raise Refused(f"{scan.code or 'That'} is not a code Spex knows.",
-                          "Scan a label (EMP-, JOB-, LOT-, BIN-, FG-, CMD-) or type a quantity and press Enter.")
+            raise Refused(f"{scan.code or 'That'} is not a code Spex knows.", UNKNOWN_HINT)
         if scan.kind == grammar.BADGE:
             return self.badge(scan)
         if self.operator is None:
@@ -216,8 +216,8 @@ class _Flow:
             if answer is not None:
                 return answer
             if not _starts_something(scan):
-                raise Refused(f"{_describe_scan(scan)} does not fit here.",
-                              expected_next(self.session, self.state, self.data) + " — or CMD-CANCEL to start over.")
+                raise _out_of_place(scan, expected_next(self.session, self.state, self.data)
+                                    + " — or CMD-CANCEL to start over.")
             # A new job, bar, lot or command starts over: the half-finished one is dropped.
             self.expect(None)
         return self.start(scan)
@@ -279,8 +279,7 @@ class _Flow:
         if kind == grammar.VENDOR:
             raise Refused(f"{scan.code}: the vendor comes from the job's routing.",
                           "Scan the outside operation (JOB-…-op), then CMD-SHIP-OUT or CMD-RECEIVE.")
-        raise Refused(f"{_describe_scan(scan)} does not fit here.",
-                      expected_next(self.session, self.state, self.data))
+        raise _out_of_place(scan, expected_next(self.session, self.state, self.data))
 
     def command(self, scan: Scan) -> Answer:
         code = scan.code
@@ -770,14 +769,25 @@ def interpret(session: Session, station: Station, raw: str, scan_uid: str, *, un
     return answer
 
 
-def remember(session: Session, station: Station, raw: str, scan_uid: str, answer: Answer, response: str) -> ScanRecord:
+def remember(session: Session, station: Station, raw: str, scan_uid: str, answer: Answer) -> ScanRecord:
     """Keep the scan and its answer: a resent request finds it and gets the same answer."""
     text = grammar.printable(raw) or "(empty)"
     message = answer.headline + (f" — {answer.detail}" if answer.detail else "")
+    shown = {"headline": answer.headline, "detail": answer.detail, "next_step": answer.next_step,
+             "warnings": answer.warnings}
     record = ScanRecord(uid=scan_uid, station_id=station.id, user_id=answer.operator_id, raw=text,
-                        outcome=answer.outcome, message=message[:2000], response=response, created_at=utcnow())
+                        outcome=answer.outcome, message=message[:2000], response=json.dumps(shown),
+                        created_at=utcnow())
     session.add(record)
     return record
+
+
+def stored_answer(record: ScanRecord) -> Answer:
+    """The answer a recorded scan was given, to show again when its request is resent."""
+    shown = _decode(record.response)
+    return Answer(record.outcome, shown.get("headline", record.message), shown.get("detail", ""),
+                  next_step=shown.get("next_step", ""), warnings=list(shown.get("warnings", [])),
+                  operator_id=record.user_id)
 
 
 def attach_coc(session: Session, station: Station, filename: str) -> Answer:
@@ -906,6 +916,14 @@ def _decode(text: str | None) -> dict:
 def _starts_something(scan: Scan) -> bool:
     return scan.kind in (grammar.LOT, grammar.JOB, grammar.OPERATION, grammar.FG) or (
         scan.kind == grammar.COMMAND and scan.code != codes.CMD_DONE)
+
+
+def _out_of_place(scan: Scan, next_step: str) -> Refused:
+    """The refusal for a scan the station does not wait for: a word that names no reason or
+    disposition is a code Spex does not know, whatever the station waits for."""
+    if scan.kind == grammar.WORD and not grammar.is_known_word(scan.value):
+        return Refused(f"{scan.code} is not a code Spex knows.", UNKNOWN_HINT)
+    return Refused(f"{_describe_scan(scan)} does not fit here.", next_step)
 
 
 def _describe_scan(scan: Scan) -> str:

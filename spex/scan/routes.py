@@ -74,32 +74,30 @@ def scan():
                               next_step="Reload the station page and scan again; nothing was recorded.")
         return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
 
-    earlier = flows.earlier_answer(db.session, scan_uid)
-    if earlier is not None:
-        return _replay(here, earlier)
     # What this scan loaded and wrote is what the answer's panels show: keep it after the commit
     # instead of reading it all again (this request's session only).
     db.session().expire_on_commit = False
-    # The station and the scan id were read outside the write lock; every station queues on that
-    # lock, so it is taken only now. A twin of this scan that slipped in meanwhile is caught by the
-    # unique scan id at the commit below and answered as the first was.
+    # The station was read outside the write lock; every station queues on that lock, so it is
+    # taken only now. A resent scan id is not looked up first: the unique scan id of the scan
+    # record (and of its ledger entries) refuses it at the commit below, the whole transaction
+    # rolls back, and the first answer is sent again. Resends are rare; the look-up was on every scan.
     db.session.commit()
     _queue_for_the_write_lock()
     ledger.begin_write(db.session)
     try:
         answer = flows.interpret(db.session, here, raw, scan_uid, undo_window=current_app.config["SPEX_UNDO_WINDOW"])
-        feedback = render_template("scan/_feedback.html", answer=answer)
-        record = flows.remember(db.session, here, raw, scan_uid, answer, feedback)
+        record = flows.remember(db.session, here, raw, scan_uid, answer)
         db.session.commit()
     except (IntegrityError, ledger.DuplicateScan):
-        # The same scan id, resent while the first was still being recorded: answer as the first did.
+        # The same scan id, already recorded or being recorded: answer as the first did.
         db.session.rollback()
         _release_scan_lock()
         earlier = flows.earlier_answer(db.session, scan_uid)
         if earlier is None:
             raise
         return _replay(here, earlier)
-    _release_scan_lock()  # committed: the panels below only read
+    _release_scan_lock()  # committed: the answer and the panels below only read
+    feedback = render_template("scan/_feedback.html", answer=answer)
     return _answer(here, feedback, answer.status, record, known_available=answer.available)
 
 
@@ -178,7 +176,8 @@ def _answer(here: Station, feedback: str, status: int, record=None, known_availa
 
 
 def _replay(here: Station, earlier):
-    response = _answer(here, earlier.response or "", 422 if earlier.outcome == flows.REFUSED else 200, earlier)
+    answer = flows.stored_answer(earlier)
+    response = _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status, earlier)
     body, status = response
     response = make_response(body, status)
     response.headers["X-Spex-Replayed"] = "1"

@@ -56,3 +56,9 @@ def test_dispositions_from_card_typed_or_scrap_command():
     assert grammar.disposition_of(parse("CMD-SCRAP")) == "scrap"
     assert grammar.disposition_of(parse("use-as-is")) == "use_as_is"
     assert grammar.disposition_of(parse("80")) is None
+
+
+@pytest.mark.parametrize("raw, kind", [("dim", grammar.WORD), ("use-as-is", grammar.WORD), ("RTV", grammar.WORD),
+                                       ("return_to_vendor", grammar.WORD)])
+def test_typed_reasons_and_dispositions_are_words(raw, kind):
+    assert parse(raw).kind == kind

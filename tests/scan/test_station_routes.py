@@ -268,6 +268,15 @@ def test_unknown_code_and_stray_bin_get_clear_messages(scan, shop):
     unknown = scan("QQQ-123")
     assert unknown.status == 422 and "not a code Spex knows" in unknown.html
     assert "CMD-FG first" in scan(shop.rack.barcode).html
+    # A stray word is a code Spex does not know, not a scan that came at the wrong moment...
+    scan(f"{shop.job.barcode}-10")
+    word = scan("xyz")
+    assert word.status == 422 and "XYZ is not a code Spex knows" in word.html
+    # ...while a reason word out of place is told it does not fit here.
+    reason = scan("dim")
+    assert reason.status == 422 and "DIM does not fit here" in reason.html
+    scan.all("CMD-HOLD")
+    assert "XYZ is not a code Spex knows" in scan("xyz").html
 
 
 def test_the_same_scan_id_twice_records_once_and_answers_the_same(scan, shop, session):
