@@ -18,7 +18,8 @@ from spex import codes
 from spex.models import (Balance, Customer, Job, JobOperation, LedgerEntry, OPEN_STATUSES, OutsideShipment, Part,
                          QualityHold, Vendor, WorkCenter, utcnow)
 
-# Ageing of pieces at their current station, in hours since they arrived or were last worked.
+# Ageing of pieces at their current station, in working hours (weekends left out) since they
+# arrived or were last worked.
 FRESH_HOURS = 8      # within a shift: green
 STALE_HOURS = 48     # two days untouched: red; in between amber
 # Slack (working days between projected finish and due date) below which a job is "at risk".
@@ -353,7 +354,8 @@ def _settle(job: BoardJob, now: datetime) -> None:
             op.state = STATE_TODO
     times = [op.last_activity_at for op in job.current_ops if op.last_activity_at is not None]
     if times:
-        job.age_hours = (now - min(times)).total_seconds() / 3600
+        # Working hours: pieces left on Friday afternoon are not two days old on Monday morning.
+        job.age_hours = working_hours_between(min(times), now)
     job.age_class = age_class(job.age_hours)
 
 
@@ -383,6 +385,23 @@ def add_workdays(start: date, days: float) -> date:
         if current.weekday() in WORKDAYS:
             rest -= 1
     return current
+
+
+def working_hours_between(start: datetime, end: datetime) -> float:
+    """Hours from start to end that fall on working days (whole days, as the timestamps' calendar
+    has them: UTC). Constant time: whole weeks are counted at once, the rest day by day."""
+    if end <= start:
+        return 0.0
+    weeks = (end - start).days // 7
+    hours = weeks * len(WORKDAYS) * 24.0
+    cursor = start + timedelta(weeks=weeks)
+    while cursor < end:
+        midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(), tzinfo=cursor.tzinfo)
+        stop = min(end, midnight)
+        if cursor.weekday() in WORKDAYS:
+            hours += (stop - cursor).total_seconds() / 3600
+        cursor = stop
+    return hours
 
 
 def workdays_between(start: date, end: date) -> int:

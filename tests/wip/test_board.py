@@ -2,6 +2,9 @@
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from spex import codes
@@ -52,12 +55,40 @@ def test_planned_jobs_show_as_not_released_and_closed_jobs_do_not_show(session, 
 
 def test_ageing_colours_follow_the_time_at_the_station(session, make):
     job = make.job()
-    make.commit()
     first = job.operations[0]
-    now = first.last_activity_at
-    for hours, colour in ((2, "fresh"), (20, "ageing"), (72, "stale")):
-        bj = _one(wb.load_board(session, now=now + timedelta(hours=hours)), job.number)
-        assert bj.age_class == colour
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    first.last_activity_at = monday
+    make.commit()
+    for hours, colour, text in ((2, "fresh", "2h"), (20, "ageing", "20h"), (72, "stale", "3d")):
+        bj = _one(wb.load_board(session, now=monday + timedelta(hours=hours)), job.number)
+        assert (bj.age_class, bj.age_text) == (colour, text)
+
+
+def test_a_weekend_does_not_age_work_left_on_friday(session, make):
+    job = make.job()
+    job.operations[0].last_activity_at = datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc)  # Friday 15:00
+    make.commit()
+    monday_morning = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)  # 65 calendar hours later
+    bj = _one(wb.load_board(session, now=monday_morning), job.number)
+    assert (bj.age_hours, bj.age_class, bj.age_text) == (17.0, "ageing", "17h")  # 9 h Friday + 8 h Monday
+
+
+@given(start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1)),
+       minutes=st.integers(min_value=0, max_value=60 * 24 * 10))
+@settings(max_examples=100, deadline=None)
+def test_working_hours_between_agrees_with_counting_minute_by_minute(start, minutes):
+    start = start.replace(second=0, microsecond=0, tzinfo=timezone.utc)
+    end = start + timedelta(minutes=minutes)
+    # Slow but plain: one minute at a time (the spans reach over a weekend and a whole week).
+    counted, step = 0, start
+    while step < end:
+        if step.weekday() in wb.WORKDAYS:
+            counted += 1
+        step += timedelta(minutes=1)
+    assert wb.working_hours_between(start, end) * 60 == pytest.approx(counted)
+    assert wb.working_hours_between(end, start) == 0.0
+
+
     assert wb.age_text(2.5) == "2h" and wb.age_text(72) == "3d" and wb.age_text(0.25) == "15m"
 
 
