@@ -236,7 +236,10 @@ def move(session: Session, kind: str, item: str, quantity, src: str | None, dst:
     try:
         session.flush()
     except IntegrityError as exc:
-        # The unique constraints are the last word when two requests race past the checks.
+        # The unique constraints are the last word when two requests race past the checks: the
+        # reversal of an entry (two undos at once, on PostgreSQL) or else the scan id.
+        if reverses_id is not None and "reverses_id" in str(exc.orig):
+            raise NotReversible("That entry was already undone.") from exc
         raise DuplicateScan("That scan was already recorded.") from exc
     return entry
 

@@ -109,6 +109,54 @@ def test_reversal_restores_balance_once(session, make):
     assert ledger.audit(session) == []
 
 
+def test_two_undos_of_one_entry_at_once_reverse_it_once_and_tell_the_second(session, make):
+    """Two stations undo the same entry at the same moment: one reversal; the other is told it was
+    already undone (on PostgreSQL the second passes the check and meets the unique reversal)."""
+    import threading
+    import time
+
+    from sqlalchemy.orm import Session
+
+    from spex.extensions import db
+
+    bin = make.location()
+    bar = make.lot(lengths=[50], bin=bin).units[0]
+    session.commit()
+    pull = ledger.move(session, ledger.PULL, ledger.unit_item(bar.id), 20, ledger.at_location(bin.id), None,
+                       unit="in")
+    session.commit()
+    first, second = Session(db.engine), Session(db.engine)
+    outcome = {}
+
+    def second_station():
+        try:
+            ledger.begin_write(second)
+            ledger.reverse(second, second.get(LedgerEntry, pull.id))
+            second.commit()
+            outcome["second"] = "reversed"
+        except ledger.LedgerError as refusal:
+            second.rollback()
+            outcome["second"] = refusal
+    try:
+        ledger.begin_write(first)
+        ledger.reverse(first, first.get(LedgerEntry, pull.id))
+        first.flush()
+        racer = threading.Thread(target=second_station)
+        racer.start()
+        time.sleep(0.5)  # the second waits on the first's lock, past its own "already undone" check on PostgreSQL
+        first.commit()
+        racer.join(timeout=30)
+    finally:
+        first.close()
+        second.close()
+    refusal = outcome["second"]
+    assert isinstance(refusal, ledger.NotReversible) and refusal.message == "That entry was already undone."
+    session.rollback()  # end this session's read, which began before the undos
+    assert session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.reverses_id == pull.id)) == 1
+    assert ledger.balance(session, ledger.unit_item(bar.id), ledger.at_location(bin.id)) == Decimal("50")
+    assert ledger.audit(session) == []
+
+
 def test_reversal_refused_when_stock_moved_on(session, make):
     a, b = make.location(), make.location()
     bar = make.lot(lengths=[50], bin=a).units[0]

@@ -94,7 +94,12 @@ def scan():
         _release_scan_lock()
         earlier = flows.earlier_answer(db.session, scan_uid)
         if earlier is None:
-            raise
+            # Not a resend: another station's write met this one on a unique key (PostgreSQL,
+            # where scans of different stations run side by side). Nothing of it stays.
+            current_app.logger.warning("scan %s refused on a unique key", scan_uid, exc_info=True)
+            answer = flows.Answer(flows.REFUSED, "Another station changed the same record at the same moment.",
+                                  next_step="Scan it again; nothing was recorded.")
+            return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
         return _replay(here, earlier)
     _release_scan_lock()  # committed: the answer and the panels below only read
     feedback = render_template("scan/_feedback.html", answer=answer)

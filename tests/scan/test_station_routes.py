@@ -263,6 +263,49 @@ def test_undo_reverses_own_last_entry_within_window(scan, shop, session, app):
     assert late.status == 422 and "undo works for" in late.html
 
 
+def test_a_unique_key_met_at_the_same_moment_is_refused_cleanly_and_can_be_scanned_again(
+        app, request, scan, shop, session, make):
+    """On PostgreSQL two stations write side by side: here another station takes the finished-goods
+    lot number this receipt chose, between its choice and its write."""
+    if request.config.getoption("--db") != "postgresql":
+        pytest.skip("on SQLite a scan holds the write lock throughout: no other station comes between")
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.orm import Session
+
+    job = shop.job
+    op10, op20, op30 = job.operations
+    for op in (op10, op20):
+        shopfloor.complete_operation(session, op, 100, user=shop.operator)
+    shopfloor.ship_out(session, op30, 100, user=shop.shipper)
+    shopfloor.receive_back(session, op30, 100, user=shop.shipper)
+    session.commit()
+    scan.all(shop.operator.barcode, job.barcode, "CMD-FG", "100")
+    other_station = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    taken = []
+
+    def the_other_station_takes_the_number(flushing, flush_context, instances):
+        for lot in [o for o in flushing.new if isinstance(o, FinishedGoodsLot)]:
+            if not taken:
+                taken.append(lot.code)
+                with other_station.begin() as connection:
+                    connection.execute(FinishedGoodsLot.__table__.insert().values(
+                        code=lot.code, job_id=lot.job_id, part_id=lot.part_id))
+
+    event.listen(Session, "before_flush", the_other_station_takes_the_number)
+    try:
+        refused = scan(shop.fg_bin.barcode)
+    finally:
+        event.remove(Session, "before_flush", the_other_station_takes_the_number)
+        other_station.dispose()
+    assert taken and refused.status == 422
+    assert "Another station changed the same record at the same moment" in refused.html
+    session.rollback()
+    assert ledger.balance(session, ledger.job_item(job.id), ledger.finished(job.id)) == 100  # nothing moved
+    # The station still waits for the bin; scanned again, the receipt takes the next number.
+    again = scan(shop.fg_bin.barcode)
+    assert again.outcome == "done" and f"FG-{int(taken[0]) + 1}" in again.headline
+
+
 def test_unknown_code_and_stray_bin_get_clear_messages(scan, shop):
     scan(shop.operator.barcode)
     unknown = scan("QQQ-123")
