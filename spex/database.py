@@ -29,3 +29,17 @@ def _sqlite_on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+def next_number(session, column, after: int) -> str:
+    """One more than the highest all-digit value of a code column (job, heat lot and finished-goods
+    lot numbers), or after + 1 for the first. Codes typed by hand with letters in them are left out.
+    One query, whatever the history: no reading every code there ever was."""
+    from sqlalchemy import BigInteger, cast, func, select
+
+    if session.get_bind().dialect.name == "postgresql":
+        digits_only = column.op("~")("^[0-9]{1,18}$")
+    else:
+        digits_only = (column != "") & column.op("NOT GLOB")("*[^0-9]*") & (func.length(column) <= 18)
+    highest = session.scalar(select(func.max(cast(column, BigInteger))).where(digits_only))
+    return str(max(highest or 0, after) + 1)

@@ -12,6 +12,7 @@ from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from spex import ledger
+from spex.database import next_number
 from spex.models import (Job, JobOperation, Location, Material, MaterialLot, Part, StockUnit, qty, utcnow)
 
 
@@ -20,9 +21,7 @@ class PlanningError(ledger.LedgerError):
 
 
 def next_job_number(session: Session) -> str:
-    numbers = session.scalars(select(Job.number)).all()
-    highest = max((int(n) for n in numbers if n.isdigit()), default=24000)
-    return str(highest + 1)
+    return next_number(session, Job.number, after=24000)
 
 
 def create_job(session: Session, part: Part, quantity: int, due_date: date, *, number: str | None = None,
@@ -74,9 +73,7 @@ def place_after(job: Job, op: JobOperation) -> str:
 
 
 def next_lot_number(session: Session) -> str:
-    numbers = session.scalars(select(MaterialLot.number)).all()
-    highest = max((int(n) for n in numbers if n.isdigit()), default=1100)
-    return str(highest + 1)
+    return next_number(session, MaterialLot.number, after=1100)
 
 
 def receive_lot(session: Session, material: Material, heat_number: str, quantities: list, bin: Location, *,

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from spex import codes, ledger
 from spex.ledger import LedgerError
-from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, LedgerEntry, Location, MaterialLot,
+from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, LedgerEntry, Location,
                          OrderLine, OutsideReceipt, OutsideShipment, PrintJob, QualityHold, Release, Station, StockUnit,
                          User, qty, utcnow)
+from spex.database import next_number
 from spex.production import next_operation, place_after
 
 
@@ -462,9 +463,7 @@ def receive_back(session: Session, op: JobOperation, quantity, *, user: User, cl
 # --- finished goods -----------------------------------------------------------------------------------
 
 def next_fg_code(session: Session) -> str:
-    codes_now = session.scalars(select(FinishedGoodsLot.code)).all()
-    highest = max((int(c) for c in codes_now if c.isdigit()), default=5500)
-    return str(highest + 1)
+    return next_number(session, FinishedGoodsLot.code, after=5500)
 
 
 def receive_finished_goods(session: Session, job: Job, quantity, bin: Location, *, user: User,

@@ -179,3 +179,22 @@ def test_undoing_a_remnant_return_cancels_its_queued_label(session, make, people
     session.commit()
     assert ledger.balance(session, ledger.unit_item(remnant.id), ledger.at_location(rack.id)) == 0
     assert session.scalar(select(PrintJob.status).where(PrintJob.code == remnant.barcode)) == "cancelled"
+
+
+def test_new_numbers_follow_the_highest_numeric_one_and_skip_hand_typed_codes(session, make):
+    from spex import production
+
+    part = make.part()
+    due = date.today() + timedelta(days=30)
+    assert production.next_job_number(session) == "24001"  # the first job of a new shop
+    production.create_job(session, part, 10, due, number="24007")
+    assert production.next_job_number(session) == "24008"
+    # Numbers typed by hand with letters in them, or too long to be a number, do not count...
+    for typed in ("A-100", "24999B", "9" * 20, "2.5e9"):
+        production.create_job(session, part, 10, due, number=typed)
+    assert production.next_job_number(session) == "24008"
+    # ...a number with leading zeros does, by its value.
+    production.create_job(session, part, 10, due, number="0030000")
+    assert production.next_job_number(session) == "30001"
+    assert production.next_lot_number(session) == "1101"
+    assert shopfloor.next_fg_code(session) == "5501"

@@ -138,7 +138,7 @@ def render_traveler_pdf(traveler: Traveler, directory=None) -> bytes:
     pdf.set_title(f"Traveler {traveler.code}")
     pdf.set_creator("Spex label station")
     logo = labels_dir(directory) / "logo.png"
-    page_w, page_h = pdf.w, pdf.h
+    page_h = pdf.h
     left, right = 12, pdf.w - 12
 
     def header() -> float:

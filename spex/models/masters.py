@@ -1,13 +1,12 @@
 """Master data: work centers, vendors, customers, parts and their routings."""
-from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spex import codes
 from spex.extensions import db
-from spex.models._types import Qty, UtcDateTime, utcnow
+from spex.models._types import Qty
 
 
 class WorkCenter(db.Model):
