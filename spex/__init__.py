@@ -8,7 +8,7 @@ import os
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from spex import config
+from spex import config, shoptime
 from spex.extensions import csrf, db, htmx, login_manager, migrate
 
 # The rooms, for the top bar and the start page's tiles: endpoint, label, roles that see it
@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
+    shoptime.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
 

@@ -44,6 +44,9 @@ def load(app) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("SPEX_SECURE_COOKIES", "") == "1",
         WTF_CSRF_TIME_LIMIT=None,
+        # The shop's clock for the times people read (an IANA name such as America/Chicago);
+        # unset: the server's own time zone. Stored times stay UTC.
+        SPEX_TIMEZONE=os.environ.get("SPEX_TIMEZONE", "").strip(),
         # Production installs must not get a default password: the demo sets one only when asked.
         SPEX_DEMO=os.environ.get("SPEX_DEMO", "") == "1",
     )

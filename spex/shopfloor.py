@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, desc, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
-from spex import codes, ledger
+from spex import codes, ledger, shoptime
 from spex.ledger import LedgerError
 from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, LedgerEntry, Location,
                          OrderLine, OutsideReceipt, OutsideShipment, PrintJob, QualityHold, Release, Station, StockUnit,
@@ -352,7 +352,7 @@ def release_hold(session: Session, hold: QualityHold, disposition: str, *, user:
         vendor_loc = _vendor_location(session, outside.vendor_id)
         shipment = OutsideShipment(job_id=job.id, job_operation_id=outside.id, vendor_id=outside.vendor_id,
                                    quantity_out=hold.quantity, shipped_at=now,
-                                   expected_back=utcnow().date() + timedelta(days=outside.turnaround_days or 5),
+                                   expected_back=shoptime.today() + timedelta(days=outside.turnaround_days or 5),
                                    packing_slip=f"RTV hold {hold.id}")
         session.add(shipment)
         session.flush()
@@ -393,7 +393,7 @@ def ship_out(session: Session, op: JobOperation, quantity, *, user: User, expect
     now = utcnow()
     shipment = OutsideShipment(job_id=job.id, job_operation_id=op.id, vendor_id=op.vendor_id, quantity_out=pieces,
                                shipped_at=now, packing_slip=packing_slip, po_number=po_number,
-                               expected_back=expected_back or utcnow().date() + timedelta(days=op.turnaround_days or 5))
+                               expected_back=expected_back or shoptime.today() + timedelta(days=op.turnaround_days or 5))
     session.add(shipment)
     session.flush()
     ledger.move(session, ledger.SHIP_OUT, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),

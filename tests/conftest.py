@@ -123,6 +123,7 @@ def app(db_url, tmp_path):
         "SECRET_KEY": "test-secret",
         "SPEX_UPLOAD_DIR": str(tmp_path / "uploads"),
         "SPEX_BOARD_TOKEN": "board-token",
+        "SPEX_TIMEZONE": "UTC",  # the shop's clock, whatever the machine running the tests says
     })
     app.test_client_class = CsrfClient
     with app.app_context():

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from spex import codes, ledger
+from spex import codes, ledger, shoptime
 from spex.labels.layouts import LabelError
 from spex.models import (OPEN_STATUSES, Balance, FinishedGoodsLot, Job, JobOperation, LedgerEntry,
                          Location, Material, MaterialLot, OutsideShipment, Part, Station, StockUnit,
@@ -59,7 +59,8 @@ def _fmt_qty(value: Decimal | int | None, unit: str = "") -> str:
 def _day(value) -> str:
     if value is None:
         return ""
-    return value.date().isoformat() if hasattr(value, "date") and callable(value.date) else value.isoformat()
+    # A stored moment is printed as the shop's calendar day; a date as it is.
+    return shoptime.local_date(value).isoformat() if isinstance(value, datetime) else value.isoformat()
 
 
 # --- records of each kind ------------------------------------------------------------------
@@ -170,7 +171,7 @@ def shipment_records(session: Session, operations: list[JobOperation]) -> list[d
             quantity, shipped, due = shipment.quantity_out, _day(shipment.shipped_at), shipment.expected_back
         else:
             quantity, shipped = job.quantity, "not shipped yet"
-            due = date.today() + timedelta(days=op.turnaround_days or vendor.turnaround_days or 0)
+            due = shoptime.today() + timedelta(days=op.turnaround_days or vendor.turnaround_days or 0)
         records.append({
             "code": op.barcode,
             "job": job.barcode,

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from spex import codes, ledger
+from spex import codes, ledger, shoptime
 from spex.models import (LOCATION_KINDS, STOCK_KINDS, Balance, Customer, Location, Material, MaterialLot, Part,
                          RoutingStep, Station, User, Vendor, WorkCenter)
 from spex.masters.fields import CHOICE, DECIMAL, FK, INT, PASSWORD, Column, Field, Master, Unique, path
@@ -105,7 +105,7 @@ LOTS = Master(
     columns=(Column("Lot", path("number")), Column("Material", path("material.code")),
              Column("Heat", path("heat_number")), Column("Supplier", path("supplier")),
              Column("PO", path("po_number")), Column("Mill cert", lambda lot: _on_off(lot.cert_filename)),
-             Column("Received", lambda lot: lot.received_at.date().isoformat() if lot.received_at else "")),
+             Column("Received", lambda lot: shoptime.local_date(lot.received_at).isoformat() if lot.received_at else "")),
     search=("number", "heat_number", "supplier", "po_number"),
     order_by=("number",),
     eager=lambda: (joinedload(MaterialLot.material),),

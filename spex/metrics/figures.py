@@ -7,13 +7,13 @@ included, end excluded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from spex import codes, ledger
+from spex import codes, ledger, shoptime
 from spex.metrics.material import RAW_QTY, from_raw, material_yield, pulled_by_job, weight_per_unit_lb
 from spex.models import (CustomerOrder, Job, JobOperation, LedgerEntry, Material, MaterialLot, OrderLine, Part, Release, StockUnit,
                          Vendor, WorkCenter, qty)
@@ -47,11 +47,11 @@ class Period:
 
     @property
     def lo(self) -> datetime:
-        return datetime.combine(self.start, time(0), tzinfo=timezone.utc)
+        return shoptime.start_of(self.start)
 
     @property
     def hi(self) -> datetime:
-        return datetime.combine(self.end, time(0), tzinfo=timezone.utc)
+        return shoptime.start_of(self.end)
 
 
 def _in(period: Period, column):
@@ -193,7 +193,7 @@ def on_time_delivery(session: Session, period: Period, today: date) -> OnTime:
         by_due, total = ZERO, ZERO
         for when, amount in shipments.get(key, ()):
             total += amount
-            if when.astimezone(timezone.utc).date() <= due:
+            if shoptime.local_date(when) <= due:
                 by_due += amount
         return int(by_due), int(total)
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from spex import ledger
+from spex import ledger, shoptime
 from spex.models import CustomerOrder, LedgerEntry, Material, MaterialLot, OrderLine, Part, StockUnit, qty
 
 DAYS_PER_YEAR = 365
@@ -41,10 +41,6 @@ def z_for(service_level: float) -> float:
 
 # --- usage -------------------------------------------------------------------------------------
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
-
-
 def daily_usage(session: Session, start: date, end: date) -> dict[int, list[Decimal]]:
     """Per material, the net quantity consumed on each calendar day of [start, end), days without pulls as 0.
 
@@ -56,7 +52,7 @@ def daily_usage(session: Session, start: date, end: date) -> dict[int, list[Deci
         return {}
     original = aliased(LedgerEntry)
     day_of = func.coalesce(original.created_at, LedgerEntry.created_at)
-    lo, hi = _start_of(start), _start_of(end)
+    lo, hi = shoptime.start_of(start), shoptime.start_of(end)
     stmt = (select(MaterialLot.material_id, LedgerEntry.kind, LedgerEntry.quantity, day_of)
             .select_from(LedgerEntry)
             .join(StockUnit, LedgerEntry.stock_unit_id == StockUnit.id)
@@ -70,7 +66,7 @@ def daily_usage(session: Session, start: date, end: date) -> dict[int, list[Deci
         series = usage.setdefault(material_id, [qty(0)] * days)
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
-        index = (when.astimezone(timezone.utc).date() - start).days
+        index = (shoptime.local_date(when) - start).days
         if 0 <= index < days:
             series[index] += amount if kind == ledger.PULL else -amount
     return usage

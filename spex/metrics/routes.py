@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from flask import current_app, render_template, request
 
+from spex import shoptime
 from spex.auth import office_required
 from spex.extensions import db
 from spex.metrics import bp
@@ -18,7 +19,6 @@ from spex.metrics.charts import bar_chart
 from spex.metrics.figures import Period, PeriodError, on_time_delivery, period_yield, scrap_rates, turnover
 from spex.metrics.material import job_requirements, material_needs, planned_yield
 from spex.metrics.reorder import ReorderError, buy_now, part_batches, reorder_lines
-from spex.models import utcnow
 
 DEFAULT_DAYS = 90
 LONGEST_PERIOD_DAYS = 3 * 366
@@ -78,7 +78,7 @@ class Form:
 @office_required
 def index():
     """The shop's figures over a period: turnover, days on hand, on-time delivery, scrap, yield."""
-    today = utcnow().date()
+    today = shoptime.today()
     form = Form(values={"start": request.args.get("start", ""), "end": request.args.get("end", "")})
     try:
         period = read_period(request.args, today)
@@ -138,7 +138,7 @@ def _yield_text(job) -> str:
 @office_required
 def material():
     """Material: what open jobs still need, what is on hand, what to buy, and reorder suggestions."""
-    today = utcnow().date()
+    today = shoptime.today()
     form = Form(values={"service": request.args.get("service", DEFAULT_SERVICE_LEVEL),
                         "start": request.args.get("start", ""), "end": request.args.get("end", "")})
     try:

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spex.models import Customer, CustomerOrder, OrderLine, Part, Release, STRATEGIES, utcnow
+from spex import shoptime
+from spex.models import Customer, CustomerOrder, OrderLine, Part, Release, STRATEGIES
 from spex.production import PlanningError
 
 
@@ -36,7 +37,7 @@ def create_order(session: Session, customer: Customer, po_number: str, lines: li
     if not lines:
         raise PlanningError("An order needs at least one line.")
     order = CustomerOrder(number=next_order_number(session), customer=customer, po_number=po_number,
-                          order_date=utcnow().date())
+                          order_date=shoptime.today())
     for number, request in enumerate(lines, start=1):
         part = session.get(Part, request.part_id)
         if part is None or part.customer_id != customer.id:
@@ -49,7 +50,7 @@ def create_order(session: Session, customer: Customer, po_number: str, lines: li
             raise PlanningError(f"Line {number}: enter the due date.")
         line = OrderLine(line_no=number, part=part, quantity=request.quantity, strategy=request.strategy,
                          due_date=request.due_date, unit_price=part.unit_price,
-                         period_start=utcnow().date() if request.strategy == "blanket" else None)
+                         period_start=shoptime.today() if request.strategy == "blanket" else None)
         if request.strategy == "scheduled":
             if not 1 <= request.releases <= 60:
                 raise PlanningError(f"Line {number}: between 1 and 60 releases.")

@@ -8,11 +8,11 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from spex import production
+from spex import production, shoptime
 from spex.ledger import LedgerError
 from spex.auth import office_required
 from spex.extensions import db
-from spex.models import (Customer, CustomerOrder, Job, OrderLine, Part, STRATEGIES, utcnow)
+from spex.models import (Customer, CustomerOrder, Job, OrderLine, Part, STRATEGIES)
 from spex.planning import bp
 from spex.planning.orders import LineRequest, add_calloff, create_order
 
@@ -88,7 +88,7 @@ def jobs():
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     template = "planning/_job_rows.html" if request.htmx and request.htmx.target == "job-rows" else "planning/jobs.html"
     return render_template(template, jobs=rows, shown=shown, q=q, page=page, total=total, page_size=PAGE_SIZE,
-                           filters=JOB_FILTERS, today=utcnow().date())
+                           filters=JOB_FILTERS, today=shoptime.today())
 
 
 def _safe_page(raw) -> int:
@@ -153,7 +153,7 @@ def release_job(number: str):
         message, ok = exc.message, False
     if request.htmx:
         # The row comes back whole, so its status and buttons agree with what was just done.
-        return render_template("planning/_job_row.html", job=job, today=utcnow().date(), release_message=message,
+        return render_template("planning/_job_row.html", job=job, today=shoptime.today(), release_message=message,
                                release_ok=ok), (200 if ok else 422)
     flash(message)
     return redirect(url_for("planning.jobs"))

@@ -18,7 +18,7 @@ from sqlalchemy import desc, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from spex import codes, ledger, shopfloor
+from spex import codes, ledger, shopfloor, shoptime
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, QualityHold, Release, ScanRecord, Station,
                          StationState, StockUnit, User, qty, utcnow)
 from spex.scan import codes as grammar
@@ -356,7 +356,7 @@ class _Flow:
         chosen = self.data.get("expected_back")
         if chosen:
             return date.fromisoformat(chosen)
-        return utcnow().date() + timedelta(days=op.turnaround_days or (op.vendor.turnaround_days if op.vendor else 5))
+        return shoptime.today() + timedelta(days=op.turnaround_days or (op.vendor.turnaround_days if op.vendor else 5))
 
     def waiting(self, headline: str, detail: str = "") -> Answer:
         return Answer(WAITING, headline, detail, next_step=expected_next(self.session, self.state, self.data))
@@ -813,7 +813,7 @@ def set_expected_back(session: Session, station: Station, text: str) -> Answer:
         chosen = date.fromisoformat((text or "").strip())
     except ValueError:
         return Answer(REFUSED, "That is not a date.", next_step="Choose the date the vendor promised.")
-    today = utcnow().date()
+    today = shoptime.today()
     if not today <= chosen <= today + timedelta(days=366):
         return Answer(REFUSED, "The expected return must be between today and a year from now.",
                       next_step="Choose the date the vendor promised.")

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import BigInteger, String, cast, false, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
-from spex import codes
+from spex import codes, shoptime
 from spex.models import (Balance, Customer, Job, JobOperation, LedgerEntry, OPEN_STATUSES, OutsideShipment, Part,
                          QualityHold, Vendor, WorkCenter, utcnow)
 
@@ -239,7 +239,7 @@ def load_board(session: Session, *, now: datetime | None = None,
     only narrows what is read (for a closed job's page, where no schedule matters).
     """
     now = now or utcnow()
-    today = now.date()
+    today = shoptime.local_date(now)
     conditions = _job_filter(statuses, only)
     open_ids = select(Job.id).where(*conditions)
 
@@ -388,17 +388,17 @@ def add_workdays(start: date, days: float) -> date:
 
 
 def working_hours_between(start: datetime, end: datetime) -> float:
-    """Hours from start to end that fall on working days (whole days, as the timestamps' calendar
-    has them: UTC). Constant time: whole weeks are counted at once, the rest day by day."""
+    """Hours from start to end that fall on the shop's working days (whole days, on the shop's
+    clock). Constant time: whole weeks are counted at once, the rest day by day."""
     if end <= start:
         return 0.0
     weeks = (end - start).days // 7
     hours = weeks * len(WORKDAYS) * 24.0
     cursor = start + timedelta(weeks=weeks)
     while cursor < end:
-        midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(), tzinfo=cursor.tzinfo)
-        stop = min(end, midnight)
-        if cursor.weekday() in WORKDAYS:
+        day = shoptime.local_date(cursor)
+        stop = min(end, shoptime.start_of(day + timedelta(days=1)))
+        if day.weekday() in WORKDAYS:
             hours += (stop - cursor).total_seconds() / 3600
         cursor = stop
     return hours

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from spex import codes
+from spex import codes, shoptime
 from spex.auth import current_station
 from spex.extensions import db
 from spex.labels.links import job_links, print_label_url
@@ -99,7 +99,7 @@ def _board_context(view: BoardView, kiosk: bool):
         "job_count": len(jobs), "late_count": sum(1 for j in jobs if j.risk == "late"),
         "held_count": sum(1 for j in jobs if j.holds), "vendor_count": sum(1 for j in jobs if j.shipments),
         "poll_url": poll_url, "poll_seconds": _setting("SPEX_BOARD_POLL_SECONDS", 3),
-        "page_seconds": page_seconds, "etag": etag, "kiosk": kiosk, "today": now.date(),
+        "page_seconds": page_seconds, "etag": etag, "kiosk": kiosk, "today": shoptime.local_date(now),
         "groups": GROUPS,
     }
 
@@ -193,7 +193,7 @@ def job_page(number: str):
         return render_template("wip/_history.html", job=job, history=history)
     summary = status.job_status(db.session, job)
     risk = summary["risk"]
-    risk_label = (risk_words(risk["level"], risk["slack_workdays"], job.due_date < utcnow().date())
+    risk_label = (risk_words(risk["level"], risk["slack_workdays"], job.due_date < shoptime.today())
                   if risk["level"] else None)
     return render_template("wip/job.html", job=job, s=summary, history=history, risk_label=risk_label,
                            links=job_links(job.number, bool(summary["finished_goods"]),

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import String, cast, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from spex import codes, ledger
+from spex import codes, ledger, shoptime
 from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, JOB_STATUSES, LedgerEntry, Location,
                          Material, MaterialLot, OPEN_STATUSES, OutsideShipment, QualityHold, Station, StockUnit,
                          User, utcnow)
@@ -122,7 +122,7 @@ def _board_job(session: Session, job: Job, now: datetime) -> BoardJob:
 def job_status(session: Session, job: Job, *, now: datetime | None = None) -> dict:
     """Everything the office needs to answer for a job, as JSON-ready data."""
     now = now or utcnow()
-    today = now.date()
+    today = shoptime.local_date(now)
     bj = _board_job(session, job, now)
     scheduled = job.status in OPEN_STATUSES
     operations = [{

@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
@@ -75,8 +75,8 @@ def test_a_weekend_does_not_age_work_left_on_friday(session, make):
 
 @given(start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1)),
        minutes=st.integers(min_value=0, max_value=60 * 24 * 10))
-@settings(max_examples=100, deadline=None)
-def test_working_hours_between_agrees_with_counting_minute_by_minute(start, minutes):
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_working_hours_between_agrees_with_counting_minute_by_minute(app, start, minutes):
     start = start.replace(second=0, microsecond=0, tzinfo=timezone.utc)
     end = start + timedelta(minutes=minutes)
     # Slow but plain: one minute at a time (the spans reach over a weekend and a whole week).
