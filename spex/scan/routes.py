@@ -81,26 +81,31 @@ def scan():
     # taken only now. A resent scan id is not looked up first: the unique scan id of the scan
     # record (and of its ledger entries) refuses it at the commit below, the whole transaction
     # rolls back, and the first answer is sent again. Resends are rare; the look-up was on every scan.
-    db.session.commit()
-    _queue_for_the_write_lock()
-    ledger.begin_write(db.session)
-    try:
-        answer = flows.interpret(db.session, here, raw, scan_uid, undo_window=current_app.config["SPEX_UNDO_WINDOW"])
-        record = flows.remember(db.session, here, raw, scan_uid, answer)
-        db.session.commit()
-    except (IntegrityError, ledger.DuplicateScan):
-        # The same scan id, already recorded or being recorded: answer as the first did.
-        db.session.rollback()
-        _release_scan_lock()
-        earlier = flows.earlier_answer(db.session, scan_uid)
-        if earlier is None:
-            # Not a resend: another station's write met this one on a unique key (PostgreSQL,
-            # where scans of different stations run side by side). Nothing of it stays.
-            current_app.logger.warning("scan %s refused on a unique key", scan_uid, exc_info=True)
-            answer = flows.Answer(flows.REFUSED, "Another station changed the same record at the same moment.",
-                                  next_step="Scan it again; nothing was recorded.")
-            return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
-        return _replay(here, earlier)
+    for attempt in (1, 2):
+        db.session.commit()  # ends the read before queueing for the lock
+        _queue_for_the_write_lock()
+        ledger.begin_write(db.session)
+        try:
+            answer = flows.interpret(db.session, here, raw, scan_uid,
+                                     undo_window=current_app.config["SPEX_UNDO_WINDOW"])
+            record = flows.remember(db.session, here, raw, scan_uid, answer)
+            db.session.commit()
+            break
+        except (IntegrityError, ledger.DuplicateScan):
+            db.session.rollback()
+            _release_scan_lock()
+            earlier = flows.earlier_answer(db.session, scan_uid)
+            if earlier is not None:
+                # The same scan id, already recorded or being recorded: answer as the first did.
+                return _replay(here, earlier)
+            # Not a resend: another station's write met this one on a unique key (PostgreSQL, where
+            # scans of different stations run side by side), say both chose the next finished-goods
+            # lot number. Nothing of this scan stayed, so it is simply done again, once.
+            current_app.logger.warning("scan %s met a unique key (attempt %d)", scan_uid, attempt, exc_info=True)
+    else:
+        answer = flows.Answer(flows.REFUSED, "Another station changed the same record at the same moment.",
+                              next_step="Scan it again; nothing was recorded.")
+        return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
     _release_scan_lock()  # committed: the answer and the panels below only read
     feedback = render_template("scan/_feedback.html", answer=answer)
     return _answer(here, feedback, answer.status, record, known_available=answer.available)
