@@ -7,6 +7,7 @@ import os
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 
 from spex import config, shoptime
 from spex.extensions import csrf, db, htmx, login_manager, migrate
@@ -140,6 +141,16 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(413)
     def _too_large(error):
         return _error_response(413, "Too large", "That upload is larger than allowed.")
+
+    @app.errorhandler(IntegrityError)
+    def _saved_meanwhile(error):
+        # A unique key met at the commit that no form check could see coming: on PostgreSQL two
+        # office PCs saving the next job or heat-lot number at the same moment. Nothing was saved.
+        db.session.rollback()
+        app.logger.warning("unique key met at commit: %s", error.orig)
+        return _error_response(409, "Saved by someone else at the same moment",
+                               "Someone saved the same number or code just now, so nothing of yours was saved. "
+                               "Go back and save again: it takes the next number.")
 
     @app.errorhandler(500)
     def _server_error(error):

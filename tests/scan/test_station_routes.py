@@ -288,10 +288,10 @@ def test_a_unique_key_met_at_the_same_moment_is_retried_once_then_refused_cleanl
     def the_other_station_takes_the_number(flushing, flush_context, instances):
         for lot in [o for o in flushing.new if isinstance(o, FinishedGoodsLot)]:
             if len(taken) < times_taken:
-                taken.append(lot.code)
                 with other_station.begin() as connection:
                     connection.execute(FinishedGoodsLot.__table__.insert().values(
                         code=lot.code, job_id=lot.job_id, part_id=lot.part_id))
+                taken.append(lot.code)  # only once the other station's lot is really saved
 
     event.listen(Session, "before_flush", the_other_station_takes_the_number)
     try:
