@@ -43,9 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
-    shoptime.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
+    shoptime.init_app(app)
 
     _register_blueprints(app)
     _register_hooks(app)

@@ -1,7 +1,8 @@
-"""Database engine setup: SQLite as the embedded default (WAL, foreign keys, busy timeout), PostgreSQL by URL."""
+"""Database engine setup: SQLite as the embedded default (WAL, foreign keys, busy timeout), PostgreSQL by URL;
+and next_number, the one numbering query that needs each engine's way of saying "digits only"."""
 import sqlite3
 
-from sqlalchemy import event
+from sqlalchemy import BigInteger, cast, event, func, select
 from sqlalchemy.engine import Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -35,8 +36,6 @@ def next_number(session, column, after: int) -> str:
     """One more than the highest all-digit value of a code column (job, heat lot and finished-goods
     lot numbers), or after + 1 for the first. Codes typed by hand with letters in them are left out.
     One query, whatever the history: no reading every code there ever was."""
-    from sqlalchemy import BigInteger, cast, func, select
-
     if session.get_bind().dialect.name == "postgresql":
         digits_only = column.op("~")("^[0-9]{1,18}$")
     else:

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
 
+from spex.models import utcnow
+
 
 @lru_cache(maxsize=16)
 def zone_named(name: str) -> tzinfo | None:
@@ -36,7 +38,7 @@ def local(moment: datetime | None) -> datetime | None:
 
 def local_date(moment: datetime) -> date:
     """The shop's calendar day of a stored moment."""
-    return moment.astimezone(shop_zone()).date()
+    return local(moment).date()
 
 
 def start_of(day: date) -> datetime:
@@ -48,8 +50,6 @@ def start_of(day: date) -> datetime:
 
 def today() -> date:
     """The shop's calendar day now (due dates, what is late, expected returns)."""
-    from spex.models import utcnow
-
     return local_date(utcnow())
 
 

@@ -7,12 +7,14 @@ import re
 import shutil
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from spex import codes, create_app, ledger, production
@@ -135,6 +137,37 @@ def app(db_url, tmp_path):
 @pytest.fixture
 def session(app):
     return db.session
+
+
+@pytest.fixture
+def saved_meanwhile(app, request):
+    """Another office PC or station saves a row between this request's checks and its write: when
+    the request is about to insert a `model` row, a second connection inserts `values(row)` first
+    and commits, up to `times` times. Yields the list of rows it saved (counted once committed).
+    PostgreSQL only: on SQLite a write holds the lock from its first query, so nothing comes between."""
+    if request.config.getoption("--db") != "postgresql":
+        pytest.skip("on SQLite a write holds the write lock from its first query: nothing comes between")
+
+    @contextmanager
+    def meanwhile(model, values, times=1):
+        other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        saved = []
+
+        def before_flush(flushing, flush_context, instances):
+            for row in [o for o in flushing.new if isinstance(o, model)]:
+                if len(saved) < times:
+                    with other.begin() as connection:
+                        connection.execute(model.__table__.insert().values(**values(row)))
+                    saved.append(values(row))
+
+        event.listen(Session, "before_flush", before_flush)
+        try:
+            yield saved
+        finally:
+            event.remove(Session, "before_flush", before_flush)
+            other.dispose()
+
+    return meanwhile
 
 
 @pytest.fixture

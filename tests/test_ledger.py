@@ -1,13 +1,17 @@
 """The ledger's promises: balances always equal the sum of the entries, never negative, a scan once,
 nothing written on refusal, corrections as reversing entries, entries never changed."""
+import threading
+import time
 from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from spex import ledger
+from spex.extensions import db
 from spex.models import Balance, LedgerEntry, MaterialLot, StockUnit, qty
 
 
@@ -92,13 +96,18 @@ def test_duplicate_scan_id_is_a_database_constraint(session, make):
     session.rollback()
 
 
-def test_reversal_restores_balance_once(session, make):
+def _twenty_pulled_from_a_50_in_bar(session, make):
     bin = make.location()
     bar = make.lot(lengths=[50], bin=bin).units[0]
     session.commit()
     pull = ledger.move(session, ledger.PULL, ledger.unit_item(bar.id), 20, ledger.at_location(bin.id), None,
                        unit="in")
     session.commit()
+    return bin, bar, pull
+
+
+def test_reversal_restores_balance_once(session, make):
+    bin, bar, pull = _twenty_pulled_from_a_50_in_bar(session, make)
     undo = ledger.reverse(session, pull)
     session.commit()
     assert undo.reverses_id == pull.id and undo.from_place is None and undo.to_place == pull.from_place
@@ -112,19 +121,7 @@ def test_reversal_restores_balance_once(session, make):
 def test_two_undos_of_one_entry_at_once_reverse_it_once_and_tell_the_second(session, make):
     """Two stations undo the same entry at the same moment: one reversal; the other is told it was
     already undone (on PostgreSQL the second passes the check and meets the unique reversal)."""
-    import threading
-    import time
-
-    from sqlalchemy.orm import Session
-
-    from spex.extensions import db
-
-    bin = make.location()
-    bar = make.lot(lengths=[50], bin=bin).units[0]
-    session.commit()
-    pull = ledger.move(session, ledger.PULL, ledger.unit_item(bar.id), 20, ledger.at_location(bin.id), None,
-                       unit="in")
-    session.commit()
+    bin, bar, pull = _twenty_pulled_from_a_50_in_bar(session, make)
     first, second = Session(db.engine), Session(db.engine)
     outcome = {}
 

@@ -106,40 +106,22 @@ def test_uneven_releases_are_refused(client, session, make, login_as):
     assert count(session, OrderLine) == 0
 
 
-def test_a_job_number_taken_by_another_office_pc_meanwhile_gets_a_clear_message(app, client, session, make,
-                                                                                login_as, request):
+def test_a_job_number_taken_by_another_office_pc_meanwhile_gets_a_clear_message(client, session, make, login_as,
+                                                                                saved_meanwhile):
     """On PostgreSQL two planners can save a new job at the same moment and pick the same number."""
-    if request.config.getoption("--db") != "postgresql":
-        pytest.skip("on SQLite a save holds the write lock from its first query: no save can come between")
-    from sqlalchemy import create_engine, event
-    from sqlalchemy.orm import Session
-
     part = make.part(ops=("lathe",))
     make.commit()
     login_as(codes.PLANNER)
-    other_pc = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    taken = []
-
-    def the_other_pc_saves_the_same_number(flushing, flush_context, instances):
-        for job in [o for o in flushing.new if isinstance(o, Job)]:
-            if not taken:
-                with other_pc.begin() as connection:
-                    connection.execute(Job.__table__.insert().values(
-                        number=job.number, part_id=job.part.id, quantity=5, due_date=job.due_date,
-                        status="planned", priority=0))
-                taken.append(job.number)  # only once the other PC's job is really saved
-
-    event.listen(Session, "before_flush", the_other_pc_saves_the_same_number)
-    try:
-        due = (date.today() + timedelta(days=20)).isoformat()
+    due = (date.today() + timedelta(days=20)).isoformat()
+    other_pcs_job = lambda job: {"number": job.number, "part_id": job.part.id, "quantity": 5,  # noqa: E731
+                                 "due_date": job.due_date, "status": "planned", "priority": 0}
+    with saved_meanwhile(Job, other_pcs_job) as saved:
         response = client.post("/plan/jobs/new", data={"part_id": part.id, "quantity": "100", "due_date": due})
-    finally:
-        event.remove(Session, "before_flush", the_other_pc_saves_the_same_number)
-        other_pc.dispose()
-    assert taken and response.status_code == 409
+    assert saved and response.status_code == 409
     assert "Saved by someone else at the same moment" in response.get_data(as_text=True)
     session.rollback()
     assert session.scalars(select(Job.quantity)).all() == [5]  # only the other PC's job
     again = client.post("/plan/jobs/new", data={"part_id": part.id, "quantity": "100", "due_date": due})
     assert again.status_code == 302
-    assert sorted(session.scalars(select(Job.number)).all()) == sorted([taken[0], str(int(taken[0]) + 1)])
+    taken = saved[0]["number"]
+    assert sorted(session.scalars(select(Job.number)).all()) == sorted([taken, str(int(taken) + 1)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import BigInteger, String, cast, false, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
@@ -388,19 +388,23 @@ def add_workdays(start: date, days: float) -> date:
 
 
 def working_hours_between(start: datetime, end: datetime) -> float:
-    """Hours from start to end that fall on the shop's working days (whole days, on the shop's
-    clock). Constant time: whole weeks are counted at once, the rest day by day."""
+    """Hours from start to end that fall on the shop's working days, on the shop's wall clock.
+    Constant time (the board ages every open job on each render): the two partial days at the
+    ends, and 24 hours for each working day in between."""
     if end <= start:
         return 0.0
-    weeks = (end - start).days // 7
-    hours = weeks * len(WORKDAYS) * 24.0
-    cursor = start + timedelta(weeks=weeks)
-    while cursor < end:
-        day = shoptime.local_date(cursor)
-        stop = min(end, shoptime.start_of(day + timedelta(days=1)))
-        if day.weekday() in WORKDAYS:
-            hours += (stop - cursor).total_seconds() / 3600
-        cursor = stop
+    zone = shoptime.shop_zone()
+    first_moment = start.astimezone(zone).replace(tzinfo=None)
+    last_moment = end.astimezone(zone).replace(tzinfo=None)
+    first, last = first_moment.date(), last_moment.date()
+    first_counts, last_counts = first.weekday() in WORKDAYS, last.weekday() in WORKDAYS
+    if first == last:
+        return (last_moment - first_moment).total_seconds() / 3600 if first_counts else 0.0
+    hours = 24.0 * (workdays_between(first, last) - last_counts)  # the whole days in between
+    if first_counts:
+        hours += (datetime.combine(first + timedelta(days=1), time()) - first_moment).total_seconds() / 3600
+    if last_counts:
+        hours += (last_moment - datetime.combine(last, time())).total_seconds() / 3600
     return hours
 
 

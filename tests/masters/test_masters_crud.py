@@ -1,7 +1,6 @@
 """Every master: create, edit, deactivate and bring back, search as you type, paging."""
 import pytest
-from sqlalchemy import create_engine, event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from spex.extensions import db
 from spex.masters.catalog import MASTERS
@@ -105,26 +104,11 @@ def test_duplicate_code_is_refused_and_writes_nothing(client, admin, linked):
     assert row_counts() == before
 
 
-def test_a_code_another_office_pc_saved_meanwhile_is_refused_and_writes_nothing(app, client, admin, linked,
-                                                                                request):
-    if request.config.getoption("--db") != "postgresql":
-        pytest.skip("on SQLite a save holds the write lock from its first query: no save can come between")
-    other_pc = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    saved_first = []
-
-    def the_other_pc_saves_between_check_and_write(session, flush_context, instances):
-        if not saved_first:
-            saved_first.append(True)
-            with other_pc.begin() as connection:
-                connection.execute(Customer.__table__.insert().values(code="ZEISS", name="Zeiss (other PC)"))
-
-    event.listen(Session, "before_flush", the_other_pc_saves_between_check_and_write)
-    try:
+def test_a_code_another_office_pc_saved_meanwhile_is_refused_and_writes_nothing(client, admin, linked,
+                                                                                saved_meanwhile):
+    with saved_meanwhile(Customer, lambda row: {"code": row.code, "name": "Zeiss (other PC)"}) as saved:
         response = client.post("/masters/customers/new", data={"code": "zeiss", "name": "Zeiss (this PC)"})
-    finally:
-        event.remove(Session, "before_flush", the_other_pc_saves_between_check_and_write)
-        other_pc.dispose()
-    assert saved_first, "the form's own check must have passed and reached the write"
+    assert saved, "the form's own check must have passed and reached the write"
     assert response.status_code == 422
     assert "That code is already used." in response.get_data(as_text=True)
     db.session.rollback()

@@ -265,15 +265,10 @@ def test_undo_reverses_own_last_entry_within_window(scan, shop, session, app):
 
 @pytest.mark.parametrize("times_taken", [1, 2])
 def test_a_unique_key_met_at_the_same_moment_is_retried_once_then_refused_cleanly(
-        app, request, scan, shop, session, make, times_taken):
+        scan, shop, session, saved_meanwhile, times_taken):
     """On PostgreSQL two stations write side by side: here another station takes the finished-goods
     lot number this receipt chose, between its choice and its write. The scan is done again once;
     if that meets the same fate too, it is refused with nothing written."""
-    if request.config.getoption("--db") != "postgresql":
-        pytest.skip("on SQLite a scan holds the write lock throughout: no other station comes between")
-    from sqlalchemy import create_engine, event
-    from sqlalchemy.orm import Session
-
     job = shop.job
     op10, op20, op30 = job.operations
     for op in (op10, op20):
@@ -282,29 +277,16 @@ def test_a_unique_key_met_at_the_same_moment_is_retried_once_then_refused_cleanl
     shopfloor.receive_back(session, op30, 100, user=shop.shipper)
     session.commit()
     scan.all(shop.operator.barcode, job.barcode, "CMD-FG", "100")
-    other_station = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    taken = []
-
-    def the_other_station_takes_the_number(flushing, flush_context, instances):
-        for lot in [o for o in flushing.new if isinstance(o, FinishedGoodsLot)]:
-            if len(taken) < times_taken:
-                with other_station.begin() as connection:
-                    connection.execute(FinishedGoodsLot.__table__.insert().values(
-                        code=lot.code, job_id=lot.job_id, part_id=lot.part_id))
-                taken.append(lot.code)  # only once the other station's lot is really saved
-
-    event.listen(Session, "before_flush", the_other_station_takes_the_number)
-    try:
+    other_stations_lot = lambda lot: {"code": lot.code, "job_id": lot.job_id, "part_id": lot.part_id}  # noqa: E731
+    with saved_meanwhile(FinishedGoodsLot, other_stations_lot, times=times_taken) as saved:
         answer = scan(shop.fg_bin.barcode)
-    finally:
-        event.remove(Session, "before_flush", the_other_station_takes_the_number)
-        other_station.dispose()
     session.rollback()
+    taken = [int(lot["code"]) for lot in saved]
     assert len(taken) == times_taken
     finished = ledger.balance(session, ledger.job_item(job.id), ledger.finished(job.id))
     if times_taken == 1:
         # Done again with the next number: one receipt, the station never saw the collision.
-        assert answer.outcome == "done" and f"FG-{int(taken[0]) + 1}" in answer.headline
+        assert answer.outcome == "done" and f"FG-{taken[0] + 1}" in answer.headline
         assert finished == 0
         return
     assert answer.status == 422
@@ -312,7 +294,7 @@ def test_a_unique_key_met_at_the_same_moment_is_retried_once_then_refused_cleanl
     assert finished == 100  # nothing moved
     # The station still waits for the bin; scanned again, the receipt takes the next number.
     again = scan(shop.fg_bin.barcode)
-    assert again.outcome == "done" and f"FG-{int(taken[-1]) + 1}" in again.headline
+    assert again.outcome == "done" and f"FG-{taken[-1] + 1}" in again.headline
 
 
 def test_unknown_code_and_stray_bin_get_clear_messages(scan, shop):
