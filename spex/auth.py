@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from spex import codes
 from spex.extensions import db, login_manager
@@ -45,6 +45,9 @@ office_required = roles_required(*codes.OFFICE_ROLES)
 admin_required = roles_required(codes.ADMIN)
 
 
+_STATION_BY_TOKEN = select(Station).where(Station.token == bindparam("b_token"), Station.active.is_(True))
+
+
 def current_station() -> Station | None:
     """The station this browser was registered as, from its cookie; None if unregistered."""
     if "spex_station_obj" in g:
@@ -52,7 +55,7 @@ def current_station() -> Station | None:
     token = request.cookies.get(STATION_COOKIE, "")
     station = None
     if token and len(token) <= 64:
-        station = db.session.scalar(select(Station).where(Station.token == token, Station.active.is_(True)))
+        station = db.session.scalar(_STATION_BY_TOKEN, {"b_token": token})
     g.spex_station_obj = station
     return station
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
@@ -142,14 +142,38 @@ def _positive(quantity) -> Decimal:
     return value
 
 
+# The statements of a movement, built once: building a statement (and its cache key) costs several
+# times what running it does, and every scan runs these.
+_TAKE = (update(Balance)
+         .where(Balance.item == bindparam("b_item"), Balance.place == bindparam("b_place"),
+                Balance.quantity >= bindparam("b_quantity"))
+         .values(quantity=Balance.quantity - bindparam("b_quantity"), updated_at=bindparam("b_now"))
+         .execution_options(synchronize_session=False))
+
+
+def _upsert(insert):
+    stmt = insert(Balance).values(item=bindparam("b_item"), place=bindparam("b_place"), quantity=bindparam("b_quantity"),
+                                  unit=bindparam("b_unit"), updated_at=bindparam("b_now"))
+    return stmt.on_conflict_do_update(
+        index_elements=[Balance.item, Balance.place],
+        set_={"quantity": Balance.quantity + stmt.excluded.quantity, "updated_at": stmt.excluded.updated_at},
+    )
+
+
+_PUT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_COUNT = {field: (update(JobOperation).where(JobOperation.id == bindparam("b_op_id"))
+                  .values({field: getattr(JobOperation, field) + bindparam("b_pieces")})
+                  .execution_options(synchronize_session=False))
+          for field in ("qty_good", "qty_scrap")}
+_BALANCE = select(Balance.quantity).where(Balance.item == bindparam("b_item"), Balance.place == bindparam("b_place"))
+_BALANCES_OF = select(Balance.place, Balance.quantity).where(Balance.item == bindparam("b_item"), Balance.quantity > 0)
+_KIND_OF = select(LedgerEntry.kind).where(LedgerEntry.id == bindparam("b_id"))
+_REVERSED_BY = select(LedgerEntry.id).where(LedgerEntry.reverses_id == bindparam("b_id"))
+
+
 def _take(session: Session, item: str, place: str, quantity: Decimal) -> None:
     """Lower a balance, refusing to go below zero. One conditional UPDATE: atomic on both engines."""
-    result = session.execute(
-        update(Balance)
-        .where(Balance.item == item, Balance.place == place, Balance.quantity >= quantity)
-        .values(quantity=Balance.quantity - quantity, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    result = session.connection().execute(_TAKE, {"b_item": item, "b_place": place, "b_quantity": quantity, "b_now": utcnow()})
     if result.rowcount != 1:
         available = balance(session, item, place)
         raise Overdraw(f"Only {format_qty(available)} on hand there; {format_qty(quantity)} asked.", available)
@@ -157,14 +181,9 @@ def _take(session: Session, item: str, place: str, quantity: Decimal) -> None:
 
 def _put(session: Session, item: str, place: str, quantity: Decimal, unit: str) -> None:
     """Raise a balance, creating its row when it is the first."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Balance).values(item=item, place=place, quantity=quantity, unit=unit, updated_at=utcnow())
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Balance.item, Balance.place],
-        set_={"quantity": Balance.quantity + stmt.excluded.quantity, "updated_at": stmt.excluded.updated_at},
-    )
-    session.execute(stmt)
+    connection = session.connection()
+    connection.execute(_PUT[connection.dialect.name],
+                    {"b_item": item, "b_place": place, "b_quantity": quantity, "b_unit": unit, "b_now": utcnow()})
 
 
 def _count_pieces(session: Session, kind: str, job_operation_id: int | None, quantity: Decimal, sign: int):
@@ -172,19 +191,17 @@ def _count_pieces(session: Session, kind: str, job_operation_id: int | None, qua
         return
     pieces = int(quantity) * sign
     if kind in GOOD_KINDS:
-        values = {"qty_good": JobOperation.qty_good + pieces}
+        field = "qty_good"
     elif kind in SCRAP_KINDS:
-        values = {"qty_scrap": JobOperation.qty_scrap + pieces}
+        field = "qty_scrap"
     else:
         return
-    session.execute(update(JobOperation).where(JobOperation.id == job_operation_id).values(**values)
-                    .execution_options(synchronize_session=False))
+    session.connection().execute(_COUNT[field], {"b_op_id": job_operation_id, "b_pieces": pieces})
     # Keep a loaded operation in step with the row, so callers need no refresh (a query) to show it.
     if isinstance(session, scoped_session):
         session = session()
     op = session.identity_map.get(identity_key(JobOperation, job_operation_id))
     if op is not None:
-        (field,) = values
         loaded = inspect(op).dict
         if field in loaded:
             set_committed_value(op, field, loaded[field] + pieces)
@@ -247,7 +264,7 @@ def move(session: Session, kind: str, item: str, quantity, src: str | None, dst:
 def _reversed_kind(session: Session, reverses_id: int | None) -> str | None:
     if reverses_id is None:
         return None
-    return session.scalar(select(LedgerEntry.kind).where(LedgerEntry.id == reverses_id))
+    return session.scalar(_KIND_OF, {"b_id": reverses_id})
 
 
 def reverse(session: Session, entry: LedgerEntry, *, user_id: int | None = None, station_id: int | None = None,
@@ -256,7 +273,7 @@ def reverse(session: Session, entry: LedgerEntry, *, user_id: int | None = None,
     stock has since moved on (the balance it would take from is too small)."""
     if entry.kind == REVERSAL:
         raise NotReversible("A reversal cannot itself be undone; record the movement again.")
-    already = session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id))
+    already = session.scalar(_REVERSED_BY, {"b_id": entry.id})
     if already is not None:
         raise NotReversible("That entry was already undone.")
     try:
@@ -274,13 +291,12 @@ def reverse(session: Session, entry: LedgerEntry, *, user_id: int | None = None,
 # --- reading -------------------------------------------------------------------------------
 
 def balance(session: Session, item: str, place: str) -> Decimal:
-    value = session.scalar(select(Balance.quantity).where(Balance.item == item, Balance.place == place))
+    value = session.scalar(_BALANCE, {"b_item": item, "b_place": place})
     return value if value is not None else qty(0)
 
 
 def balances_of(session: Session, item: str) -> dict[str, Decimal]:
-    rows = session.execute(select(Balance.place, Balance.quantity)
-                           .where(Balance.item == item, Balance.quantity > 0))
+    rows = session.execute(_BALANCES_OF, {"b_item": item})
     return {place: quantity for place, quantity in rows}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, desc, func, select, update
+from sqlalchemy import and_, bindparam, case, desc, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
@@ -78,17 +78,34 @@ def _reason(code: str | None, reasons: dict[str, str], what: str) -> str:
     return reason
 
 
+# Statements every scan of an operation runs, built once (building one costs more than running it).
+_FIRST_TIME = and_(JobOperation.id == bindparam("b_op"), JobOperation.started_at.is_(None))
+_STAMP = (update(JobOperation).where(JobOperation.id.in_(bindparam("b_ids", expanding=True)))
+          .values(last_activity_at=bindparam("b_when"),
+                  started_at=case((_FIRST_TIME, bindparam("b_when")), else_=JobOperation.started_at))
+          .execution_options(synchronize_session=False))
+_OPEN_HOLDS = (select(QualityHold).where(QualityHold.job_id == bindparam("b_job"), QualityHold.released_at.is_(None))
+               .order_by(QualityHold.placed_at))
+_OPEN_HOLDS_AT = select(func.count(QualityHold.id)).where(QualityHold.job_operation_id == bindparam("b_op"),
+                                                          QualityHold.released_at.is_(None))
+_AT_VENDOR = (select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
+              .where(OutsideShipment.job_operation_id == bindparam("b_op"), OutsideShipment.closed.is_(False)))
+_VENDOR_LOCATION = select(Location).where(Location.vendor_id == bindparam("b_vendor"))
+_SCRAP_LOCATION = (select(Location).where(Location.kind == "scrap", Location.active.is_(True))
+                   .order_by(Location.id).limit(1))
+_SCRAP_PLACES = select(Location.id).where(Location.kind == "scrap")
+_LEFT_OF_JOB = select(func.sum(Balance.quantity)).where(
+    Balance.item == bindparam("b_item"), Balance.quantity > 0,
+    Balance.place.not_in(bindparam("b_scrap", expanding=True)))
+
+
 def _stamp_activity(session: Session, op: JobOperation, following: JobOperation | None, when: datetime) -> None:
     """One UPDATE: the operation has started (if it had not) and it and the next one saw work now.
 
     Loaded objects are kept in step, so showing them afterwards needs no refresh.
     """
     ids = [op.id] + ([following.id] if following is not None else [])
-    first_time = and_(JobOperation.id == op.id, JobOperation.started_at.is_(None))
-    session.execute(update(JobOperation).where(JobOperation.id.in_(ids))
-                    .values(last_activity_at=when,
-                            started_at=case((first_time, when), else_=JobOperation.started_at))
-                    .execution_options(synchronize_session=False))
+    session.connection().execute(_STAMP, {"b_ids": ids, "b_op": op.id, "b_when": when})
     if op.started_at is None:
         set_committed_value(op, "started_at", when)
     for touched in (op, following):
@@ -109,28 +126,24 @@ def available_at(session: Session, op: JobOperation) -> int:
 
 
 def open_holds(session: Session, job: Job) -> list[QualityHold]:
-    return list(session.scalars(select(QualityHold).where(QualityHold.job_id == job.id,
-                                                          QualityHold.released_at.is_(None))
-                                .order_by(QualityHold.placed_at)))
+    return list(session.scalars(_OPEN_HOLDS, {"b_job": job.id}))
 
 
 def at_vendor(session: Session, op: JobOperation) -> int:
     """Pieces of an outside operation still at the vendor."""
-    total = session.scalar(select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
-                           .where(OutsideShipment.job_operation_id == op.id, OutsideShipment.closed.is_(False)))
+    total = session.scalar(_AT_VENDOR, {"b_op": op.id})
     return int(total or 0)
 
 
 def _vendor_location(session: Session, vendor_id: int) -> Location:
-    location = session.scalar(select(Location).where(Location.vendor_id == vendor_id))
+    location = session.scalar(_VENDOR_LOCATION, {"b_vendor": vendor_id})
     if location is None:
         raise FloorError("This vendor has no location in Spex yet; ask the office to save the vendor again.")
     return location
 
 
 def _scrap_location(session: Session) -> Location | None:
-    return session.scalar(select(Location).where(Location.kind == "scrap", Location.active.is_(True))
-                          .order_by(Location.id).limit(1))
+    return session.scalar(_SCRAP_LOCATION)
 
 
 def _job_open(job: Job) -> None:
@@ -166,8 +179,7 @@ def _settle_operation(session: Session, op: JobOperation, when: datetime) -> Non
     """Mark an operation complete once nothing is left at it or before it."""
     job = op.job
     earlier_done = all(o.completed_at is not None for o in job.operations if o.seq < op.seq)
-    held = session.scalar(select(func.count(QualityHold.id)).where(
-        QualityHold.job_operation_id == op.id, QualityHold.released_at.is_(None)))
+    held = session.scalar(_OPEN_HOLDS_AT, {"b_op": op.id})
     if earlier_done and not held and available_at(session, op) == 0 and at_vendor(session, op) == 0:
         if op.completed_at is None:
             _touch(session, op.id, completed_at=when)
@@ -179,9 +191,8 @@ def _settle_operation(session: Session, op: JobOperation, when: datetime) -> Non
 
 def _settle_job(session: Session, job: Job, when: datetime) -> None:
     """A job is complete when no piece of it is anywhere but shipped, scrapped or put away."""
-    scrap_places = [ledger.at_location(i) for i in session.scalars(select(Location.id).where(Location.kind == "scrap"))]
-    remaining = session.scalar(select(func.sum(Balance.quantity)).where(
-        Balance.item == ledger.job_item(job.id), Balance.quantity > 0, Balance.place.not_in(scrap_places)))
+    scrap_places = [ledger.at_location(i) for i in session.scalars(_SCRAP_PLACES)]
+    remaining = session.scalar(_LEFT_OF_JOB, {"b_item": ledger.job_item(job.id), "b_scrap": scrap_places})
     if not remaining and job.status == "released":
         job.status = "complete"
         job.completed_at = when

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import desc, select
+from sqlalchemy import bindparam, desc, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, scoped_session
+from sqlalchemy.orm.util import identity_key
 
 from spex import codes, ledger, shopfloor, shoptime
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, QualityHold, Release, ScanRecord, Station,
@@ -104,20 +105,61 @@ class StationView:
     available: int | None
 
 
+# --- the statements a scan runs, built once ----------------------------------------------------
+# Building a statement (and its cache key) costs SQLAlchemy several times what running it does, and
+# every scan runs a handful of these inside the write lock; so they are built here, once, with
+# parameters bound at each run.
+
+def _by(model, column, *options):
+    return select(model).where(column == bindparam("b_value")).options(*options)
+
+
+_STATE = (select(StationState, User).outerjoin(User, User.id == StationState.operator_id)
+          .where(StationState.station_id == bindparam("b_value")).with_for_update(of=StationState))
+_BY_ID = {
+    Job: _by(Job, Job.id, joinedload(Job.part)),
+    JobOperation: _by(JobOperation, JobOperation.id, joinedload(JobOperation.job).joinedload(Job.part)),
+    StockUnit: _by(StockUnit, StockUnit.id),
+    FinishedGoodsLot: _by(FinishedGoodsLot, FinishedGoodsLot.id),
+}
+_USER_BY_BADGE = _by(User, User.badge)
+_JOB_BY_NUMBER = _by(Job, Job.number, joinedload(Job.part))
+_OPERATION = (select(JobOperation).join(Job)
+              .where(Job.number == bindparam("b_number"), JobOperation.seq == bindparam("b_seq"))
+              .options(joinedload(JobOperation.job).joinedload(Job.part)))
+_UNIT_BY_CODE = _by(StockUnit, StockUnit.code)
+_BIN_BY_CODE = _by(Location, Location.code)
+_FG_BY_CODE = _by(FinishedGoodsLot, FinishedGoodsLot.code)
+_SCAN_BY_UID = _by(ScanRecord, ScanRecord.uid)
+_RECENT = (select(ScanRecord.uid, ScanRecord.created_at, ScanRecord.raw, ScanRecord.outcome, ScanRecord.message)
+           .where(ScanRecord.station_id == bindparam("b_value"))
+           .order_by(desc(ScanRecord.id)).limit(bindparam("b_limit")))
+
+
+def _one(session: Session, statement, value):
+    return session.scalar(statement, {"b_value": value})
+
+
+def _loaded_or_read(session: Session, model, ident):
+    """A row by id: the one this session already holds, else one query (with what it is shown with)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    found = session.identity_map.get(identity_key(model, ident))
+    return found if found is not None else _one(session, _BY_ID[model], ident)
+
+
 # --- the station's state ---------------------------------------------------------------------
 
 def _load_state(session: Session, station: Station) -> tuple[StationState, User | None]:
     """The station's state row, locked for this scan (PostgreSQL row lock; SQLite holds the write
     lock), with its signed-in operator in the same query."""
-    query = (select(StationState, User).outerjoin(User, User.id == StationState.operator_id)
-             .where(StationState.station_id == station.id).with_for_update(of=StationState))
-    row = session.execute(query).first()
+    row = session.execute(_STATE, {"b_value": station.id}).first()
     if row is None:
         # Two first scans of a new station may race to create the row: the loser just reads it.
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         session.execute(insert(StationState).values(station_id=station.id, updated_at=utcnow())
                         .on_conflict_do_nothing(index_elements=["station_id"]))
-        row = session.execute(query).first()
+        row = session.execute(_STATE, {"b_value": station.id}).first()
     return row[0], row[1]
 
 
@@ -141,22 +183,21 @@ class _Flow:
         # weakly, and the answer's panels, rendered after the commit, read them again.
         self.loaded: list = [state, operator]
 
-    def _get(self, model, ident, *options):
+    def _get(self, model, ident):
         if ident is None:
             return None
-        found = self.session.get(model, ident, options=options)
+        found = _loaded_or_read(self.session, model, ident)
         self.loaded.append(found)
         return found
 
     # context helpers
     @property
     def job(self) -> Job | None:
-        return self._get(Job, self.state.job_id, joinedload(Job.part))
+        return self._get(Job, self.state.job_id)
 
     @property
     def op(self) -> JobOperation | None:
-        return self._get(JobOperation, self.state.job_operation_id,
-                         joinedload(JobOperation.job).joinedload(Job.part))
+        return self._get(JobOperation, self.state.job_operation_id)
 
     @property
     def unit(self) -> StockUnit | None:
@@ -224,7 +265,7 @@ class _Flow:
 
     # badge
     def badge(self, scan: Scan) -> Answer:
-        user = self.session.scalar(select(User).where(User.badge == scan.value))
+        user = _one(self.session, _USER_BY_BADGE, scan.value)
         if user is None:
             raise Refused(f"Badge {scan.code} belongs to nobody.", "Ask the office to register the badge.")
         if not user.active:
@@ -237,6 +278,7 @@ class _Flow:
         self.clear(keep_operator=False)
         self.state.operator_id = user.id
         self.operator = user
+        self.loaded.append(user)
         return Answer(DONE, f"Signed in: {user.name}", codes.ROLES[user.role],
                       next_step=expected_next(self.session, self.state, self.data))
 
@@ -657,31 +699,29 @@ class _Flow:
 
     # look-ups and requirements
     def find_job(self, number: str, code: str) -> Job:
-        job = self.session.scalar(select(Job).where(Job.number == number).options(joinedload(Job.part)))
+        job = _one(self.session, _JOB_BY_NUMBER, number)
         if job is None:
             raise Refused(f"There is no job {code}.", "Check the traveler and scan again.")
         return job
 
     def find_operation(self, scan: Scan) -> JobOperation | None:
         # The job and part come in the same query: every answer about an operation names them.
-        return self.session.scalar(select(JobOperation).join(Job).where(Job.number == scan.value,
-                                                                        JobOperation.seq == scan.op_seq)
-                                   .options(joinedload(JobOperation.job).joinedload(Job.part)))
+        return self.session.scalar(_OPERATION, {"b_number": scan.value, "b_seq": scan.op_seq})
 
     def find_unit(self, scan: Scan) -> StockUnit:
-        unit = self.session.scalar(select(StockUnit).where(StockUnit.code == scan.value))
+        unit = _one(self.session, _UNIT_BY_CODE, scan.value)
         if unit is None:
             raise Refused(f"There is no bar or plate {scan.code}.", "Check the label, or scan another bar.")
         return unit
 
     def find_bin(self, scan: Scan) -> Location:
-        bin = self.session.scalar(select(Location).where(Location.code == scan.value))
+        bin = _one(self.session, _BIN_BY_CODE, scan.value)
         if bin is None or not bin.active:
             raise Refused(f"There is no bin {scan.code}.", "Scan the label on the bin.")
         return bin
 
     def find_fg(self, scan: Scan) -> FinishedGoodsLot:
-        lot = self.session.scalar(select(FinishedGoodsLot).where(FinishedGoodsLot.code == scan.value))
+        lot = _one(self.session, _FG_BY_CODE, scan.value)
         if lot is None:
             raise Refused(f"There is no finished-goods lot {scan.code}.", "Check the carton label.")
         return lot
@@ -740,7 +780,7 @@ class _Flow:
 
 def earlier_answer(session: Session, scan_uid: str) -> ScanRecord | None:
     """The record of a scan already handled, when a request is resent."""
-    return session.scalar(select(ScanRecord).where(ScanRecord.uid == scan_uid))
+    return _one(session, _SCAN_BY_UID, scan_uid)
 
 
 def interpret(session: Session, station: Station, raw: str, scan_uid: str, *, undo_window: int) -> Answer:
@@ -831,10 +871,7 @@ RECENT_SCANS = 10
 
 def recent_scans(session: Session, station: Station, limit: int = RECENT_SCANS) -> list:
     """The station's last scans: time, what was scanned, outcome and message (no stored answers)."""
-    return list(session.execute(select(ScanRecord.uid, ScanRecord.created_at, ScanRecord.raw, ScanRecord.outcome,
-                                       ScanRecord.message)
-                                .where(ScanRecord.station_id == station.id)
-                                .order_by(desc(ScanRecord.id)).limit(limit)))
+    return list(session.execute(_RECENT, {"b_value": station.id, "b_limit": limit}))
 
 
 def describe(session: Session, station: Station, known_available: int | None = None) -> StationView:
