@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, desc, select
+from sqlalchemy import bindparam, desc, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, scoped_session
 from sqlalchemy.orm.util import identity_key
@@ -74,6 +74,7 @@ class Answer:
     operator_id: int | None = None  # who was signed in when the scan was answered
     loaded: list = field(default_factory=list, repr=False)  # keeps the scan's records alive for its panels
     available: int | None = None  # pieces at the operation in context, when the scan already counted them
+    state: State | None = field(default=None, repr=False)  # the station's state as the scan left it
 
     @property
     def status(self) -> int:
@@ -114,8 +115,15 @@ def _by(model, column, *options):
     return select(model).where(column == bindparam("b_value")).options(*options)
 
 
-_STATE = (select(StationState, User).outerjoin(User, User.id == StationState.operator_id)
+_STATE_FIELDS = ("operator_id", "job_id", "job_operation_id", "stock_unit_id", "fg_lot_id", "pending", "data")
+_STATE = (select(StationState.station_id, *(getattr(StationState, f) for f in _STATE_FIELDS), StationState.updated_at,
+                 User)
+          .outerjoin(User, User.id == StationState.operator_id)
           .where(StationState.station_id == bindparam("b_value")).with_for_update(of=StationState))
+_SAVE_STATE = (update(StationState).where(StationState.station_id == bindparam("b_station"))
+               .values({**{f: bindparam("b_" + f) for f in _STATE_FIELDS}, "updated_at": bindparam("b_now")})
+               .execution_options(synchronize_session=False))
+_SCAN_RECORD = insert(ScanRecord)
 _BY_ID = {
     Job: _by(Job, Job.id, joinedload(Job.part)),
     JobOperation: _by(JobOperation, JobOperation.id, joinedload(JobOperation.job).joinedload(Job.part)),
@@ -150,17 +158,48 @@ def _loaded_or_read(session: Session, model, ident):
 
 # --- the station's state ---------------------------------------------------------------------
 
-def _load_state(session: Session, station: Station) -> tuple[StationState, User | None]:
+@dataclass
+class State:
+    """A station's state row as one scan reads and changes it: plain values, written back with one
+    UPDATE when the scan changed them (the ORM's unit of work costs more than the whole statement)."""
+    station_id: int
+    operator_id: int | None
+    job_id: int | None
+    job_operation_id: int | None
+    stock_unit_id: int | None
+    fg_lot_id: int | None
+    pending: str | None
+    data: str | None
+    updated_at: object
+    as_read: tuple = field(default=(), repr=False, compare=False)
+
+    def values(self) -> tuple:
+        return tuple(getattr(self, f) for f in _STATE_FIELDS)
+
+
+def _load_state(session: Session, station: Station) -> tuple[State, User | None]:
     """The station's state row, locked for this scan (PostgreSQL row lock; SQLite holds the write
     lock), with its signed-in operator in the same query."""
     row = session.execute(_STATE, {"b_value": station.id}).first()
     if row is None:
         # Two first scans of a new station may race to create the row: the loser just reads it.
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(insert(StationState).values(station_id=station.id, updated_at=utcnow())
+        upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(upsert(StationState).values(station_id=station.id, updated_at=utcnow())
                         .on_conflict_do_nothing(index_elements=["station_id"]))
         row = session.execute(_STATE, {"b_value": station.id}).first()
-    return row[0], row[1]
+    state = State(*row[:-1])
+    state.as_read = state.values()
+    return state, row[-1]
+
+
+def _save_state(session: Session, state: State) -> None:
+    """Write the state back if the scan changed it; updated_at follows only a real change."""
+    if state.values() == state.as_read:
+        return
+    state.updated_at = utcnow()
+    session.connection().execute(_SAVE_STATE, {"b_station": state.station_id, "b_now": state.updated_at,
+                                               **{"b_" + f: getattr(state, f) for f in _STATE_FIELDS}})
+    state.as_read = state.values()
 
 
 def read_state(session: Session, station: Station) -> StationState | None:
@@ -170,7 +209,7 @@ def read_state(session: Session, station: Station) -> StationState | None:
 class _Flow:
     """One scan's work on one station's state."""
 
-    def __init__(self, session: Session, station: Station, state: StationState, operator: User | None,
+    def __init__(self, session: Session, station: Station, state: State, operator: User | None,
                  scan_uid: str, undo_window: int):
         self.session = session
         self.station = station
@@ -181,7 +220,7 @@ class _Flow:
         self.operator = operator
         # Strong references to what this scan loaded: the session's identity map holds objects only
         # weakly, and the answer's panels, rendered after the commit, read them again.
-        self.loaded: list = [state, operator]
+        self.loaded: list = [operator]
 
     def _get(self, model, ident):
         if ident is None:
@@ -224,8 +263,8 @@ class _Flow:
             self.operator = None
 
     def save(self) -> None:
-        # updated_at follows by itself (the column's onupdate) whenever the state really changed.
         self.state.data = json.dumps(self.data) if self.data else None
+        _save_state(self.session, self.state)
 
     def who(self) -> dict:
         return {"user": self.operator, "station": self.station}
@@ -806,6 +845,7 @@ def interpret(session: Session, station: Station, raw: str, scan_uid: str, *, un
         return Answer(REFUSED, refusal.message, next_step=next_step, operator_id=signed_in)
     answer.operator_id = state.operator_id
     answer.loaded = flow.loaded
+    answer.state = state
     return answer
 
 
@@ -815,11 +855,12 @@ def remember(session: Session, station: Station, raw: str, scan_uid: str, answer
     message = answer.headline + (f" — {answer.detail}" if answer.detail else "")
     shown = {"headline": answer.headline, "detail": answer.detail, "next_step": answer.next_step,
              "warnings": answer.warnings}
-    record = ScanRecord(uid=scan_uid, station_id=station.id, user_id=answer.operator_id, raw=text,
-                        outcome=answer.outcome, message=message[:2000], response=json.dumps(shown),
-                        created_at=utcnow())
-    session.add(record)
-    return record
+    values = dict(uid=scan_uid, station_id=station.id, user_id=answer.operator_id, raw=text,
+                  outcome=answer.outcome, message=message[:2000], response=json.dumps(shown), created_at=utcnow())
+    # One INSERT on the connection; a resent scan id meets the unique key here, and the caller
+    # replays the first answer. The record returned is for showing, not tracked by the session.
+    session.connection().execute(_SCAN_RECORD, values)
+    return ScanRecord(**values)
 
 
 def stored_answer(record: ScanRecord) -> Answer:
@@ -838,8 +879,7 @@ def attach_coc(session: Session, station: Station, filename: str) -> Answer:
     data = _decode(state.data)
     data["coc"] = filename
     state.data = json.dumps(data)
-    state.updated_at = utcnow()
-    session.flush()
+    _save_state(session, state)
     return Answer(WAITING, "CoC attached", "It goes with the next receipt at this station.",
                   next_step=expected_next(session, state, data))
 
@@ -860,8 +900,7 @@ def set_expected_back(session: Session, station: Station, text: str) -> Answer:
     data = _decode(state.data)
     data["expected_back"] = chosen.isoformat()
     state.data = json.dumps(data)
-    state.updated_at = utcnow()
-    session.flush()
+    _save_state(session, state)
     return Answer(WAITING, f"Expected back {chosen:%a %d %b}", "It goes with the next ship-out at this station.",
                   next_step=expected_next(session, state, data))
 
@@ -874,8 +913,10 @@ def recent_scans(session: Session, station: Station, limit: int = RECENT_SCANS) 
     return list(session.execute(_RECENT, {"b_value": station.id, "b_limit": limit}))
 
 
-def describe(session: Session, station: Station, known_available: int | None = None) -> StationView:
-    state = read_state(session, station)
+def describe(session: Session, station: Station, known_available: int | None = None,
+             state: State | StationState | None = None) -> StationView:
+    """The station's context for the page; a scan passes the state it has just written."""
+    state = state if state is not None else read_state(session, station)
     if state is None:
         return StationView(station, None, None, None, None, None, None, None, {}, "Scan your badge (EMP-…) to sign in.",
                            None)
@@ -898,7 +939,7 @@ def describe(session: Session, station: Station, known_available: int | None = N
     )
 
 
-def expected_next(session: Session, state: StationState, data: dict) -> str:
+def expected_next(session: Session, state: State | StationState, data: dict) -> str:
     """In words, the scan the station waits for."""
     if state.operator_id is None:
         return "Scan your badge (EMP-…) to sign in."

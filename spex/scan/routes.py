@@ -108,7 +108,7 @@ def scan():
         return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
     _release_scan_lock()  # committed: the answer and the panels below only read
     feedback = render_template("scan/_feedback.html", answer=answer)
-    return _answer(here, feedback, answer.status, record, known_available=answer.available)
+    return _answer(here, feedback, answer.status, record, known_available=answer.available, state=answer.state)
 
 
 @bp.post("/station/coc")
@@ -175,10 +175,11 @@ def barcode(code: str):
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def _answer(here: Station, feedback: str, status: int, record=None, known_available: int | None = None):
+def _answer(here: Station, feedback: str, status: int, record=None, known_available: int | None = None,
+            state=None):
     """The scan's answer for htmx or the station script, with the context out of band and the scan
     added on top of the recent list (the page keeps ten); a plain form post gets the whole page."""
-    view = flows.describe(db.session, here, known_available)
+    view = flows.describe(db.session, here, known_available, state)
     if request.htmx:
         return feedback + render_template("scan/_panels.html", view=view, record=record), status
     return render_template("scan/station.html", view=view, feedback=feedback,
