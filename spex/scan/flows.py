@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, joinedload, scoped_session
 from sqlalchemy.orm.util import identity_key
 
 from spex import codes, ledger, shopfloor, shoptime
-from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, QualityHold, Release, ScanRecord, Station,
-                         StationState, StockUnit, User, qty, utcnow)
+from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, MaterialLot, QualityHold, Release, ScanRecord,
+                         Station, StationState, StockUnit, User, qty, utcnow)
 from spex.scan import codes as grammar
 from spex.scan.codes import Scan
 
@@ -127,7 +127,7 @@ _SCAN_RECORD = insert(ScanRecord)
 _BY_ID = {
     Job: _by(Job, Job.id, joinedload(Job.part)),
     JobOperation: _by(JobOperation, JobOperation.id, joinedload(JobOperation.job).joinedload(Job.part)),
-    StockUnit: _by(StockUnit, StockUnit.id),
+    StockUnit: _by(StockUnit, StockUnit.id, joinedload(StockUnit.lot).joinedload(MaterialLot.material)),
     FinishedGoodsLot: _by(FinishedGoodsLot, FinishedGoodsLot.id),
 }
 _USER_BY_BADGE = _by(User, User.badge)
@@ -135,7 +135,7 @@ _JOB_BY_NUMBER = _by(Job, Job.number, joinedload(Job.part))
 _OPERATION = (select(JobOperation).join(Job)
               .where(Job.number == bindparam("b_number"), JobOperation.seq == bindparam("b_seq"))
               .options(joinedload(JobOperation.job).joinedload(Job.part)))
-_UNIT_BY_CODE = _by(StockUnit, StockUnit.code)
+_UNIT_BY_CODE = _by(StockUnit, StockUnit.code, joinedload(StockUnit.lot).joinedload(MaterialLot.material))
 _BIN_BY_CODE = _by(Location, Location.code)
 _FG_BY_CODE = _by(FinishedGoodsLot, FinishedGoodsLot.code)
 _SCAN_BY_UID = _by(ScanRecord, ScanRecord.uid)
@@ -741,6 +741,7 @@ class _Flow:
         job = _one(self.session, _JOB_BY_NUMBER, number)
         if job is None:
             raise Refused(f"There is no job {code}.", "Check the traveler and scan again.")
+        self.loaded.append(job)
         return job
 
     def find_operation(self, scan: Scan) -> JobOperation | None:
@@ -751,6 +752,7 @@ class _Flow:
         unit = _one(self.session, _UNIT_BY_CODE, scan.value)
         if unit is None:
             raise Refused(f"There is no bar or plate {scan.code}.", "Check the label, or scan another bar.")
+        self.loaded.append(unit)
         return unit
 
     def find_bin(self, scan: Scan) -> Location:
@@ -763,6 +765,7 @@ class _Flow:
         lot = _one(self.session, _FG_BY_CODE, scan.value)
         if lot is None:
             raise Refused(f"There is no finished-goods lot {scan.code}.", "Check the carton label.")
+        self.loaded.append(lot)
         return lot
 
     def need_job(self, doing: str) -> Job:
