@@ -48,14 +48,23 @@ admin_required = roles_required(codes.ADMIN)
 _STATION_BY_TOKEN = select(Station).where(Station.token == bindparam("b_token"), Station.active.is_(True))
 
 
+def station_token() -> str | None:
+    """The station token this browser's cookie carries, if it could be one."""
+    token = request.cookies.get(STATION_COOKIE, "")
+    return token if token and len(token) <= 64 else None
+
+
 def current_station() -> Station | None:
     """The station this browser was registered as, from its cookie; None if unregistered."""
     if "spex_station_obj" in g:
         return g.spex_station_obj
-    token = request.cookies.get(STATION_COOKIE, "")
-    station = None
-    if token and len(token) <= 64:
-        station = db.session.scalar(_STATION_BY_TOKEN, {"b_token": token})
+    token = station_token()
+    station = db.session.scalar(_STATION_BY_TOKEN, {"b_token": token}) if token else None
+    return remember_station(station)
+
+
+def remember_station(station: Station | None) -> Station | None:
+    """Keep the station a request found (by its token) for the rest of the request."""
     g.spex_station_obj = station
     return station
 

@@ -59,6 +59,8 @@ PENDING_NAMES = {
     SHIP_FG: "Ship", SHIP_QTY: "Ship",
 }
 
+UNREGISTERED = "This browser is not registered as a station."
+UNREGISTERED_NEXT = "Ask an administrator to register it; nothing was recorded."
 UNKNOWN_HINT = "Scan a label (EMP-, JOB-, LOT-, BIN-, FG-, CMD-) or type a quantity and press Enter."
 DISPOSITION_CARD = "CMD-D-USE-AS-IS, CMD-D-REWORK, CMD-SCRAP or CMD-D-RTV"
 
@@ -75,6 +77,7 @@ class Answer:
     loaded: list = field(default_factory=list, repr=False)  # keeps the scan's records alive for its panels
     available: int | None = None  # pieces at the operation in context, when the scan already counted them
     state: State | None = field(default=None, repr=False)  # the station's state as the scan left it
+    station: Station | None = field(default=None, repr=False)  # the station that scanned
 
     @property
     def status(self) -> int:
@@ -116,10 +119,14 @@ def _by(model, column, *options):
 
 
 _STATE_FIELDS = ("operator_id", "job_id", "job_operation_id", "stock_unit_id", "fg_lot_id", "pending", "data")
-_STATE = (select(StationState.station_id, *(getattr(StationState, f) for f in _STATE_FIELDS), StationState.updated_at,
-                 User)
+# The station (by its browser's token), its state and its signed-in operator, in one query; on
+# PostgreSQL the station's row is locked for the scan, so one station's scans take turns.
+_STATE = (select(Station, StationState.station_id, *(getattr(StationState, f) for f in _STATE_FIELDS),
+                 StationState.updated_at, User)
+          .outerjoin(StationState, StationState.station_id == Station.id)
           .outerjoin(User, User.id == StationState.operator_id)
-          .where(StationState.station_id == bindparam("b_value")).with_for_update(of=StationState))
+          .where(Station.token == bindparam("b_token"), Station.active.is_(True))
+          .with_for_update(of=Station))
 _SAVE_STATE = (update(StationState).where(StationState.station_id == bindparam("b_station"))
                .values({**{f: bindparam("b_" + f) for f in _STATE_FIELDS}, "updated_at": bindparam("b_now")})
                .execution_options(synchronize_session=False))
@@ -177,19 +184,22 @@ class State:
         return tuple(getattr(self, f) for f in _STATE_FIELDS)
 
 
-def _load_state(session: Session, station: Station) -> tuple[State, User | None]:
-    """The station's state row, locked for this scan (PostgreSQL row lock; SQLite holds the write
-    lock), with its signed-in operator in the same query."""
-    row = session.execute(_STATE, {"b_value": station.id}).first()
+def _load_state(session: Session, token: str) -> tuple[Station | None, State | None, User | None]:
+    """The active station registered with this token, its state and its signed-in operator, locked
+    for this scan (PostgreSQL row lock; SQLite holds the write lock). All None for no such station."""
+    row = session.execute(_STATE, {"b_token": token}).first()
     if row is None:
-        # Two first scans of a new station may race to create the row: the loser just reads it.
+        return None, None, None
+    if row[1] is None:
+        # A station's first scan makes its state row. Two first scans of a new station may race to
+        # make it: the loser's insert does nothing and it reads the winner's.
         upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(upsert(StationState).values(station_id=station.id, updated_at=utcnow())
+        session.execute(upsert(StationState).values(station_id=row[0].id, updated_at=utcnow())
                         .on_conflict_do_nothing(index_elements=["station_id"]))
-        row = session.execute(_STATE, {"b_value": station.id}).first()
-    state = State(*row[:-1])
+        row = session.execute(_STATE, {"b_token": token}).first()
+    state = State(*row[1:-1])
     state.as_read = state.values()
-    return state, row[-1]
+    return row[0], state, row[-1]
 
 
 def _save_state(session: Session, state: State) -> None:
@@ -825,11 +835,14 @@ def earlier_answer(session: Session, scan_uid: str) -> ScanRecord | None:
     return _one(session, _SCAN_BY_UID, scan_uid)
 
 
-def interpret(session: Session, station: Station, raw: str, scan_uid: str, *, undo_window: int) -> Answer:
-    """Handle one scan at a station: change its context and record through the shop floor, or refuse
-    with nothing written. Raises spex.ledger.DuplicateScan when the same scan id raced past the check;
-    the caller rolls back and replays the first answer."""
-    state, operator = _load_state(session, station)
+def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, undo_window: int) -> Answer:
+    """Handle one scan at the station registered with this token: change its context and record
+    through the shop floor, or refuse with nothing written. The answer names the station; an answer
+    without one means no active station has that token. Raises spex.ledger.DuplicateScan when the
+    same scan id raced past the check; the caller rolls back and replays the first answer."""
+    station, state, operator = _load_state(session, station_token)
+    if station is None:
+        return Answer(REFUSED, UNREGISTERED, next_step=UNREGISTERED_NEXT)
     scan = grammar.parse(raw)
     flow = _Flow(session, station, state, operator, scan_uid, undo_window)
     signed_in = state.operator_id
@@ -845,10 +858,11 @@ def interpret(session: Session, station: Station, raw: str, scan_uid: str, *, un
         session.rollback()
         ledger.begin_write(session)
         next_step = refusal.next_step if isinstance(refusal, Refused) else _what_to_do(session, station)
-        return Answer(REFUSED, refusal.message, next_step=next_step, operator_id=signed_in)
+        return Answer(REFUSED, refusal.message, next_step=next_step, operator_id=signed_in, station=station)
     answer.operator_id = state.operator_id
     answer.loaded = flow.loaded
     answer.state = state
+    answer.station = station
     return answer
 
 
@@ -876,8 +890,8 @@ def stored_answer(record: ScanRecord) -> Answer:
 
 def attach_coc(session: Session, station: Station, filename: str) -> Answer:
     """A vendor's certificate of conformance goes with the station's next receipt."""
-    state, _ = _load_state(session, station)
-    if state.operator_id is None:
+    _, state, _ = _load_state(session, station.token)
+    if state is None or state.operator_id is None:
         return Answer(REFUSED, "Nobody is signed in at this station.", next_step="Scan your badge (EMP-…) first.")
     data = _decode(state.data)
     data["coc"] = filename
@@ -889,8 +903,8 @@ def attach_coc(session: Session, station: Station, filename: str) -> Answer:
 
 def set_expected_back(session: Session, station: Station, text: str) -> Answer:
     """The vendor's promised return date for the station's next ship-out, instead of the routing's."""
-    state, _ = _load_state(session, station)
-    if state.operator_id is None:
+    _, state, _ = _load_state(session, station.token)
+    if state is None or state.operator_id is None:
         return Answer(REFUSED, "Nobody is signed in at this station.", next_step="Scan your badge (EMP-…) first.")
     try:
         chosen = date.fromisoformat((text or "").strip())

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
 
 from spex import codes, ledger
-from spex.auth import current_station
+from spex.auth import current_station, remember_station, station_token
 from spex.extensions import db
 from spex.models import Station
 from spex.scan import bp, commands, flows
@@ -62,14 +62,15 @@ def station():
 @bp.post("/station/scan")
 @ledger.takes_write_lock_itself
 def scan():
-    here = current_station()
-    if here is None:
-        answer = flows.Answer(flows.REFUSED, "This browser is not registered as a station.",
-                              next_step="Ask an administrator to register it; nothing was recorded.")
-        return render_template("scan/_feedback.html", answer=answer), 403
+    token = station_token()
+    if token is None:
+        return _not_a_station()
     raw = request.form.get("code", "")
     scan_uid = request.form.get("scan_id", "").strip() or uuid.uuid4().hex
     if not SCAN_ID.match(scan_uid):
+        here = current_station()
+        if here is None:
+            return _not_a_station()
         answer = flows.Answer(flows.REFUSED, "The scan came without a usable id.",
                               next_step="Reload the station page and scan again; nothing was recorded.")
         return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
@@ -77,18 +78,24 @@ def scan():
     # What this scan loaded and wrote is what the answer's panels show: keep it after the commit
     # instead of reading it all again (this request's session only).
     db.session().expire_on_commit = False
-    # The station was read outside the write lock; every station queues on that lock, so it is
-    # taken only now. A resent scan id is not looked up first: the unique scan id of the scan
-    # record (and of its ledger entries) refuses it at the commit below, the whole transaction
-    # rolls back, and the first answer is sent again. Resends are rare; the look-up was on every scan.
+    # Nothing is read before the write lock: every station queues on it, and the scan's first
+    # query finds the station by its token together with its state. A resent scan id is not
+    # looked up first either: the unique scan id of the scan record (and of its ledger entries)
+    # refuses it, the whole transaction rolls back, and the first answer is sent again. Resends
+    # are rare; the look-up was on every scan.
     for attempt in (1, 2):
-        db.session.commit()  # ends the read before queueing for the lock
+        if db.session().in_transaction():
+            db.session.commit()  # no read may span the wait for the lock
         _queue_for_the_write_lock()
         ledger.begin_write(db.session)
         try:
-            answer = flows.interpret(db.session, here, raw, scan_uid,
+            answer = flows.interpret(db.session, token, raw, scan_uid,
                                      undo_window=current_app.config["SPEX_UNDO_WINDOW"])
-            record = flows.remember(db.session, here, raw, scan_uid, answer)
+            if answer.station is None:  # the token names no active station
+                db.session.rollback()
+                _release_scan_lock()
+                return _not_a_station()
+            record = flows.remember(db.session, answer.station, raw, scan_uid, answer)
             db.session.commit()
             break
         except (IntegrityError, ledger.DuplicateScan):
@@ -97,16 +104,23 @@ def scan():
             earlier = flows.earlier_answer(db.session, scan_uid)
             if earlier is not None:
                 # The same scan id, already recorded or being recorded: answer as the first did.
+                here = current_station()
+                if here is None:
+                    return _not_a_station()
                 return _replay(here, earlier)
             # Not a resend: another station's write met this one on a unique key (PostgreSQL, where
             # scans of different stations run side by side), say both chose the next finished-goods
             # lot number. Nothing of this scan stayed, so it is simply done again, once.
             current_app.logger.warning("scan %s met a unique key (attempt %d)", scan_uid, attempt, exc_info=True)
     else:
+        here = current_station()
+        if here is None:
+            return _not_a_station()
         answer = flows.Answer(flows.REFUSED, "Another station changed the same record at the same moment.",
                               next_step="Scan it again; nothing was recorded.")
         return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
     _release_scan_lock()  # committed: the answer and the panels below only read
+    here = remember_station(answer.station)
     feedback = render_template("scan/_feedback.html", answer=answer)
     return _answer(here, feedback, answer.status, record, known_available=answer.available, state=answer.state)
 
@@ -184,6 +198,11 @@ def _answer(here: Station, feedback: str, status: int, record=None, known_availa
         return feedback + render_template("scan/_panels.html", view=view, record=record), status
     return render_template("scan/station.html", view=view, feedback=feedback,
                            recent=flows.recent_scans(db.session, here), recent_keep=flows.RECENT_SCANS), status
+
+
+def _not_a_station():
+    answer = flows.Answer(flows.REFUSED, flows.UNREGISTERED, next_step=flows.UNREGISTERED_NEXT)
+    return render_template("scan/_feedback.html", answer=answer), 403
 
 
 def _replay(here: Station, earlier):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from spex import codes, ledger, shopfloor
 from spex.models import (FinishedGoodsLot, LedgerEntry, OutsideReceipt, OutsideShipment, PrintJob, QualityHold,
                          ScanRecord, StationState, StockUnit)
+from spex.auth import STATION_COOKIE
 from tests.conftest import login
 from tests.scan.conftest import balances, entries, order_with_releases, pieces_at
 
@@ -21,6 +22,22 @@ def test_unregistered_browser_gets_a_clear_page(client):
     refused = client.post("/station/scan", data={"code": "EMP-0001", "scan_id": "abcdefgh1"},
                           headers={"HX-Request": "true"})
     assert refused.status_code == 403 and "not registered" in refused.get_data(as_text=True)
+
+
+def test_a_deactivated_or_unknown_station_records_nothing(client, scan, shop, session, station):
+    """The station is found by its browser's token in the scan's own query: a station switched off
+    after its page was opened, or a token no station has, is told so and nothing is written."""
+    assert scan(shop.operator.barcode).outcome == "done"
+    records, ledger_rows = session.scalar(select(func.count(ScanRecord.id))), entries(session)
+    station.active = False
+    session.commit()
+    g.pop("spex_station_obj", None)
+    refused = scan(shop.operator.barcode)
+    assert refused.status == 403 and "not registered" in refused.html
+    client.set_cookie(STATION_COOKIE, "no-station-has-this-token")
+    refused = scan(shop.operator.barcode)
+    assert refused.status == 403 and "not registered" in refused.html
+    assert session.scalar(select(func.count(ScanRecord.id))) == records and entries(session) == ledger_rows
 
 
 def test_admin_sees_stations_to_register_as_and_registering_works(client, make):
