@@ -863,6 +863,10 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
     answer.loaded = flow.loaded
     answer.state = state
     answer.station = station
+    if answer.available is None and state.job_operation_id is not None:
+        # The panels show the pieces at the operation in context: counted now, in this transaction,
+        # rather than in another one after the commit.
+        answer.available = shopfloor.available_at(session, flow.op)
     return answer
 
 
