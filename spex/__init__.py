@@ -34,6 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app)
     if test_config:
         app.config.update(test_config)
+    # A pooled PostgreSQL connection can be dropped by the server or the network: test it before use.
+    # A SQLite file cannot, and the test (a query) would run inside every scan's write lock.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          {"pool_pre_ping": not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")})
 
     from spex import database  # noqa: F401  (registers the SQLite connection settings)
     from spex import models  # noqa: F401  (registers every table)

@@ -33,7 +33,6 @@ def load(app) -> None:
     app.config.update(
         SECRET_KEY=secret,
         SQLALCHEMY_DATABASE_URI=_database_url(app.instance_path),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         # Undo window for an operator's own last entry, in seconds.
         SPEX_UNDO_WINDOW=int(os.environ.get("SPEX_UNDO_WINDOW", "300")),
         # Read-only token for the wall-mounted WIP board kiosk URL.

@@ -300,12 +300,14 @@ def reverse(session: Session, entry: LedgerEntry, *, user_id: int | None = None,
 # --- reading -------------------------------------------------------------------------------
 
 def balance(session: Session, item: str, place: str) -> Decimal:
-    value = session.scalar(_BALANCE, {"b_item": item, "b_place": place})
+    # On the connection: balances change only through the statements above, never through the ORM,
+    # so there is nothing pending to flush first (and the ORM's execution path costs more than the query).
+    value = session.connection().scalar(_BALANCE, {"b_item": item, "b_place": place})
     return value if value is not None else qty(0)
 
 
 def balances_of(session: Session, item: str) -> dict[str, Decimal]:
-    rows = session.execute(_BALANCES_OF, {"b_item": item})
+    rows = session.connection().execute(_BALANCES_OF, {"b_item": item})
     return {place: quantity for place, quantity in rows}
 
 

@@ -86,6 +86,8 @@ _STAMP = (update(JobOperation).where(JobOperation.id.in_(bindparam("b_ids", expa
           .execution_options(synchronize_session=False))
 _OPEN_HOLDS = (select(QualityHold).where(QualityHold.job_id == bindparam("b_job"), QualityHold.released_at.is_(None))
                .order_by(QualityHold.placed_at))
+_ANY_OPEN_HOLD = (select(QualityHold.id).where(QualityHold.job_id == bindparam("b_job"),
+                                                QualityHold.released_at.is_(None)).limit(1))
 _OPEN_HOLDS_AT = select(func.count(QualityHold.id)).where(QualityHold.job_operation_id == bindparam("b_op"),
                                                           QualityHold.released_at.is_(None))
 _AT_VENDOR = (select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
@@ -129,6 +131,11 @@ def open_holds(session: Session, job: Job) -> list[QualityHold]:
     return list(session.scalars(_OPEN_HOLDS, {"b_job": job.id}))
 
 
+def has_open_holds(session: Session, job: Job) -> bool:
+    """Whether a job has an open hold: one light query for the common answer, no."""
+    return session.connection().scalar(_ANY_OPEN_HOLD, {"b_job": job.id}) is not None
+
+
 def at_vendor(session: Session, op: JobOperation) -> int:
     """Pieces of an outside operation still at the vendor."""
     total = session.scalar(_AT_VENDOR, {"b_op": op.id})
@@ -156,6 +163,8 @@ def _job_open(job: Job) -> None:
 
 
 def _not_on_hold(session: Session, job: Job) -> None:
+    if not has_open_holds(session, job):
+        return
     holds = open_holds(session, job)
     if holds:
         pieces = sum(h.quantity for h in holds)

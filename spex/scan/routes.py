@@ -73,7 +73,7 @@ def scan():
             return _not_a_station()
         answer = flows.Answer(flows.REFUSED, "The scan came without a usable id.",
                               next_step="Reload the station page and scan again; nothing was recorded.")
-        return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
+        return _answer(here, answer)
 
     # What this scan loaded and wrote is what the answer's panels show: keep it after the commit
     # instead of reading it all again (this request's session only).
@@ -118,11 +118,10 @@ def scan():
             return _not_a_station()
         answer = flows.Answer(flows.REFUSED, "Another station changed the same record at the same moment.",
                               next_step="Scan it again; nothing was recorded.")
-        return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
+        return _answer(here, answer)
     _release_scan_lock()  # committed: the answer and the panels below only read
     here = remember_station(answer.station)
-    feedback = render_template("scan/_feedback.html", answer=answer)
-    return _answer(here, feedback, answer.status, record, known_available=answer.available, state=answer.state)
+    return _answer(here, answer, record, known_available=answer.available, state=answer.state)
 
 
 @bp.post("/station/coc")
@@ -147,7 +146,7 @@ def upload_coc():
         else:
             db.session.rollback()
     if request.htmx:
-        return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
+        return _answer(here, answer)
     flash(answer.headline + (f" — {answer.detail}" if answer.detail else ""),
           "done" if answer.status == 200 else "refused")
     return redirect(url_for("scan.station"))
@@ -165,7 +164,7 @@ def expected_back():
     else:
         db.session.commit()
     if request.htmx:
-        return _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status)
+        return _answer(here, answer)
     flash(answer.headline, "done" if answer.status == 200 else "refused")
     return redirect(url_for("scan.station"))
 
@@ -189,15 +188,15 @@ def barcode(code: str):
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def _answer(here: Station, feedback: str, status: int, record=None, known_available: int | None = None,
-            state=None):
+def _answer(here: Station, answer, record=None, known_available: int | None = None, state=None):
     """The scan's answer for htmx or the station script, with the context out of band and the scan
-    added on top of the recent list (the page keeps ten); a plain form post gets the whole page."""
+    added on top of the recent list (the page keeps ten), in one render; a plain form post gets the
+    whole page."""
     view = flows.describe(db.session, here, known_available, state)
     if request.htmx:
-        return feedback + render_template("scan/_panels.html", view=view, record=record), status
-    return render_template("scan/station.html", view=view, feedback=feedback,
-                           recent=flows.recent_scans(db.session, here), recent_keep=flows.RECENT_SCANS), status
+        return render_template("scan/_answer.html", answer=answer, view=view, record=record), answer.status
+    return render_template("scan/station.html", view=view, answer=answer,
+                           recent=flows.recent_scans(db.session, here), recent_keep=flows.RECENT_SCANS), answer.status
 
 
 def _not_a_station():
@@ -207,7 +206,7 @@ def _not_a_station():
 
 def _replay(here: Station, earlier):
     answer = flows.stored_answer(earlier)
-    response = _answer(here, render_template("scan/_feedback.html", answer=answer), answer.status, earlier)
+    response = _answer(here, answer, earlier)
     body, status = response
     response = make_response(body, status)
     response.headers["X-Spex-Replayed"] = "1"
