@@ -2,7 +2,8 @@
 Flask endpoint doing one SQLite insert under the same gunicorn settings (the ratio is the figure
 that counts). Run from the repository root:
 
-    python bench/bench_scan.py [--clients 4] [--scans 400] [--workers 2] [--threads 2]
+    python bench/bench_scan.py [--clients 4] [--rounds 30] [--segments 3] [--workers 2]
+                               [--worker-class sync|gthread] [--threads 4]
 
 Targets on a 2-core machine: mix throughput >= 1/4 of the baseline, p99 < 25 ms.
 Figures go in bench/README.md, section "Scan station".
@@ -114,11 +115,12 @@ def build_shop(url: str, clients: int) -> dict:
     return shop
 
 
-def scan_script(client: dict, rounds: int):
+def scan_script(client: dict, rounds: int, start: int = 0):
     """A realistic day in miniature: sign in, completions with the odd scrap, bar pulls, a hold,
-    then the shipper sends the outside op out. Yields the codes in the order a station scans them."""
+    then the shipper sends the outside op out. Yields the codes in the order a station scans them
+    (rounds start .. start + rounds - 1 of the day)."""
     bars = client["bars"]
-    for r in range(rounds):
+    for r in range(start, start + rounds):
         yield client["operator"]
         yield f"{client['work']}-10"
         yield "3"
@@ -154,8 +156,9 @@ def start_gunicorn(target: str, env: dict, args, chdir: Path) -> tuple[subproces
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--config", "python:spex.gunicorn_conf",
                "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-               "--threads", str(args.threads), "--worker-class", "gthread", "--log-level", "warning",
-               "--chdir", str(chdir), target]
+               "--worker-class", args.worker_class, "--log-level", "warning", "--chdir", str(chdir), target]
+    if args.worker_class == "gthread":
+        command[-1:-1] = ["--threads", str(args.threads)]
     process = subprocess.Popen(command, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -300,40 +303,62 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=4, help="client threads (one station each)")
     parser.add_argument("--rounds", type=int, default=30, help="rounds of the scan script per client")
+    parser.add_argument("--segments", type=int, default=3,
+                        help="the mix and the baseline take turns this many times, so a machine that slows down "
+                             "or speeds up during the run weighs on both alike")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4, help="as `flask spex serve` runs it")
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"),
+                        help="as the README's production command runs it (sync)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker, gthread only")
     args = parser.parse_args()
+    segments = max(1, min(args.segments, args.rounds))
 
     with tempfile.TemporaryDirectory(prefix="spex-bench-") as tmp:
         tmp = Path(tmp)
         spex_db = f"sqlite:///{tmp / 'spex.db'}"
         shop = build_shop(spex_db, args.clients)
-        scripts = [list(scan_script(client, args.rounds)) for client in shop["clients"]]
-        warmup = [list(scan_script(client, 1)) for client in shop["clients"]]
-        print(f"gunicorn gthread, {args.workers} workers x {args.threads} threads, {args.clients} client threads, "
-              f"{os.cpu_count()} CPUs")
-
-        env = {"DATABASE_URL": spex_db, "SPEX_SECRET_KEY": "bench", "SPEX_UPLOAD_DIR": str(tmp / "uploads")}
-        process, base = start_gunicorn("spex:create_app()", env, args, ROOT)
-        try:
-            run_clients(warmup, lambda i: station_sender(base, shop["clients"][i]))
-            latencies, wall, outcomes = run_clients(scripts, lambda i: station_sender(base, shop["clients"][i]))
-        finally:
-            stop(process)
-        mix_rate = report("scan mix (Spex /station/scan)", latencies, wall)
-        print("   outcomes:", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
-
         baseline_db = tmp / "baseline.db"
         with sqlite3.connect(baseline_db) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("CREATE TABLE scans (id INTEGER PRIMARY KEY, uid TEXT UNIQUE, code TEXT)")
-        process, base = start_gunicorn("bench_scan:baseline_app()", {"BENCH_BASELINE_DB": str(baseline_db)}, args,
-                                       ROOT / "bench")
+        threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
+        print(f"gunicorn {args.worker_class}, {args.workers} workers{threads}, {args.clients} client threads, "
+              f"{os.cpu_count()} CPUs, {segments} segments each")
+
+        env = {"DATABASE_URL": spex_db, "SPEX_SECRET_KEY": "bench", "SPEX_UPLOAD_DIR": str(tmp / "uploads")}
+        spex, spex_base = start_gunicorn("spex:create_app()", env, args, ROOT)
         try:
-            run_clients(warmup, lambda i: baseline_sender(base))
-            latencies, wall, _ = run_clients(scripts, lambda i: baseline_sender(base))
+            baseline, baseline_base = start_gunicorn("bench_scan:baseline_app()",
+                                                     {"BENCH_BASELINE_DB": str(baseline_db)}, args, ROOT / "bench")
+        except BaseException:
+            stop(spex)
+            raise
+        senders = {"mix": lambda i: station_sender(spex_base, shop["clients"][i]),
+                   "baseline": lambda i: baseline_sender(baseline_base)}
+        measured = {"mix": ([], 0.0, {}), "baseline": ([], 0.0, {})}
+        try:
+            warmup = [list(scan_script(client, 1)) for client in shop["clients"]]
+            for kind in senders:
+                run_clients(warmup, senders[kind])
+            done = 1  # the warm-up was round 0 of the day
+            for segment in range(segments):
+                rounds = args.rounds // segments + (1 if segment < args.rounds % segments else 0)
+                scripts = [list(scan_script(client, rounds, done)) for client in shop["clients"]]
+                done += rounds
+                for kind in senders:  # the same scans, to each server in turn
+                    latencies, wall, outcomes = run_clients(scripts, senders[kind])
+                    all_latencies, all_wall, all_outcomes = measured[kind]
+                    all_latencies.extend(latencies)
+                    for key, value in outcomes.items():
+                        all_outcomes[key] = all_outcomes.get(key, 0) + value
+                    measured[kind] = (all_latencies, all_wall + wall, all_outcomes)
         finally:
-            stop(process)
+            stop(spex)
+            stop(baseline)
+        latencies, wall, outcomes = measured["mix"]
+        mix_rate = report("scan mix (Spex /station/scan)", latencies, wall)
+        print("   outcomes:", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+        latencies, wall, _ = measured["baseline"]
         base_rate = report("baseline (Flask + 1 SQLite insert)", latencies, wall)
         print(f"mix / baseline throughput: {mix_rate / base_rate:.2f}  (target >= 0.25)")
 
