@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    from spex import database
     from spex.ledger import begin_write
 
     @app.before_request
@@ -92,6 +93,14 @@ def _register_hooks(app: Flask) -> None:
             view = app.view_functions.get(request.endpoint)
             if not getattr(view, "takes_write_lock_itself", False):
                 begin_write(db.session)
+
+    @app.after_request
+    def _checkpoint_once_answered(response):
+        # A write may have grown SQLite's WAL: copy it back after this answer has gone out.
+        if request.method == "POST":
+            engine = db.engine  # the server closes the response after the app context has gone
+            response.call_on_close(lambda: database.checkpoint_if_due(engine))
+        return response
 
     @app.after_request
     def _security_headers(response):

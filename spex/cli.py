@@ -83,7 +83,7 @@ def serve_command(with_demo, host, port, workers):
     click.echo(f"\nSpex is running at http://{host}:{port}/  (Ctrl+C stops it)\n")
     db.session.remove()
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    args = [gunicorn, "--config", "python:spex.gunicorn_conf", "--workers", str(workers), "--threads", "4",
+    args = [gunicorn, "--config", "python:spex.gunicorn_conf", "--workers", str(workers),
             "--bind", f"{host}:{port}",
             "--access-logfile", "-", "app:app"]
     if os.name == "posix":

@@ -1,6 +1,12 @@
 """Gunicorn settings `flask spex serve` runs with (gunicorn -c python:spex.gunicorn_conf)."""
 import gc
 
+# One request at a time per worker process. Measured with four stations scanning flat out on two
+# cores (bench/README.md, "Scan station"): threads in a worker contend for the interpreter lock
+# while one of them holds the database's write lock, and kept-alive connections stay with the
+# worker that took them, so four stations could split 3-1 over two workers and leave one idle.
+worker_class = "sync"
+
 
 def post_worker_init(worker):
     # Everything loaded so far (Flask, SQLAlchemy, the models, the templates) lives as long as the
