@@ -118,6 +118,20 @@ def test_reversal_restores_balance_once(session, make):
     assert ledger.audit(session) == []
 
 
+def test_the_entry_a_movement_returns_is_the_stored_row(session, make):
+    """The entry is written with one INSERT, not the ORM's flush, and handed back as the session's own
+    row: the same object a look-up finds, with its relationships, as stored."""
+    bin, bar, pull = _twenty_pulled_from_a_50_in_bar(session, make)
+    assert session.get(LedgerEntry, pull.id) is pull
+    undo = ledger.reverse(session, pull, note="wrong bar")
+    assert session.get(LedgerEntry, undo.id) is undo and undo.reverses is pull
+    session.commit()
+    stored = session.execute(select(LedgerEntry.kind, LedgerEntry.quantity, LedgerEntry.note, LedgerEntry.item,
+                                    LedgerEntry.to_place).where(LedgerEntry.id == undo.id)).one()
+    assert tuple(stored) == (ledger.REVERSAL, Decimal("20"), "wrong bar", ledger.unit_item(bar.id),
+                             ledger.at_location(bin.id))
+
+
 def test_two_undos_of_one_entry_at_once_reverse_it_once_and_tell_the_second(session, make):
     """Two stations undo the same entry at the same moment: one reversal; the other is told it was
     already undone (on PostgreSQL the second passes the check and meets the unique reversal)."""

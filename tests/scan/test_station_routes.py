@@ -73,6 +73,20 @@ def test_sign_in_and_out_by_badge(scan, shop, session, station):
     assert session.get(StationState, state.station_id).operator_id is None
 
 
+def test_the_state_is_written_only_when_a_scan_changes_it(scan, shop, session, station):
+    """The station's state is one UPDATE at the end of a scan, and only if something changed: its
+    updated_at says when the context last changed, not when someone last pressed Enter."""
+    scan(shop.operator.barcode)
+    changed = session.get(StationState, station.id).updated_at
+    assert scan("").headline == "Nothing was scanned"
+    session.expire_all()
+    assert session.get(StationState, station.id).updated_at == changed
+    scan("CMD-SIGN-OUT")
+    session.expire_all()
+    state = session.get(StationState, station.id)
+    assert state.operator_id is None and state.updated_at > changed
+
+
 def test_no_operator_signed_in_is_refused(scan, shop, session):
     before = entries(session)
     answer = scan(shop.job.barcode + "-10")
