@@ -45,7 +45,7 @@ def _may_be_accepted(field, value) -> bool:
     return value == "" and not field.required
 
 
-@pytest.mark.parametrize("slug, field", _cases())
+@pytest.mark.parametrize("slug, field", list(_cases()))
 def test_bad_values_are_refused_at_the_field(client, admin, linked, slug, field):
     master = MASTERS[slug]
     made = client.post(f"/masters/{slug}/new", data=valid_form(slug, "EDITME", linked))
