@@ -68,12 +68,8 @@ def scan():
     raw = request.form.get("code", "")
     scan_uid = request.form.get("scan_id", "").strip() or uuid.uuid4().hex
     if not SCAN_ID.match(scan_uid):
-        here = current_station()
-        if here is None:
-            return _not_a_station()
-        answer = flows.Answer(flows.REFUSED, "The scan came without a usable id.",
-                              next_step="Reload the station page and scan again; nothing was recorded.")
-        return _answer(here, answer)
+        return _refused_here("The scan came without a usable id.",
+                             "Reload the station page and scan again; nothing was recorded.")
 
     # What this scan loaded and wrote is what the answer's panels show: keep it after the commit
     # instead of reading it all again (this request's session only).
@@ -104,21 +100,14 @@ def scan():
             earlier = flows.earlier_answer(db.session, scan_uid)
             if earlier is not None:
                 # The same scan id, already recorded or being recorded: answer as the first did.
-                here = current_station()
-                if here is None:
-                    return _not_a_station()
-                return _replay(here, earlier)
+                return _replay(earlier)
             # Not a resend: another station's write met this one on a unique key (PostgreSQL, where
             # scans of different stations run side by side), say both chose the next finished-goods
             # lot number. Nothing of this scan stayed, so it is simply done again, once.
             current_app.logger.warning("scan %s met a unique key (attempt %d)", scan_uid, attempt, exc_info=True)
     else:
-        here = current_station()
-        if here is None:
-            return _not_a_station()
-        answer = flows.Answer(flows.REFUSED, "Another station changed the same record at the same moment.",
-                              next_step="Scan it again; nothing was recorded.")
-        return _answer(here, answer)
+        return _refused_here("Another station changed the same record at the same moment.",
+                             "Scan it again; nothing was recorded.")
     _release_scan_lock()  # committed: the answer and the panels below only read
     here = remember_station(answer.station)
     return _answer(here, answer, record, known_available=answer.available, state=answer.state)
@@ -204,7 +193,18 @@ def _not_a_station():
     return render_template("scan/_feedback.html", answer=answer), 403
 
 
-def _replay(here: Station, earlier):
+def _refused_here(message: str, next_step: str):
+    """A scan refused before or after its transaction, at the station this browser is (if it is one)."""
+    here = current_station()
+    if here is None:
+        return _not_a_station()
+    return _answer(here, flows.Answer(flows.REFUSED, message, next_step=next_step))
+
+
+def _replay(earlier):
+    here = current_station()
+    if here is None:
+        return _not_a_station()
     answer = flows.stored_answer(earlier)
     response = _answer(here, answer, earlier)
     body, status = response
