@@ -10,12 +10,12 @@ import csv
 import os
 import random
 import secrets
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from spex import codes, production, shopfloor
+from spex import codes, production, shopfloor, shoptime
 from spex.models import (Customer, CustomerOrder, Location, Material, OrderLine, Part, Release, RoutingStep, Station,
                          StockingProgram, User, Vendor, WorkCenter, clock_at)
 
@@ -108,13 +108,15 @@ def _densities() -> dict[str, Decimal]:
 
 
 def _at(today: date, days_ago: float, hour: float = 9.0) -> datetime:
-    moment = datetime.combine(today - timedelta(days=int(days_ago)), time(0), tzinfo=timezone.utc)
-    return moment + timedelta(hours=hour + (days_ago % 1) * 8)
+    """A moment of the demo's history, in UTC as stored: the given hour of a day on the shop's clock
+    (a Chicago shop's history happens in Chicago's working day, not at UTC's)."""
+    midnight = shoptime.start_of(today - timedelta(days=int(days_ago)))
+    return (midnight + timedelta(hours=hour + (days_ago % 1) * 8)).astimezone(timezone.utc)
 
 
 def seed(session: Session, today: date | None = None) -> str:
     """Fill an empty database with the demo shop; returns a one-paragraph summary."""
-    today = today or datetime.now(timezone.utc).date()
+    today = today or shoptime.today()
     rng = random.Random(2417)
     start = _at(today, 40)
     with clock_at(start):

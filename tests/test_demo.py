@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from spex import codes, demo, ledger
+from spex import codes, demo, ledger, shoptime
 from spex.models import (Job, LedgerEntry, Location, Material, MaterialLot, OrderLine, OutsideShipment, Part,
                          QualityHold, Station, User)
 
@@ -71,3 +71,13 @@ def test_demo_command_fills_an_empty_database_once(runner, session):
     again = runner.invoke(args=["spex", "demo"])
     assert "already has data" in again.output
     assert session.scalar(select(func.count(Job.id))) == 30
+
+
+def test_demo_history_happens_in_the_shops_working_day(app, session):
+    """The demo's history is set on the shop's clock: a shop in Chicago sees its scans during its own
+    day, not at the hours a UTC day would give (03:00 to 11:00 in Chicago)."""
+    app.config["SPEX_TIMEZONE"] = "America/Chicago"
+    demo.seed(session, today=TODAY)
+    session.commit()
+    hours = {shoptime.local(moment).hour for moment in session.scalars(select(LedgerEntry.created_at))}
+    assert hours and min(hours) >= 6 and max(hours) <= 22, sorted(hours)
