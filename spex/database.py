@@ -55,13 +55,21 @@ def next_number(session, column, after: int) -> str:
     return str(max(highest or 0, after) + 1)
 
 
+def sqlite_file(engine) -> str | None:
+    """The path of the engine's SQLite database file; None for PostgreSQL or an in-memory database."""
+    if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+        return None
+    return engine.url.database
+
+
 def checkpoint_if_due(engine) -> bool:
     """Copy a grown SQLite WAL back into the database file, alongside any writer (nothing waits for
     it); a no-op for PostgreSQL, an in-memory database or a small WAL. True if it checkpointed."""
-    if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+    path = sqlite_file(engine)
+    if path is None:
         return False
     try:
-        if os.path.getsize(engine.url.database + "-wal") < WAL_CHECKPOINT_BYTES:
+        if os.path.getsize(path + "-wal") < WAL_CHECKPOINT_BYTES:
             return False
     except OSError:
         return False

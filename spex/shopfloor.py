@@ -128,12 +128,11 @@ def available_at(session: Session, op: JobOperation) -> int:
 
 
 def open_holds(session: Session, job: Job) -> list[QualityHold]:
+    """A job's open holds, oldest first. Most jobs have none: one light query says so, and the
+    holds themselves are loaded only when there are some."""
+    if session.connection().scalar(_ANY_OPEN_HOLD, {"b_job": job.id}) is None:
+        return []
     return list(session.scalars(_OPEN_HOLDS, {"b_job": job.id}))
-
-
-def has_open_holds(session: Session, job: Job) -> bool:
-    """Whether a job has an open hold: one light query for the common answer, no."""
-    return session.connection().scalar(_ANY_OPEN_HOLD, {"b_job": job.id}) is not None
 
 
 def at_vendor(session: Session, op: JobOperation) -> int:
@@ -163,8 +162,6 @@ def _job_open(job: Job) -> None:
 
 
 def _not_on_hold(session: Session, job: Job) -> None:
-    if not has_open_holds(session, job):
-        return
     holds = open_holds(session, job)
     if holds:
         pieces = sum(h.quantity for h in holds)

@@ -694,7 +694,7 @@ class _Flow:
         answer = self.waiting(f"Job {job.number} op {op.seq}: {op.description}",
                               f"Part {job.part.label}. {available} pcs here; {op.qty_good} of {job.quantity} done.")
         answer.available = available
-        holds = shopfloor.open_holds(self.session, job) if shopfloor.has_open_holds(self.session, job) else []
+        holds = shopfloor.open_holds(self.session, job)
         if holds:
             answer.warnings.append(f"Job {job.number} has {len(holds)} open quality hold(s): "
                                    "completions wait for an inspector's release.")

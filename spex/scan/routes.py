@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
 
-from spex import codes, ledger
+from spex import codes, database, ledger
 from spex.auth import current_station, remember_station, station_token
 from spex.extensions import db
 from spex.models import Station
@@ -30,10 +30,10 @@ def _queue_for_the_write_lock() -> None:
     up to 100 ms), which gives busy stations long, unfair waits; a file lock wakes the next scan
     the moment the previous one commits. PostgreSQL needs none of this (row locks queue fairly).
     """
-    engine = db.engine
-    if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+    path = database.sqlite_file(db.engine)
+    if path is None:
         return
-    handle = os.open(engine.url.database + ".scan-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    handle = os.open(path + ".scan-lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(handle, fcntl.LOCK_EX)
     g.spex_scan_lock = handle
 
@@ -110,7 +110,7 @@ def scan():
                              "Scan it again; nothing was recorded.")
     _release_scan_lock()  # committed: the answer and the panels below only read
     here = remember_station(answer.station)
-    return _answer(here, answer, record, known_available=answer.available, state=answer.state)
+    return _answer(here, answer, record)
 
 
 @bp.post("/station/coc")
@@ -177,11 +177,11 @@ def barcode(code: str):
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def _answer(here: Station, answer, record=None, known_available: int | None = None, state=None):
+def _answer(here: Station, answer: flows.Answer, record=None):
     """The scan's answer for htmx or the station script, with the context out of band and the scan
     added on top of the recent list (the page keeps ten), in one render; a plain form post gets the
-    whole page."""
-    view = flows.describe(db.session, here, known_available, state)
+    whole page. The context reuses what the scan counted and left, when it says."""
+    view = flows.describe(db.session, here, answer.available, answer.state)
     if request.htmx:
         return render_template("scan/_answer.html", answer=answer, view=view, record=record), answer.status
     return render_template("scan/station.html", view=view, answer=answer,

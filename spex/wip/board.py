@@ -393,9 +393,8 @@ def working_hours_between(start: datetime, end: datetime) -> float:
     ends, and 24 hours for each working day in between."""
     if end <= start:
         return 0.0
-    zone = shoptime.shop_zone()
-    first_moment = start.astimezone(zone).replace(tzinfo=None)
-    last_moment = end.astimezone(zone).replace(tzinfo=None)
+    first_moment = shoptime.local(start).replace(tzinfo=None)
+    last_moment = shoptime.local(end).replace(tzinfo=None)
     first, last = first_moment.date(), last_moment.date()
     first_counts, last_counts = first.weekday() in WORKDAYS, last.weekday() in WORKDAYS
     if first == last:
