@@ -60,12 +60,7 @@ def current_station() -> Station | None:
         return g.spex_station_obj
     token = station_token()
     station = db.session.scalar(_STATION_BY_TOKEN, {"b_token": token}) if token else None
-    return remember_station(station)
-
-
-def remember_station(station: Station | None) -> Station | None:
-    """Keep the station a request found (by its token) for the rest of the request."""
-    g.spex_station_obj = station
+    g.spex_station_obj = station  # for the rest of the request
     return station
 
 

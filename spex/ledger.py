@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from spex.models import Balance, JobOperation, LedgerEntry, qty, utcnow
+from spex.prepared import Prepared
 
 # Kinds of movement.
 RECEIVE = "receive"            # material received from a supplier into a bin
@@ -144,50 +145,48 @@ def _positive(quantity) -> Decimal:
 
 # The statements of a movement, built once: building a statement (and its cache key) costs several
 # times what running it does, and every scan runs these.
-_TAKE = (update(Balance)
-         .where(Balance.item == bindparam("b_item"), Balance.place == bindparam("b_place"),
-                Balance.quantity >= bindparam("b_quantity"))
-         .values(quantity=Balance.quantity - bindparam("b_quantity"), updated_at=bindparam("b_now"))
-         .execution_options(synchronize_session=False))
+_TAKE = Prepared(update(Balance)
+                 .where(Balance.item == bindparam("b_item"), Balance.place == bindparam("b_place"),
+                        Balance.quantity >= bindparam("b_quantity"))
+                 .values(quantity=Balance.quantity - bindparam("b_quantity"), updated_at=bindparam("b_now")))
 
 
 def _upsert(insert):
     stmt = insert(Balance).values(item=bindparam("b_item"), place=bindparam("b_place"),
                                   quantity=bindparam("b_quantity"), unit=bindparam("b_unit"),
                                   updated_at=bindparam("b_now"))
-    return stmt.on_conflict_do_update(
+    return Prepared(stmt.on_conflict_do_update(
         index_elements=[Balance.item, Balance.place],
         set_={"quantity": Balance.quantity + stmt.excluded.quantity, "updated_at": stmt.excluded.updated_at},
-    )
+    ))
 
 
 _PUT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
-_COUNT = {field: (update(JobOperation).where(JobOperation.id == bindparam("b_op_id"))
-                  .values({field: getattr(JobOperation, field) + bindparam("b_pieces")})
-                  .execution_options(synchronize_session=False))
+_COUNT = {field: Prepared(update(JobOperation).where(JobOperation.id == bindparam("b_op_id"))
+                          .values({field: getattr(JobOperation, field) + bindparam("b_pieces")}))
           for field in ("qty_good", "qty_scrap")}
-_BALANCE = select(Balance.quantity).where(Balance.item == bindparam("b_item"), Balance.place == bindparam("b_place"))
-_BALANCES_OF = select(Balance.place, Balance.quantity).where(Balance.item == bindparam("b_item"), Balance.quantity > 0)
-_ENTRY = insert(LedgerEntry)
+_BALANCE = Prepared(select(Balance.quantity)
+                    .where(Balance.item == bindparam("b_item"), Balance.place == bindparam("b_place")))
+_BALANCES_OF = Prepared(select(Balance.place, Balance.quantity)
+                        .where(Balance.item == bindparam("b_item"), Balance.quantity > 0))
 _ENTRY_COLUMNS = tuple(c.key for c in LedgerEntry.__table__.columns if c.key != "id")
-_KIND_OF = select(LedgerEntry.kind).where(LedgerEntry.id == bindparam("b_id"))
-_REVERSED_BY = select(LedgerEntry.id).where(LedgerEntry.reverses_id == bindparam("b_id"))
+_ENTRY = Prepared(insert(LedgerEntry).values({key: bindparam("b_" + key) for key in _ENTRY_COLUMNS}))
+_KIND_OF = Prepared(select(LedgerEntry.kind).where(LedgerEntry.id == bindparam("b_id")))
+_REVERSED_BY = Prepared(select(LedgerEntry.id).where(LedgerEntry.reverses_id == bindparam("b_id")))
 
 
 def _take(session: Session, item: str, place: str, quantity: Decimal) -> None:
     """Lower a balance, refusing to go below zero. One conditional UPDATE: atomic on both engines."""
-    result = session.connection().execute(_TAKE, {"b_item": item, "b_place": place, "b_quantity": quantity,
-                                                  "b_now": utcnow()})
-    if result.rowcount != 1:
+    taken = _TAKE.write(session, {"b_item": item, "b_place": place, "b_quantity": quantity, "b_now": utcnow()})
+    if taken != 1:
         available = balance(session, item, place)
         raise Overdraw(f"Only {format_qty(available)} on hand there; {format_qty(quantity)} asked.", available)
 
 
 def _put(session: Session, item: str, place: str, quantity: Decimal, unit: str) -> None:
     """Raise a balance, creating its row when it is the first."""
-    connection = session.connection()
-    connection.execute(_PUT[connection.dialect.name],
-                       {"b_item": item, "b_place": place, "b_quantity": quantity, "b_unit": unit, "b_now": utcnow()})
+    _PUT[session.get_bind().dialect.name].write(
+        session, {"b_item": item, "b_place": place, "b_quantity": quantity, "b_unit": unit, "b_now": utcnow()})
 
 
 def _count_pieces(session: Session, kind: str, job_operation_id: int | None, quantity: Decimal, sign: int):
@@ -200,7 +199,7 @@ def _count_pieces(session: Session, kind: str, job_operation_id: int | None, qua
         field = "qty_scrap"
     else:
         return
-    session.connection().execute(_COUNT[field], {"b_op_id": job_operation_id, "b_pieces": pieces})
+    _COUNT[field].write(session, {"b_op_id": job_operation_id, "b_pieces": pieces})
     # Keep a loaded operation in step with the row, so callers need no refresh (a query) to show it.
     if isinstance(session, scoped_session):
         session = session()
@@ -256,14 +255,14 @@ def move(session: Session, kind: str, item: str, quantity, src: str | None, dst:
     # One prepared INSERT rather than the ORM's flush (which costs several times the statement);
     # the entry is then attached to the session as if loaded, for callers that show or undo it.
     try:
-        result = session.connection().execute(_ENTRY, {key: getattr(entry, key) for key in _ENTRY_COLUMNS})
+        entry_id = _ENTRY.insert(session, {"b_" + key: getattr(entry, key) for key in _ENTRY_COLUMNS})
     except IntegrityError as exc:
         # The unique constraints are the last word when two requests race past the checks: the
         # reversal of an entry (two undos at once, on PostgreSQL) or else the scan id.
         if reverses_id is not None and "reverses_id" in str(exc.orig):
             raise NotReversible("That entry was already undone.") from exc
         raise DuplicateScan("That scan was already recorded.") from exc
-    entry.id = result.inserted_primary_key[0]
+    entry.id = entry_id
     make_transient_to_detached(entry)
     session.add(entry)
     return entry
@@ -272,7 +271,7 @@ def move(session: Session, kind: str, item: str, quantity, src: str | None, dst:
 def _reversed_kind(session: Session, reverses_id: int | None) -> str | None:
     if reverses_id is None:
         return None
-    return session.scalar(_KIND_OF, {"b_id": reverses_id})
+    return _KIND_OF.scalar(session, {"b_id": reverses_id})
 
 
 def reverse(session: Session, entry: LedgerEntry, *, user_id: int | None = None, station_id: int | None = None,
@@ -281,7 +280,7 @@ def reverse(session: Session, entry: LedgerEntry, *, user_id: int | None = None,
     stock has since moved on (the balance it would take from is too small)."""
     if entry.kind == REVERSAL:
         raise NotReversible("A reversal cannot itself be undone; record the movement again.")
-    already = session.scalar(_REVERSED_BY, {"b_id": entry.id})
+    already = _REVERSED_BY.scalar(session, {"b_id": entry.id})
     if already is not None:
         raise NotReversible("That entry was already undone.")
     try:
@@ -301,12 +300,12 @@ def reverse(session: Session, entry: LedgerEntry, *, user_id: int | None = None,
 def balance(session: Session, item: str, place: str) -> Decimal:
     # On the connection: balances change only through the statements above, never through the ORM,
     # so there is nothing pending to flush first (and the ORM's execution path costs more than the query).
-    value = session.connection().scalar(_BALANCE, {"b_item": item, "b_place": place})
+    value = _BALANCE.scalar(session, {"b_item": item, "b_place": place})
     return value if value is not None else qty(0)
 
 
 def balances_of(session: Session, item: str) -> dict[str, Decimal]:
-    rows = session.connection().execute(_BALANCES_OF, {"b_item": item})
+    rows = _BALANCES_OF.rows(session, {"b_item": item})
     return {place: quantity for place, quantity in rows}
 
 

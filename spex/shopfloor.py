@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, case, desc, func, select, update
+from sqlalchemy import Integer, and_, bindparam, case, desc, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, LedgerEnt
                          OrderLine, OutsideReceipt, OutsideShipment, PrintJob, QualityHold, Release, Station, StockUnit,
                          User, qty, utcnow)
 from spex.database import next_number
+from spex.prepared import Prepared
 from spex.production import next_operation, place_after
 
 
@@ -80,14 +81,15 @@ def _reason(code: str | None, reasons: dict[str, str], what: str) -> str:
 
 # Statements every scan of an operation runs, built once (building one costs more than running it).
 _FIRST_TIME = and_(JobOperation.id == bindparam("b_op"), JobOperation.started_at.is_(None))
-_STAMP = (update(JobOperation).where(JobOperation.id.in_(bindparam("b_ids", expanding=True)))
-          .values(last_activity_at=bindparam("b_when"),
-                  started_at=case((_FIRST_TIME, bindparam("b_when")), else_=JobOperation.started_at))
-          .execution_options(synchronize_session=False))
+# The operation and the next one (b_next is NULL at the last operation, and matches nothing).
+_STAMP = Prepared(update(JobOperation)
+                  .where(JobOperation.id.in_([bindparam("b_op"), bindparam("b_next", type_=Integer)]))
+                  .values(last_activity_at=bindparam("b_when"),
+                          started_at=case((_FIRST_TIME, bindparam("b_when")), else_=JobOperation.started_at)))
 _OPEN_HOLDS = (select(QualityHold).where(QualityHold.job_id == bindparam("b_job"), QualityHold.released_at.is_(None))
                .order_by(QualityHold.placed_at))
-_ANY_OPEN_HOLD = (select(QualityHold.id).where(QualityHold.job_id == bindparam("b_job"),
-                                                QualityHold.released_at.is_(None)).limit(1))
+_ANY_OPEN_HOLD = Prepared(select(QualityHold.id).where(QualityHold.job_id == bindparam("b_job"),
+                                                        QualityHold.released_at.is_(None)).limit(1))
 _OPEN_HOLDS_AT = select(func.count(QualityHold.id)).where(QualityHold.job_operation_id == bindparam("b_op"),
                                                           QualityHold.released_at.is_(None))
 _AT_VENDOR = (select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
@@ -106,8 +108,7 @@ def _stamp_activity(session: Session, op: JobOperation, following: JobOperation 
 
     Loaded objects are kept in step, so showing them afterwards needs no refresh.
     """
-    ids = [op.id] + ([following.id] if following is not None else [])
-    session.connection().execute(_STAMP, {"b_ids": ids, "b_op": op.id, "b_when": when})
+    _STAMP.write(session, {"b_op": op.id, "b_next": following.id if following is not None else None, "b_when": when})
     if op.started_at is None:
         set_committed_value(op, "started_at", when)
     for touched in (op, following):
@@ -130,7 +131,7 @@ def available_at(session: Session, op: JobOperation) -> int:
 def open_holds(session: Session, job: Job) -> list[QualityHold]:
     """A job's open holds, oldest first. Most jobs have none: one light query says so, and the
     holds themselves are loaded only when there are some."""
-    if session.connection().scalar(_ANY_OPEN_HOLD, {"b_job": job.id}) is None:
+    if _ANY_OPEN_HOLD.scalar(session, {"b_job": job.id}) is None:
         return []
     return list(session.scalars(_OPEN_HOLDS, {"b_job": job.id}))
 

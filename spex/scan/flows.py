@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from typing import NamedTuple
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import bindparam, desc, insert, select, update
@@ -22,6 +23,7 @@ from sqlalchemy.orm.util import identity_key
 from spex import codes, ledger, shopfloor, shoptime
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, MaterialLot, QualityHold, Release, ScanRecord,
                          Station, StationState, StockUnit, User, qty, utcnow)
+from spex.prepared import Prepared
 from spex.scan import codes as grammar
 from spex.scan.codes import Scan
 
@@ -77,7 +79,8 @@ class Answer:
     loaded: list = field(default_factory=list, repr=False)  # keeps the scan's records alive for its panels
     available: int | None = None  # pieces at the operation in context, when the scan already counted them
     state: State | None = field(default=None, repr=False)  # the station's state as the scan left it
-    station: Station | None = field(default=None, repr=False)  # the station that scanned
+    station: StationRef | None = field(default=None, repr=False)  # the station that scanned
+    operator: Person | User | None = field(default=None, repr=False)  # who is signed in after the scan
 
     @property
     def status(self) -> int:
@@ -93,11 +96,20 @@ class Refused(Exception):
         self.next_step = next_step
 
 
+class ScanLine(NamedTuple):
+    """A scan as the station's list of recent scans shows it."""
+    uid: str
+    created_at: datetime
+    raw: str
+    outcome: str
+    message: str
+
+
 @dataclass
 class StationView:
     """The station's context as the page shows it."""
-    station: Station
-    operator: User | None
+    station: StationRef | Station
+    operator: Person | User | None
     job: Job | None
     operation: JobOperation | None
     unit: StockUnit | None
@@ -119,18 +131,23 @@ def _by(model, column, *options):
 
 
 _STATE_FIELDS = ("operator_id", "job_id", "job_operation_id", "stock_unit_id", "fg_lot_id", "pending", "data")
-# The station (by its browser's token), its state and its signed-in operator, in one query; on
-# PostgreSQL the station's row is locked for the scan, so one station's scans take turns.
-_STATE = (select(Station, StationState.station_id, *(getattr(StationState, f) for f in _STATE_FIELDS),
-                 StationState.updated_at, User)
-          .outerjoin(StationState, StationState.station_id == Station.id)
-          .outerjoin(User, User.id == StationState.operator_id)
-          .where(Station.token == bindparam("b_token"), Station.active.is_(True))
-          .with_for_update(of=Station))
-_SAVE_STATE = (update(StationState).where(StationState.station_id == bindparam("b_station"))
-               .values({**{f: bindparam("b_" + f) for f in _STATE_FIELDS}, "updated_at": bindparam("b_now")})
-               .execution_options(synchronize_session=False))
-_SCAN_RECORD = insert(ScanRecord)
+_STATION_FIELDS = ("id", "code", "name")
+_PERSON_FIELDS = ("id", "name", "badge", "role", "active")
+# The station (by its browser's token), its state and its signed-in operator, in one query, as
+# plain rows; on PostgreSQL the station's row is locked for the scan, so one station's scans take turns.
+_STATE = Prepared(
+    select(*(getattr(Station, f) for f in _STATION_FIELDS), StationState.station_id,
+           *(getattr(StationState, f) for f in _STATE_FIELDS), StationState.updated_at,
+           *(getattr(User, f) for f in _PERSON_FIELDS))
+    .select_from(Station)
+    .outerjoin(StationState, StationState.station_id == Station.id)
+    .outerjoin(User, User.id == StationState.operator_id)
+    .where(Station.token == bindparam("b_token"), Station.active.is_(True))
+    .with_for_update(of=Station))
+_SAVE_STATE = Prepared(update(StationState).where(StationState.station_id == bindparam("b_station"))
+                       .values({**{f: bindparam("b_" + f) for f in _STATE_FIELDS}, "updated_at": bindparam("b_now")}))
+_SCAN_FIELDS = ("uid", "station_id", "user_id", "raw", "outcome", "message", "response", "created_at")
+_SCAN_RECORD = Prepared(insert(ScanRecord).values({f: bindparam("b_" + f) for f in _SCAN_FIELDS}))
 _BY_ID = {
     Job: _by(Job, Job.id, joinedload(Job.part)),
     JobOperation: _by(JobOperation, JobOperation.id, joinedload(JobOperation.job).joinedload(Job.part)),
@@ -146,9 +163,9 @@ _UNIT_BY_CODE = _by(StockUnit, StockUnit.code, joinedload(StockUnit.lot).joinedl
 _BIN_BY_CODE = _by(Location, Location.code)
 _FG_BY_CODE = _by(FinishedGoodsLot, FinishedGoodsLot.code)
 _SCAN_BY_UID = _by(ScanRecord, ScanRecord.uid)
-_RECENT = (select(ScanRecord.uid, ScanRecord.created_at, ScanRecord.raw, ScanRecord.outcome, ScanRecord.message)
-           .where(ScanRecord.station_id == bindparam("b_value"))
-           .order_by(desc(ScanRecord.id)).limit(bindparam("b_limit")))
+_RECENT = Prepared(select(*(getattr(ScanRecord, f) for f in ScanLine._fields))
+                   .where(ScanRecord.station_id == bindparam("b_value"))
+                   .order_by(desc(ScanRecord.id)).limit(bindparam("b_limit")))
 
 
 def _one(session: Session, statement, value):
@@ -181,25 +198,49 @@ class State:
     as_read: tuple = field(default=(), repr=False, compare=False)
 
     def values(self) -> tuple:
-        return tuple(getattr(self, f) for f in _STATE_FIELDS)
+        return (self.operator_id, self.job_id, self.job_operation_id, self.stock_unit_id, self.fg_lot_id,
+                self.pending, self.data)
 
 
-def _load_state(session: Session, token: str) -> tuple[Station | None, State | None, User | None]:
+class StationRef(NamedTuple):
+    """The station a scan came from, read with its state in the scan's first query: what recording
+    and showing the scan need (loading it as a Station object would cost more than the query)."""
+    id: int
+    code: str
+    name: str
+
+
+class Person(NamedTuple):
+    """Who is signed in at the station, read with its state: what the shop floor's checks and the
+    answer ask of a user."""
+    id: int
+    name: str
+    badge: str
+    role: str
+    active: bool
+
+    has_role = User.has_role
+    barcode = User.barcode
+
+
+def _load_state(session: Session, token: str) -> tuple[StationRef | None, State | None, Person | None]:
     """The active station registered with this token, its state and its signed-in operator, locked
     for this scan (PostgreSQL row lock; SQLite holds the write lock). All None for no such station."""
-    row = session.execute(_STATE, {"b_token": token}).first()
+    row = _STATE.first(session, {"b_token": token})
     if row is None:
         return None, None, None
-    if row[1] is None:
+    stations, states = len(_STATION_FIELDS), len(_STATION_FIELDS) + len(_STATE_FIELDS) + 2
+    if row[stations] is None:
         # A station's first scan makes its state row. Two first scans of a new station may race to
         # make it: the loser's insert does nothing and it reads the winner's.
         upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(upsert(StationState).values(station_id=row[0].id, updated_at=utcnow())
+        session.execute(upsert(StationState).values(station_id=row[0], updated_at=utcnow())
                         .on_conflict_do_nothing(index_elements=["station_id"]))
-        row = session.execute(_STATE, {"b_token": token}).first()
-    state = State(*row[1:-1])
+        row = _STATE.first(session, {"b_token": token})
+    state = State(*row[stations:states])
     state.as_read = state.values()
-    return row[0], state, row[-1]
+    operator = Person._make(row[states:]) if row[states] is not None else None
+    return StationRef._make(row[:stations]), state, operator
 
 
 def _save_state(session: Session, state: State) -> None:
@@ -207,8 +248,8 @@ def _save_state(session: Session, state: State) -> None:
     if state.values() == state.as_read:
         return
     state.updated_at = utcnow()
-    session.connection().execute(_SAVE_STATE, {"b_station": state.station_id, "b_now": state.updated_at,
-                                               **{"b_" + f: getattr(state, f) for f in _STATE_FIELDS}})
+    _SAVE_STATE.write(session, {"b_station": state.station_id, "b_now": state.updated_at,
+                                **{"b_" + f: getattr(state, f) for f in _STATE_FIELDS}})
     state.as_read = state.values()
 
 
@@ -860,6 +901,7 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
         next_step = refusal.next_step if isinstance(refusal, Refused) else _what_to_do(session, station)
         return Answer(REFUSED, refusal.message, next_step=next_step, operator_id=signed_in, station=station)
     answer.operator_id = state.operator_id
+    answer.operator = flow.operator
     answer.loaded = flow.loaded
     answer.state = state
     answer.station = station
@@ -870,18 +912,17 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
     return answer
 
 
-def remember(session: Session, station: Station, raw: str, scan_uid: str, answer: Answer) -> ScanRecord:
+def remember(session: Session, station: StationRef | Station, raw: str, scan_uid: str, answer: Answer) -> ScanLine:
     """Keep the scan and its answer: a resent request finds it and gets the same answer."""
-    text = grammar.printable(raw) or "(empty)"
-    message = answer.headline + (f" — {answer.detail}" if answer.detail else "")
+    line = ScanLine(scan_uid, utcnow(), grammar.printable(raw) or "(empty)", answer.outcome,
+                    (answer.headline + (f" — {answer.detail}" if answer.detail else ""))[:2000])
     shown = {"headline": answer.headline, "detail": answer.detail, "next_step": answer.next_step,
              "warnings": answer.warnings}
-    values = dict(uid=scan_uid, station_id=station.id, user_id=answer.operator_id, raw=text,
-                  outcome=answer.outcome, message=message[:2000], response=json.dumps(shown), created_at=utcnow())
-    # One INSERT on the connection; a resent scan id meets the unique key here, and the caller
-    # replays the first answer. The record returned is for showing, not tracked by the session.
-    session.connection().execute(_SCAN_RECORD, values)
-    return ScanRecord(**values)
+    # One INSERT; a resent scan id meets the unique key here, and the caller replays the first answer.
+    _SCAN_RECORD.insert(session, {"b_uid": line.uid, "b_station_id": station.id, "b_user_id": answer.operator_id,
+                                  "b_raw": line.raw, "b_outcome": line.outcome, "b_message": line.message,
+                                  "b_response": json.dumps(shown), "b_created_at": line.created_at})
+    return line
 
 
 def stored_answer(record: ScanRecord) -> Answer:
@@ -931,12 +972,13 @@ RECENT_SCANS = 10
 
 def recent_scans(session: Session, station: Station, limit: int = RECENT_SCANS) -> list:
     """The station's last scans: time, what was scanned, outcome and message (no stored answers)."""
-    return list(session.execute(_RECENT, {"b_value": station.id, "b_limit": limit}))
+    return [ScanLine._make(row) for row in _RECENT.rows(session, {"b_value": station.id, "b_limit": limit})]
 
 
-def describe(session: Session, station: Station, known_available: int | None = None,
-             state: State | StationState | None = None) -> StationView:
-    """The station's context for the page; a scan passes the state it has just written."""
+def describe(session: Session, station: StationRef | Station, known_available: int | None = None,
+             state: State | StationState | None = None, operator: Person | User | None = None) -> StationView:
+    """The station's context for the page; a scan passes the state it has just written (and who is
+    signed in, as it read them)."""
     state = state if state is not None else read_state(session, station)
     if state is None:
         return StationView(station, None, None, None, None, None, None, None, {}, "Scan your badge (EMP-…) to sign in.",
@@ -945,7 +987,8 @@ def describe(session: Session, station: Station, known_available: int | None = N
     op = session.get(JobOperation, state.job_operation_id) if state.job_operation_id else None
     return StationView(
         station=station,
-        operator=session.get(User, state.operator_id) if state.operator_id else None,
+        operator=(operator if operator is not None and operator.id == state.operator_id
+                  else session.get(User, state.operator_id) if state.operator_id else None),
         job=session.get(Job, state.job_id) if state.job_id else None,
         operation=op,
         unit=session.get(StockUnit, state.stock_unit_id) if state.stock_unit_id else None,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
 
 from spex import codes, database, ledger
-from spex.auth import current_station, remember_station, station_token
+from spex.auth import current_station, station_token
 from spex.extensions import db
 from spex.models import Station
 from spex.scan import bp, commands, flows
@@ -109,8 +109,7 @@ def scan():
         return _refused_here("Another station changed the same record at the same moment.",
                              "Scan it again; nothing was recorded.")
     _release_scan_lock()  # committed: the answer and the panels below only read
-    here = remember_station(answer.station)
-    return _answer(here, answer, record)
+    return _answer(answer.station, answer, record)
 
 
 @bp.post("/station/coc")
@@ -181,7 +180,7 @@ def _answer(here: Station, answer: flows.Answer, record=None):
     """The scan's answer for htmx or the station script, with the context out of band and the scan
     added on top of the recent list (the page keeps ten), in one render; a plain form post gets the
     whole page. The context reuses what the scan counted and left, when it says."""
-    view = flows.describe(db.session, here, answer.available, answer.state)
+    view = flows.describe(db.session, here, answer.available, answer.state, answer.operator)
     if request.htmx:
         return render_template("scan/_answer.html", answer=answer, view=view, record=record), answer.status
     return render_template("scan/station.html", view=view, answer=answer,
