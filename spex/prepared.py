@@ -63,6 +63,20 @@ class _Compiled:
         return tuple(process(value) if process is not None else value for process, value in zip(self.results, row))
 
 
+def _connection(session: Session):
+    """The session's connection in its current transaction (began if none), remembered for that
+    transaction: asking the session each time costs more than a look-up statement on SQLite."""
+    if isinstance(session, scoped_session):
+        session = session()
+    known = session.info.get("spex_connection")
+    transaction = session.get_transaction()
+    if known is not None and transaction is known[0] and transaction.is_active:
+        return known[1]
+    connection = session.connection()
+    session.info["spex_connection"] = (session.get_transaction(), connection)
+    return connection
+
+
 class Prepared:
     """A statement built once: `rows`, `first` and `scalar` read; `write` and `insert` change."""
 
@@ -74,9 +88,7 @@ class Prepared:
 
     def _direct(self, session: Session):
         """(compiled statement, driver connection) on SQLite; (None, SQLAlchemy connection) elsewhere."""
-        if isinstance(session, scoped_session):
-            session = session()
-        connection = session.connection()
+        connection = _connection(session)
         if connection.dialect.name != "sqlite":
             return None, connection
         compiled = self._sqlite

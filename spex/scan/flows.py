@@ -154,7 +154,8 @@ _BY_ID = {
     StockUnit: _by(StockUnit, StockUnit.id, joinedload(StockUnit.lot).joinedload(MaterialLot.material)),
     FinishedGoodsLot: _by(FinishedGoodsLot, FinishedGoodsLot.id),
 }
-_USER_BY_BADGE = _by(User, User.badge)
+_PERSON_BY_BADGE = Prepared(select(*(getattr(User, f) for f in _PERSON_FIELDS))
+                            .where(User.badge == bindparam("b_value")))
 _JOB_BY_NUMBER = _by(Job, Job.number, joinedload(Job.part))
 _OPERATION = (select(JobOperation).join(Job)
               .where(Job.number == bindparam("b_number"), JobOperation.seq == bindparam("b_seq"))
@@ -260,7 +261,7 @@ def read_state(session: Session, station: Station) -> StationState | None:
 class _Flow:
     """One scan's work on one station's state."""
 
-    def __init__(self, session: Session, station: Station, state: State, operator: User | None,
+    def __init__(self, session: Session, station: StationRef, state: State, operator: Person | None,
                  scan_uid: str, undo_window: int):
         self.session = session
         self.station = station
@@ -271,7 +272,7 @@ class _Flow:
         self.operator = operator
         # Strong references to what this scan loaded: the session's identity map holds objects only
         # weakly, and the answer's panels, rendered after the commit, read them again.
-        self.loaded: list = [operator]
+        self.loaded: list = []
 
     def _get(self, model, ident):
         if ident is None:
@@ -355,7 +356,8 @@ class _Flow:
 
     # badge
     def badge(self, scan: Scan) -> Answer:
-        user = _one(self.session, _USER_BY_BADGE, scan.value)
+        row = _PERSON_BY_BADGE.first(self.session, {"b_value": scan.value})
+        user = Person._make(row) if row is not None else None
         if user is None:
             raise Refused(f"Badge {scan.code} belongs to nobody.", "Ask the office to register the badge.")
         if not user.active:
@@ -368,7 +370,6 @@ class _Flow:
         self.clear(keep_operator=False)
         self.state.operator_id = user.id
         self.operator = user
-        self.loaded.append(user)
         return Answer(DONE, f"Signed in: {user.name}", codes.ROLES[user.role],
                       next_step=expected_next(self.session, self.state, self.data))
 

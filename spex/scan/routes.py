@@ -72,32 +72,34 @@ def scan():
                              "Reload the station page and scan again; nothing was recorded.")
 
     # What this scan loaded and wrote is what the answer's panels show: keep it after the commit
-    # instead of reading it all again (this request's session only).
-    db.session().expire_on_commit = False
+    # instead of reading it all again (this request's session only). The session itself, not the
+    # request-scoped proxy, goes to the domain: every call through the proxy costs a look-up.
+    session = db.session()
+    session.expire_on_commit = False
     # Nothing is read before the write lock: every station queues on it, and the scan's first
     # query finds the station by its token together with its state. A resent scan id is not
     # looked up first either: the unique scan id of the scan record (and of its ledger entries)
     # refuses it, the whole transaction rolls back, and the first answer is sent again. Resends
     # are rare; the look-up was on every scan.
     for attempt in (1, 2):
-        if db.session().in_transaction():
-            db.session.commit()  # no read may span the wait for the lock
+        if session.in_transaction():
+            session.commit()  # no read may span the wait for the lock
         _queue_for_the_write_lock()
-        ledger.begin_write(db.session)
+        ledger.begin_write(session)
         try:
-            answer = flows.interpret(db.session, token, raw, scan_uid,
+            answer = flows.interpret(session, token, raw, scan_uid,
                                      undo_window=current_app.config["SPEX_UNDO_WINDOW"])
             if answer.station is None:  # the token names no active station
-                db.session.rollback()
+                session.rollback()
                 _release_scan_lock()
                 return _not_a_station()
-            record = flows.remember(db.session, answer.station, raw, scan_uid, answer)
-            db.session.commit()
+            record = flows.remember(session, answer.station, raw, scan_uid, answer)
+            session.commit()
             break
         except (IntegrityError, ledger.DuplicateScan):
-            db.session.rollback()
+            session.rollback()
             _release_scan_lock()
-            earlier = flows.earlier_answer(db.session, scan_uid)
+            earlier = flows.earlier_answer(session, scan_uid)
             if earlier is not None:
                 # The same scan id, already recorded or being recorded: answer as the first did.
                 return _replay(earlier)
