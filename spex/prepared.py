@@ -31,6 +31,11 @@ class _Compiled:
         if "POSTCOMPILE" in compiled.string:
             # An expanding IN list or a literal rendered at run time: not for the direct path.
             raise ValueError(f"not a fixed statement: {compiled.string}")
+        defaulted = [column.key for column in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        if defaulted:
+            # SQLAlchemy computes a column's Python default (or onupdate) as it executes; the direct
+            # path does not, and would write NULL. The statement must give those columns a value.
+            raise ValueError(f"give these columns a value in the statement: {', '.join(defaulted)}")
         self.sql = compiled.string
         # Each parameter in order: its name, the value written into the statement if any (a limit,
         # a constant compared with), and the type's conversion for SQLite.
