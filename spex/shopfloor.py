@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Integer, and_, bindparam, case, desc, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from spex import codes, ledger, shoptime
 from spex.ledger import LedgerError
@@ -88,6 +89,9 @@ _STAMP = Prepared(update(JobOperation)
                           started_at=case((_FIRST_TIME, bindparam("b_when")), else_=JobOperation.started_at)))
 _OPEN_HOLDS = (select(QualityHold).where(QualityHold.job_id == bindparam("b_job"), QualityHold.released_at.is_(None))
                .order_by(QualityHold.placed_at))
+_FOLLOWING = Prepared(select(JobOperation.id, JobOperation.seq)
+                      .where(JobOperation.job_id == bindparam("b_job"), JobOperation.seq > bindparam("b_seq"))
+                      .order_by(JobOperation.seq).limit(1))
 _ANY_OPEN_HOLD = Prepared(select(QualityHold.id).where(QualityHold.job_id == bindparam("b_job"),
                                                         QualityHold.released_at.is_(None)).limit(1))
 _OPEN_HOLDS_AT = select(func.count(QualityHold.id)).where(QualityHold.job_operation_id == bindparam("b_op"),
@@ -103,17 +107,24 @@ _LEFT_OF_JOB = select(func.sum(Balance.quantity)).where(
     Balance.place.not_in(bindparam("b_scrap", expanding=True)))
 
 
-def _stamp_activity(session: Session, op: JobOperation, following: JobOperation | None, when: datetime) -> None:
+def _stamp_activity(session: Session, op: JobOperation, following_id: int | None, when: datetime) -> None:
     """One UPDATE: the operation has started (if it had not) and it and the next one saw work now.
 
     Loaded objects are kept in step, so showing them afterwards needs no refresh.
     """
-    _STAMP.write(session, {"b_op": op.id, "b_next": following.id if following is not None else None, "b_when": when})
+    _STAMP.write(session, {"b_op": op.id, "b_next": following_id, "b_when": when})
     if op.started_at is None:
         set_committed_value(op, "started_at", when)
-    for touched in (op, following):
-        if touched is not None:
-            set_committed_value(touched, "last_activity_at", when)
+    set_committed_value(op, "last_activity_at", when)
+    following = session.identity_map.get(identity_key(JobOperation, following_id)) if following_id else None
+    if following is not None:
+        set_committed_value(following, "last_activity_at", when)
+
+
+def following_step(session: Session, op: JobOperation) -> tuple[int, int] | None:
+    """The id and number of the operation after this one in its job's routing (None after the last),
+    by one look-up rather than loading the job's whole routing."""
+    return _FOLLOWING.first(session, {"b_job": op.job_id, "b_seq": op.seq})
 
 
 def _touch(session: Session, op_id: int, **values) -> None:
@@ -293,10 +304,11 @@ def complete_operation(session: Session, op: JobOperation, good, *, user: User, 
     pieces = _pieces(good)
     available = _enough(session, op, pieces, available)
     now = utcnow()
+    following = following_step(session, op)
     entry = ledger.move(session, ledger.COMPLETE, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),
-                        place_after(job, op), unit="pcs", job_operation_id=op.id, scan_uid=scan_uid,
-                        **_ids(user, station))
-    _stamp_activity(session, op, next_operation(job, op), now)
+                        ledger.at_operation(following[0]) if following else ledger.finished(job.id),
+                        unit="pcs", job_operation_id=op.id, scan_uid=scan_uid, **_ids(user, station))
+    _stamp_activity(session, op, following[0] if following else None, now)
     if available == pieces:  # the last pieces waiting here: the operation may now be complete
         _settle_operation(session, op, now)
     return entry
@@ -470,7 +482,8 @@ def receive_back(session: Session, op: JobOperation, quantity, *, user: User, cl
                         note=f"vendor returned {shipment.outstanding} short", **_ids(user, station))
             seq += 1
             shipment.closed = True
-    _stamp_activity(session, op, next_operation(job, op), now)
+    following = next_operation(job, op)
+    _stamp_activity(session, op, following.id if following is not None else None, now)
     session.flush()
     session.refresh(op)
     _settle_operation(session, op, now)

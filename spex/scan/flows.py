@@ -782,8 +782,8 @@ class _Flow:
                                      **self.who())
         job = op.job
         left = here - pieces
-        following = next((o for o in job.operations if o.seq > op.seq), None)
-        onward = f"on to op {following.seq}" if following else "finished: put them away with CMD-FG"
+        following = shopfloor.following_step(self.session, op)
+        onward = f"on to op {following[1]}" if following else "finished: put them away with CMD-FG"
         return Answer(DONE, f"{pieces} good at op {op.seq} of job {job.number}",
                       f"{op.qty_good} of {job.quantity} done at op {op.seq}, {left} still here; pieces go {onward}.",
                       next_step=expected_next(self.session, self.state, self.data), available=left)
@@ -1009,26 +1009,8 @@ def expected_next(session: Session, state: State | StationState, data: dict) -> 
     if state.operator_id is None:
         return "Scan your badge (EMP-…) to sign in."
     pending = state.pending
-    prompts = {
-        PULL_JOB: "Scan the job (JOB-…) the bar is for.",
-        PULL_QTY: "Scan or type the length to pull.",
-        RETURN_LOT: "Scan the bar (LOT-…) the remnant was cut from.",
-        RETURN_LENGTH: "Scan or type the remnant's length.",
-        RETURN_BIN: "Scan the bin (BIN-…) the remnant goes to.",
-        SCRAP_QTY: "Scan or type the number of pieces scrapped.",
-        SCRAP_REASON: "Scan the scrap reason: " + _reasons_hint(codes.SCRAP_REASONS),
-        HOLD_QTY: "Scan or type the number of pieces to hold.",
-        HOLD_REASON: "Scan the hold reason: " + _reasons_hint(codes.HOLD_REASONS),
-        RELEASE_DISPOSITION: f"Scan the disposition: {DISPOSITION_CARD}.",
-        SHIP_OUT_QTY: "Scan or type the number of pieces going out.",
-        RECEIVE_QTY: "Scan or type the number of pieces received back.",
-        FG_QTY: "Scan or type the number of finished pieces.",
-        FG_BIN: "Scan the finished-goods bin (BIN-…).",
-        SHIP_FG: "Scan the finished-goods lot (FG-…).",
-        SHIP_QTY: "Scan or type the number of pieces to ship.",
-    }
-    if pending in prompts:
-        return prompts[pending]
+    if pending in _PROMPTS:
+        return _PROMPTS[pending]
     if state.job_operation_id:
         op = session.get(JobOperation, state.job_operation_id)
         if op is not None and op.is_outside:
@@ -1109,6 +1091,27 @@ def _unit_left(session: Session, unit: StockUnit) -> tuple[str | None, Decimal]:
 
 def _reasons_hint(reasons: dict[str, str]) -> str:
     return ", ".join(f"CMD-R-{code} ({name})" for code, name in reasons.items())
+
+
+# What the station waits for in each pending step, in words (the reason lists are fixed).
+_PROMPTS = {
+    PULL_JOB: "Scan the job (JOB-…) the bar is for.",
+    PULL_QTY: "Scan or type the length to pull.",
+    RETURN_LOT: "Scan the bar (LOT-…) the remnant was cut from.",
+    RETURN_LENGTH: "Scan or type the remnant's length.",
+    RETURN_BIN: "Scan the bin (BIN-…) the remnant goes to.",
+    SCRAP_QTY: "Scan or type the number of pieces scrapped.",
+    SCRAP_REASON: "Scan the scrap reason: " + _reasons_hint(codes.SCRAP_REASONS),
+    HOLD_QTY: "Scan or type the number of pieces to hold.",
+    HOLD_REASON: "Scan the hold reason: " + _reasons_hint(codes.HOLD_REASONS),
+    RELEASE_DISPOSITION: f"Scan the disposition: {DISPOSITION_CARD}.",
+    SHIP_OUT_QTY: "Scan or type the number of pieces going out.",
+    RECEIVE_QTY: "Scan or type the number of pieces received back.",
+    FG_QTY: "Scan or type the number of finished pieces.",
+    FG_BIN: "Scan the finished-goods bin (BIN-…).",
+    SHIP_FG: "Scan the finished-goods lot (FG-…).",
+    SHIP_QTY: "Scan or type the number of pieces to ship.",
+}
 
 
 def _release_words(release: Release | None, line) -> str:
