@@ -155,13 +155,13 @@ def _upsert(insert):
     stmt = insert(Balance).values(item=bindparam("b_item"), place=bindparam("b_place"),
                                   quantity=bindparam("b_quantity"), unit=bindparam("b_unit"),
                                   updated_at=bindparam("b_now"))
-    return Prepared(stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[Balance.item, Balance.place],
         set_={"quantity": Balance.quantity + stmt.excluded.quantity, "updated_at": stmt.excluded.updated_at},
-    ))
+    )
 
 
-_PUT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_PUT = Prepared(_upsert(sqlite.insert), postgresql=_upsert(postgresql.insert))
 _COUNT = {field: Prepared(update(JobOperation).where(JobOperation.id == bindparam("b_op_id"))
                           .values({field: getattr(JobOperation, field) + bindparam("b_pieces")}))
           for field in ("qty_good", "qty_scrap")}
@@ -185,8 +185,7 @@ def _take(session: Session, item: str, place: str, quantity: Decimal) -> None:
 
 def _put(session: Session, item: str, place: str, quantity: Decimal, unit: str) -> None:
     """Raise a balance, creating its row when it is the first."""
-    _PUT[session.get_bind().dialect.name].write(
-        session, {"b_item": item, "b_place": place, "b_quantity": quantity, "b_unit": unit, "b_now": utcnow()})
+    _PUT.write(session, {"b_item": item, "b_place": place, "b_quantity": quantity, "b_unit": unit, "b_now": utcnow()})
 
 
 def _count_pieces(session: Session, kind: str, job_operation_id: int | None, quantity: Decimal, sign: int):
@@ -201,8 +200,6 @@ def _count_pieces(session: Session, kind: str, job_operation_id: int | None, qua
         return
     _COUNT[field].write(session, {"b_op_id": job_operation_id, "b_pieces": pieces})
     # Keep a loaded operation in step with the row, so callers need no refresh (a query) to show it.
-    if isinstance(session, scoped_session):
-        session = session()
     op = session.identity_map.get(identity_key(JobOperation, job_operation_id))
     if op is not None:
         loaded = inspect(op).dict

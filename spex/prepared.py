@@ -83,12 +83,16 @@ def _connection(session: Session):
 
 
 class Prepared:
-    """A statement built once: `rows`, `first` and `scalar` read; `write` and `insert` change."""
+    """A statement built once: `rows`, `first` and `scalar` read; `write` and `insert` change.
 
-    __slots__ = ("statement", "_sqlite")
+    A statement that must be written differently for PostgreSQL (an upsert, say) gives that
+    version as `postgresql=`; the first one is SQLite's."""
 
-    def __init__(self, statement):
+    __slots__ = ("statement", "postgresql", "_sqlite")
+
+    def __init__(self, statement, *, postgresql=None):
         self.statement = statement
+        self.postgresql = postgresql if postgresql is not None else statement
         self._sqlite: _Compiled | None = None
 
     def _direct(self, session: Session):
@@ -104,13 +108,13 @@ class Prepared:
     def rows(self, session: Session, params: dict) -> list[tuple]:
         compiled, connection = self._direct(session)
         if compiled is None:
-            return [tuple(row) for row in connection.execute(self.statement, params)]
+            return [tuple(row) for row in connection.execute(self.postgresql, params)]
         return [compiled.row(row) for row in compiled.run(connection, params).fetchall()]
 
     def first(self, session: Session, params: dict) -> tuple | None:
         compiled, connection = self._direct(session)
         if compiled is None:
-            row = connection.execute(self.statement, params).first()
+            row = connection.execute(self.postgresql, params).first()
             return tuple(row) if row is not None else None
         return compiled.row(compiled.run(connection, params).fetchone())
 
@@ -122,12 +126,12 @@ class Prepared:
         """Run an UPDATE or DELETE (or an upsert): how many rows it matched."""
         compiled, connection = self._direct(session)
         if compiled is None:
-            return connection.execute(self.statement, params).rowcount
+            return connection.execute(self.postgresql, params).rowcount
         return compiled.run(connection, params).rowcount
 
     def insert(self, session: Session, params: dict) -> int:
         """Run an INSERT of one row: the new row's id."""
         compiled, connection = self._direct(session)
         if compiled is None:
-            return connection.execute(self.statement, params).inserted_primary_key[0]
+            return connection.execute(self.postgresql, params).inserted_primary_key[0]
         return compiled.run(connection, params).lastrowid

@@ -66,12 +66,6 @@ def next_operation(job: Job, op: JobOperation) -> JobOperation | None:
     return min(later, key=lambda o: o.seq) if later else None
 
 
-def place_after(job: Job, op: JobOperation) -> str:
-    """Where good pieces of an operation go: the next operation's queue, or finished."""
-    following = next_operation(job, op)
-    return ledger.at_operation(following.id) if following else ledger.finished(job.id)
-
-
 def next_lot_number(session: Session) -> str:
     return next_number(session, MaterialLot.number, after=1100)
 

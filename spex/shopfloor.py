@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, case, desc, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,7 +22,7 @@ from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, LedgerEnt
                          User, qty, utcnow)
 from spex.database import next_number
 from spex.prepared import Prepared
-from spex.production import next_operation, place_after
+from spex.production import next_operation
 
 
 class FloorError(LedgerError):
@@ -121,10 +122,22 @@ def _stamp_activity(session: Session, op: JobOperation, following_id: int | None
         set_committed_value(following, "last_activity_at", when)
 
 
-def following_step(session: Session, op: JobOperation) -> tuple[int, int] | None:
-    """The id and number of the operation after this one in its job's routing (None after the last),
-    by one look-up rather than loading the job's whole routing."""
-    return _FOLLOWING.first(session, {"b_job": op.job_id, "b_seq": op.seq})
+class Step(NamedTuple):
+    """An operation of a job's routing, as far as knowing where pieces go next needs."""
+    id: int
+    seq: int
+
+
+def following_step(session: Session, op: JobOperation) -> Step | None:
+    """The operation after this one in its job's routing (None after the last), by one look-up
+    rather than loading the job's whole routing."""
+    row = _FOLLOWING.first(session, {"b_job": op.job_id, "b_seq": op.seq})
+    return Step._make(row) if row is not None else None
+
+
+def _onward(op: JobOperation, following: Step | None) -> str:
+    """Where good pieces of an operation go: the next operation's queue, or finished."""
+    return ledger.at_operation(following.id) if following is not None else ledger.finished(op.job_id)
 
 
 def _touch(session: Session, op_id: int, **values) -> None:
@@ -306,9 +319,9 @@ def complete_operation(session: Session, op: JobOperation, good, *, user: User, 
     now = utcnow()
     following = following_step(session, op)
     entry = ledger.move(session, ledger.COMPLETE, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),
-                        ledger.at_operation(following[0]) if following else ledger.finished(job.id),
-                        unit="pcs", job_operation_id=op.id, scan_uid=scan_uid, **_ids(user, station))
-    _stamp_activity(session, op, following[0] if following else None, now)
+                        _onward(op, following), unit="pcs", job_operation_id=op.id, scan_uid=scan_uid,
+                        **_ids(user, station))
+    _stamp_activity(session, op, following.id if following is not None else None, now)
     if available == pieces:  # the last pieces waiting here: the operation may now be complete
         _settle_operation(session, op, now)
     return entry
@@ -460,8 +473,9 @@ def receive_back(session: Session, op: JobOperation, quantity, *, user: User, cl
     receipt = OutsideReceipt(shipment_id=first.id, quantity=pieces, received_at=now, received_by_id=user.id,
                              coc_filename=coc_filename)
     session.add(receipt)
+    following = following_step(session, op)
     ledger.move(session, ledger.RECEIVE_BACK, ledger.job_item(job.id), pieces, ledger.at_location(vendor_loc.id),
-                place_after(job, op), unit="pcs", job_operation_id=op.id, shipment_id=first.id,
+                _onward(op, following), unit="pcs", job_operation_id=op.id, shipment_id=first.id,
                 scan_uid=scan_uid, **_ids(user, station))
     left = pieces
     for shipment in shipments:  # oldest shipment first
@@ -482,7 +496,6 @@ def receive_back(session: Session, op: JobOperation, quantity, *, user: User, cl
                         note=f"vendor returned {shipment.outstanding} short", **_ids(user, station))
             seq += 1
             shipment.closed = True
-    following = next_operation(job, op)
     _stamp_activity(session, op, following.id if following is not None else None, now)
     session.flush()
     session.refresh(op)

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, desc, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload, scoped_session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 
 from spex import codes, ledger, shopfloor, shoptime
@@ -144,8 +144,24 @@ _STATE = Prepared(
     .outerjoin(User, User.id == StationState.operator_id)
     .where(Station.token == bindparam("b_token"), Station.active.is_(True))
     .with_for_update(of=Station))
+# Where each part sits in a row of _STATE (the state's part: station_id, its fields, updated_at).
+_STATION_COLUMNS = slice(0, len(_STATION_FIELDS))
+_STATE_COLUMNS = slice(_STATION_COLUMNS.stop, _STATION_COLUMNS.stop + len(_STATE_FIELDS) + 2)
+_PERSON_COLUMNS = slice(_STATE_COLUMNS.stop, None)
+_STATE_BINDS = tuple("b_" + f for f in _STATE_FIELDS)
 _SAVE_STATE = Prepared(update(StationState).where(StationState.station_id == bindparam("b_station"))
-                       .values({**{f: bindparam("b_" + f) for f in _STATE_FIELDS}, "updated_at": bindparam("b_now")}))
+                       .values({**{f: bindparam(b) for f, b in zip(_STATE_FIELDS, _STATE_BINDS)},
+                                "updated_at": bindparam("b_now")}))
+
+
+def _new_state(dialect_insert):
+    # A station's first scan makes its state row. Two first scans of a new station may race to make
+    # it: the loser's insert does nothing and it reads the winner's.
+    return (dialect_insert(StationState).values(station_id=bindparam("b_station"), updated_at=bindparam("b_now"))
+            .on_conflict_do_nothing(index_elements=["station_id"]))
+
+
+_NEW_STATE = Prepared(_new_state(sqlite.insert), postgresql=_new_state(postgresql.insert))
 _SCAN_FIELDS = ("uid", "station_id", "user_id", "raw", "outcome", "message", "response", "created_at")
 _SCAN_RECORD = Prepared(insert(ScanRecord).values({f: bindparam("b_" + f) for f in _SCAN_FIELDS}))
 _BY_ID = {
@@ -175,8 +191,6 @@ def _one(session: Session, statement, value):
 
 def _loaded_or_read(session: Session, model, ident):
     """A row by id: the one this session already holds, else one query (with what it is shown with)."""
-    if isinstance(session, scoped_session):
-        session = session()
     found = session.identity_map.get(identity_key(model, ident))
     return found if found is not None else _one(session, _BY_ID[model], ident)
 
@@ -230,18 +244,13 @@ def _load_state(session: Session, token: str) -> tuple[StationRef | None, State 
     row = _STATE.first(session, {"b_token": token})
     if row is None:
         return None, None, None
-    stations, states = len(_STATION_FIELDS), len(_STATION_FIELDS) + len(_STATE_FIELDS) + 2
-    if row[stations] is None:
-        # A station's first scan makes its state row. Two first scans of a new station may race to
-        # make it: the loser's insert does nothing and it reads the winner's.
-        upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(upsert(StationState).values(station_id=row[0], updated_at=utcnow())
-                        .on_conflict_do_nothing(index_elements=["station_id"]))
+    if row[_STATE_COLUMNS.start] is None:  # the station's first scan
+        _NEW_STATE.write(session, {"b_station": row[0], "b_now": utcnow()})
         row = _STATE.first(session, {"b_token": token})
-    state = State(*row[stations:states])
+    state = State(*row[_STATE_COLUMNS])
     state.as_read = state.values()
-    operator = Person._make(row[states:]) if row[states] is not None else None
-    return StationRef._make(row[:stations]), state, operator
+    operator = Person._make(row[_PERSON_COLUMNS]) if row[_PERSON_COLUMNS.start] is not None else None
+    return StationRef._make(row[_STATION_COLUMNS]), state, operator
 
 
 def _save_state(session: Session, state: State) -> None:
@@ -250,11 +259,11 @@ def _save_state(session: Session, state: State) -> None:
         return
     state.updated_at = utcnow()
     _SAVE_STATE.write(session, {"b_station": state.station_id, "b_now": state.updated_at,
-                                **{"b_" + f: getattr(state, f) for f in _STATE_FIELDS}})
+                                **dict(zip(_STATE_BINDS, state.values()))})
     state.as_read = state.values()
 
 
-def read_state(session: Session, station: Station) -> StationState | None:
+def read_state(session: Session, station: StationRef | Station) -> StationState | None:
     return session.get(StationState, station.id)
 
 
@@ -783,7 +792,7 @@ class _Flow:
         job = op.job
         left = here - pieces
         following = shopfloor.following_step(self.session, op)
-        onward = f"on to op {following[1]}" if following else "finished: put them away with CMD-FG"
+        onward = f"on to op {following.seq}" if following else "finished: put them away with CMD-FG"
         return Answer(DONE, f"{pieces} good at op {op.seq} of job {job.number}",
                       f"{op.qty_good} of {job.quantity} done at op {op.seq}, {left} still here; pieces go {onward}.",
                       next_step=expected_next(self.session, self.state, self.data), available=left)
@@ -971,7 +980,7 @@ def set_expected_back(session: Session, station: Station, text: str) -> Answer:
 RECENT_SCANS = 10
 
 
-def recent_scans(session: Session, station: Station, limit: int = RECENT_SCANS) -> list:
+def recent_scans(session: Session, station: StationRef | Station, limit: int = RECENT_SCANS) -> list[ScanLine]:
     """The station's last scans: time, what was scanned, outcome and message (no stored answers)."""
     return [ScanLine._make(row) for row in _RECENT.rows(session, {"b_value": station.id, "b_limit": limit})]
 
@@ -1023,7 +1032,7 @@ def expected_next(session: Session, state: State | StationState, data: dict) -> 
 
 # --- small helpers ------------------------------------------------------------------------------
 
-def _what_to_do(session: Session, station: Station) -> str:
+def _what_to_do(session: Session, station: StationRef | Station) -> str:
     state = read_state(session, station)
     return (expected_next(session, state, _decode(state.data)) if state else "Scan your badge (EMP-…) to sign in.")
 
