@@ -240,15 +240,19 @@ class Connection:
     heavy client (the `requests` library costs ~0.7 ms of CPU a request) would cap the baseline at
     what the client can send rather than at what the server can answer."""
 
-    def __init__(self, base: str, headers: dict[str, str]):
+    def __init__(self, base: str, headers: dict[str, str], cookies: dict[str, str] | None = None):
         parts = urlsplit(base)
         self.host, self.port = parts.hostname, parts.port
         self.headers = headers
+        # Kept as a browser keeps them: a cookie the server sets is sent from the next request on.
+        self.cookies = dict(cookies or {})
         self.http: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes, http.client.HTTPResponse]:
         body = urlencode(form) if form is not None else None
         headers = dict(self.headers)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         for attempt in (1, 2):
@@ -265,6 +269,10 @@ class Connection:
                 if attempt == 2:
                     raise
                 continue
+            for key, value in response.getheaders():
+                if key.lower() == "set-cookie":
+                    name, _, rest = value.partition("=")
+                    self.cookies[name.strip()] = rest.split(";")[0]
             if response.will_close:
                 self.http.close()
                 self.http = None
@@ -273,12 +281,10 @@ class Connection:
 
 
 def station_sender(base: str, client: dict):
-    connection = Connection(base, {"Cookie": f"{STATION_COOKIE}={client['token']}"})
+    connection = Connection(base, {}, {STATION_COOKIE: client["token"]})
     status, page, response = connection.request("GET", "/station")
-    # The CSRF token lives in the signed session cookie the station page sets.
-    cookies = [f"{STATION_COOKIE}={client['token']}"] + [
-        value.split(";")[0] for key, value in response.getheaders() if key.lower() == "set-cookie"]
-    connection.headers = {"Cookie": "; ".join(cookies), "HX-Request": "true",
+    # The CSRF token lives in the signed session cookie the station page set.
+    connection.headers = {"HX-Request": "true",
                           "X-CSRFToken": re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()}
 
     def send(code: str):

@@ -6,6 +6,7 @@ CLI commands and error pages.
 import os
 
 from flask import Flask, jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
@@ -56,7 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=False)
     csrf.init_app(app)
     htmx.init_app(app)
-    login_manager.init_app(app)
+    # The signed-in user is looked up when a template asks for it, not for every template: a scan's
+    # answer never shows it, and the look-up (with its session check) cost more than the fragment.
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     shoptime.init_app(app)
@@ -121,10 +124,9 @@ def _register_hooks(app: Flask) -> None:
                 response.headers.add(key, value)
         return response
 
-    @app.context_processor
-    def _template_globals():
-        from spex import codes
-        return {"codes": codes, "endpoints": app.view_functions, "nav_links": NAV_LINKS}
+    from spex import codes
+    app.jinja_env.globals.update(codes=codes, endpoints=app.view_functions, nav_links=NAV_LINKS,
+                                 current_user=current_user)
 
 
 def _error_response(status: int, title: str, message: str):
