@@ -164,9 +164,12 @@ def _new_state(dialect_insert):
 _NEW_STATE = Prepared(_new_state(sqlite.insert), postgresql=_new_state(postgresql.insert))
 _SCAN_FIELDS = ("uid", "station_id", "user_id", "raw", "outcome", "message", "response", "created_at")
 _SCAN_RECORD = Prepared(insert(ScanRecord).values({f: bindparam("b_" + f) for f in _SCAN_FIELDS}))
+# An operation comes with its job and part (every answer about it names them) and, for an outside
+# process, its vendor (named too; a lazy load of it cost more than the join on every operation).
+_OPERATION_WITH = (joinedload(JobOperation.job).joinedload(Job.part), joinedload(JobOperation.vendor))
 _BY_ID = {
     Job: _by(Job, Job.id, joinedload(Job.part)),
-    JobOperation: _by(JobOperation, JobOperation.id, joinedload(JobOperation.job).joinedload(Job.part)),
+    JobOperation: _by(JobOperation, JobOperation.id, *_OPERATION_WITH),
     StockUnit: _by(StockUnit, StockUnit.id, joinedload(StockUnit.lot).joinedload(MaterialLot.material)),
     FinishedGoodsLot: _by(FinishedGoodsLot, FinishedGoodsLot.id),
 }
@@ -175,7 +178,7 @@ _PERSON_BY_BADGE = Prepared(select(*(getattr(User, f) for f in _PERSON_FIELDS))
 _JOB_BY_NUMBER = _by(Job, Job.number, joinedload(Job.part))
 _OPERATION = (select(JobOperation).join(Job)
               .where(Job.number == bindparam("b_number"), JobOperation.seq == bindparam("b_seq"))
-              .options(joinedload(JobOperation.job).joinedload(Job.part)))
+              .options(*_OPERATION_WITH))
 _UNIT_BY_CODE = _by(StockUnit, StockUnit.code, joinedload(StockUnit.lot).joinedload(MaterialLot.material))
 _BIN_BY_CODE = _by(Location, Location.code)
 _FG_BY_CODE = _by(FinishedGoodsLot, FinishedGoodsLot.code)
