@@ -47,7 +47,11 @@ class Location(db.Model):
 
     @property
     def barcode(self) -> str:
-        return codes.BIN + self.code
+        return self.barcode_of(self.code)
+
+    @staticmethod
+    def barcode_of(code: str) -> str:
+        return codes.BIN + code
 
     @property
     def path(self) -> str:

@@ -181,6 +181,7 @@ _OPERATION = (select(JobOperation).join(Job)
               .options(*_OPERATION_WITH))
 _UNIT_BY_CODE = _by(StockUnit, StockUnit.code, joinedload(StockUnit.lot).joinedload(MaterialLot.material))
 _BIN_BY_CODE = _by(Location, Location.code)
+_BIN_CODE = Prepared(select(Location.code).where(Location.id == bindparam("b_value")))  # a bar's bin, to name it
 _FG_BY_CODE = _by(FinishedGoodsLot, FinishedGoodsLot.code)
 _SCAN_BY_UID = _by(ScanRecord, ScanRecord.uid)
 _RECENT = Prepared(select(*(getattr(ScanRecord, f) for f in ScanLine._fields))
@@ -727,9 +728,9 @@ class _Flow:
         self.clear()
         self.state.stock_unit_id = unit.id
         self.expect(PULL_JOB)
-        bin = self.session.get(Location, ledger.parse_key(place).id)
+        bin = Location.barcode_of(_BIN_CODE.scalar(self.session, {"b_value": ledger.parse_key(place).id}))
         return self.waiting(f"Bar {unit.barcode}: {ledger.format_qty(left)} {unit.lot.material.unit} left",
-                            f"{unit.lot.material.label}, heat {unit.lot.heat_number}, in {bin.barcode}.")
+                            f"{unit.lot.material.label}, heat {unit.lot.heat_number}, in {bin}.")
 
     def take_operation(self, op: JobOperation) -> Answer:
         job = op.job

@@ -99,6 +99,8 @@ def test_material_pull_records_heat_against_job_and_lowers_bin(scan, shop, sessi
     bar = shop.lot.units[0]
     answers = scan.all(shop.operator.barcode, f"]C0{bar.barcode}\r", shop.job.barcode, "37.5")
     assert [a.outcome for a in answers] == ["done", "waiting", "waiting", "done"]
+    assert answers[1].headline == f"Bar {bar.barcode}: 144 in left"
+    assert f"heat H4711, in {shop.rack.barcode}." in answers[1].html  # where the bar is, to go and take it
     assert answers[-1].headline == f"Pulled 37.5 in of {bar.barcode} for job {shop.job.number}"
     assert "Heat H4711 recorded against job" in answers[-1].html and "106.5 in left" in answers[-1].html
     pull = session.scalar(select(LedgerEntry).where(LedgerEntry.kind == ledger.PULL))
