@@ -14,6 +14,7 @@ import argparse
 import http.client
 import os
 import re
+import signal
 import socket
 import sqlite3
 import statistics
@@ -282,7 +283,7 @@ class Connection:
 
 def station_sender(base: str, client: dict):
     connection = Connection(base, {}, {STATION_COOKIE: client["token"]})
-    status, page, response = connection.request("GET", "/station")
+    _, page, _ = connection.request("GET", "/station")
     # The CSRF token lives in the signed session cookie the station page set.
     connection.headers = {"HX-Request": "true",
                           "X-CSRFToken": re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()}
@@ -317,6 +318,8 @@ def main() -> None:
                         help="as the README's production command runs it (sync)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker, gthread only")
     args = parser.parse_args()
+    # Stopped from outside (kill), still stop both servers on the way out rather than leave them running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     segments = max(1, min(args.segments, args.rounds))
 
     with tempfile.TemporaryDirectory(prefix="spex-bench-") as tmp:

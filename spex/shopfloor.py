@@ -108,20 +108,6 @@ _LEFT_OF_JOB = select(func.sum(Balance.quantity)).where(
     Balance.place.not_in(bindparam("b_scrap", expanding=True)))
 
 
-def _stamp_activity(session: Session, op: JobOperation, following_id: int | None, when: datetime) -> None:
-    """One UPDATE: the operation has started (if it had not) and it and the next one saw work now.
-
-    Loaded objects are kept in step, so showing them afterwards needs no refresh.
-    """
-    _STAMP.write(session, {"b_op": op.id, "b_next": following_id, "b_when": when})
-    if op.started_at is None:
-        set_committed_value(op, "started_at", when)
-    set_committed_value(op, "last_activity_at", when)
-    following = session.identity_map.get(identity_key(JobOperation, following_id)) if following_id else None
-    if following is not None:
-        set_committed_value(following, "last_activity_at", when)
-
-
 class Step(NamedTuple):
     """An operation of a job's routing, as far as knowing where pieces go next needs."""
     id: int
@@ -138,6 +124,21 @@ def following_step(session: Session, op: JobOperation) -> Step | None:
 def _onward(op: JobOperation, following: Step | None) -> str:
     """Where good pieces of an operation go: the next operation's queue, or finished."""
     return ledger.at_operation(following.id) if following is not None else ledger.finished(op.job_id)
+
+
+def _stamp_activity(session: Session, op: JobOperation, following: Step | None, when: datetime) -> None:
+    """One UPDATE: the operation has started (if it had not) and it and the next one saw work now.
+
+    Loaded objects are kept in step, so showing them afterwards needs no refresh.
+    """
+    following_id = following.id if following is not None else None
+    _STAMP.write(session, {"b_op": op.id, "b_next": following_id, "b_when": when})
+    if op.started_at is None:
+        set_committed_value(op, "started_at", when)
+    set_committed_value(op, "last_activity_at", when)
+    loaded = session.identity_map.get(identity_key(JobOperation, following_id)) if following_id else None
+    if loaded is not None:
+        set_committed_value(loaded, "last_activity_at", when)
 
 
 def _touch(session: Session, op_id: int, **values) -> None:
@@ -321,7 +322,7 @@ def complete_operation(session: Session, op: JobOperation, good, *, user: User, 
     entry = ledger.move(session, ledger.COMPLETE, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),
                         _onward(op, following), unit="pcs", job_operation_id=op.id, scan_uid=scan_uid,
                         **_ids(user, station))
-    _stamp_activity(session, op, following.id if following is not None else None, now)
+    _stamp_activity(session, op, following, now)
     if available == pieces:  # the last pieces waiting here: the operation may now be complete
         _settle_operation(session, op, now)
     return entry
@@ -496,7 +497,7 @@ def receive_back(session: Session, op: JobOperation, quantity, *, user: User, cl
                         note=f"vendor returned {shipment.outstanding} short", **_ids(user, station))
             seq += 1
             shipment.closed = True
-    _stamp_activity(session, op, following.id if following is not None else None, now)
+    _stamp_activity(session, op, following, now)
     session.flush()
     session.refresh(op)
     _settle_operation(session, op, now)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, desc, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -989,20 +989,25 @@ def recent_scans(session: Session, station: StationRef | Station, limit: int = R
     return [ScanLine._make(row) for row in _RECENT.rows(session, {"b_value": station.id, "b_limit": limit})]
 
 
-def describe(session: Session, station: StationRef | Station, known_available: int | None = None,
-             state: State | StationState | None = None, operator: Person | User | None = None) -> StationView:
-    """The station's context for the page; a scan passes the state it has just written (and who is
-    signed in, as it read them)."""
-    state = state if state is not None else read_state(session, station)
+def describe(session: Session, station: StationRef | Station, answer: Answer | None = None) -> StationView:
+    """The station's context for the page. After a scan, what the scan read and left (its state, who
+    is signed in, the pieces it counted at the operation) is shown as it is, not read again."""
+    if answer is not None and answer.state is not None:
+        state, operator, available = answer.state, answer.operator, answer.available
+    else:
+        state = read_state(session, station)
+        operator = session.get(User, state.operator_id) if state is not None and state.operator_id else None
+        available = None
     if state is None:
         return StationView(station, None, None, None, None, None, None, None, {}, "Scan your badge (EMP-…) to sign in.",
                            None)
     data = _decode(state.data)
     op = session.get(JobOperation, state.job_operation_id) if state.job_operation_id else None
+    if available is None and op is not None:
+        available = shopfloor.available_at(session, op)
     return StationView(
         station=station,
-        operator=(operator if operator is not None and operator.id == state.operator_id
-                  else session.get(User, state.operator_id) if state.operator_id else None),
+        operator=operator,
         job=session.get(Job, state.job_id) if state.job_id else None,
         operation=op,
         unit=session.get(StockUnit, state.stock_unit_id) if state.stock_unit_id else None,
@@ -1012,8 +1017,7 @@ def describe(session: Session, station: StationRef | Station, known_available: i
         collected={k: v for k, v in data.items()
                    if k in ("quantity", "length", "coc", "close_short", "expected_back")},
         expected=expected_next(session, state, data),
-        available=(known_available if known_available is not None
-                   else shopfloor.available_at(session, op) if op is not None else None),
+        available=available,
     )
 
 

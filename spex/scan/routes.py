@@ -181,8 +181,8 @@ def barcode(code: str):
 def _answer(here: Station, answer: flows.Answer, record=None):
     """The scan's answer for htmx or the station script, with the context out of band and the scan
     added on top of the recent list (the page keeps ten), in one render; a plain form post gets the
-    whole page. The context reuses what the scan counted and left, when it says."""
-    view = flows.describe(db.session, here, answer.available, answer.state, answer.operator)
+    whole page."""
+    view = flows.describe(db.session, here, answer)
     if request.htmx:
         return render_template("scan/_answer.html", answer=answer, view=view, record=record), answer.status
     return render_template("scan/station.html", view=view, answer=answer,

@@ -130,7 +130,7 @@ def _history(session: Session, condition) -> list[dict]:
             return outside_name(kind, side)
         parsed = ledger.parse_key(key)
         if parsed.kind == "loc" and parsed.id in names:
-            return codes.BIN + names[parsed.id]
+            return Location.barcode_of(names[parsed.id])
         return {"op": "job operation", "hold": "quality hold", "done": "finished"}.get(parsed.kind, key)
 
     return [{"id": e.id, "when": e.created_at, "kind_text": KIND_NAMES.get(e.kind, e.kind),
@@ -152,7 +152,7 @@ def stock_unit_page(session: Session, code: str) -> dict | None:
     for item, quantity, loc_code in session.execute(
             select(Balance.item, Balance.quantity, Location.code).join(Location, _loc_place_join())
             .where(Balance.item.in_(list(items)), Balance.quantity > 0)):
-        where[items[item].id] = {"bin": codes.BIN + loc_code, "bin_code": loc_code, "quantity": quantity}
+        where[items[item].id] = {"bin": Location.barcode_of(loc_code), "bin_code": loc_code, "quantity": quantity}
     material = session.get(Material, lot.material_id)
     rows = [{"unit": u, "where": where.get(u.id)} for u in units]
     condition = (LedgerEntry.stock_unit_id == unit.id) if unit is not None else \

@@ -241,7 +241,7 @@ def finished_goods_of(session: Session, job: Job) -> list[dict]:
                                .outerjoin(Location, Balance.place == literal("loc:", String) + cast(Location.id, String))
                                .where(Balance.item.in_(list(items)), Balance.quantity > 0)).all()
     for item, place, quantity, loc_code in balances:
-        where[items[item].id].append({"place": codes.BIN + loc_code if loc_code else place,
+        where[items[item].id].append({"place": Location.barcode_of(loc_code) if loc_code else place,
                                       "quantity": int(quantity)})
     undo = aliased(LedgerEntry)
     ships = session.execute(
@@ -308,7 +308,7 @@ def place_name(place: str | None, op_seq: dict[int, int], loc_codes: dict[int, s
     if key.kind == "done":
         return "finished"
     if key.kind == "loc":
-        return codes.BIN + loc_codes[key.id] if key.id in loc_codes else place
+        return Location.barcode_of(loc_codes[key.id]) if key.id in loc_codes else place
     return place
 
 
