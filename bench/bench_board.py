@@ -18,24 +18,24 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
-from spex import create_app  # noqa: E402
+from spex import create_app, shoptime  # noqa: E402
 from spex.extensions import db  # noqa: E402
 from spex.models import (Balance, Customer, Job, JobOperation, LedgerEntry, Location, OutsideShipment,  # noqa: E402
-                         Part, QualityHold, Vendor, WorkCenter)
+                         Part, QualityHold, Vendor, WorkCenter, utcnow)
 
 TOKEN = "bench-board"
 
 
 def seed(jobs: int, rng: random.Random) -> None:
-    now = datetime.now(timezone.utc)
-    today = now.date()
+    now = utcnow()
+    today = shoptime.today()
     s = db.session
     s.execute(insert(Customer), [{"id": i, "code": f"CUST{i}", "name": f"Customer {i}"} for i in range(1, 11)])
     s.execute(insert(WorkCenter), [{"id": i, "code": f"WC-{i}", "name": f"Lathe {i}", "kind": "lathe",

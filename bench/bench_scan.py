@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -67,7 +67,7 @@ def baseline_app():
 def build_shop(url: str, clients: int) -> dict:
     """Per client: an operator, a shipper, a station; a job to complete and pull for, a job to hold,
     a job whose outside op is ready to ship; plenty of bar stock."""
-    from spex import codes, create_app, production, shopfloor
+    from spex import codes, create_app, production, shopfloor, shoptime
     from spex.cli import upgrade_schema
     from spex.extensions import db
     from spex.models import (Customer, Location, Material, Part, RoutingStep, Station, User, Vendor, WorkCenter)
@@ -94,7 +94,7 @@ def build_shop(url: str, clients: int) -> dict:
         s.flush()
         lot = production.receive_lot(s, material, "H90210", [144] * (clients * 12), rack, supplier="Bench Metals")
         shop = {"clients": []}
-        due = date.today() + timedelta(days=21)
+        due = shoptime.today() + timedelta(days=21)
         for n in range(clients):
             operator = User(name=f"Operator {n}", badge=f"1{n:03d}", role=codes.OPERATOR)
             shipper = User(name=f"Shipper {n}", badge=f"2{n:03d}", role=codes.SHIPPING)

@@ -8,7 +8,7 @@ import shutil
 import threading
 import uuid
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -17,15 +17,21 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from spex import codes, create_app, ledger, production
+from spex import codes, create_app, demo, ledger, production, shoptime
 from spex.extensions import db
-from spex.models import (Customer, Location, Material, Part, RoutingStep, Station, User, Vendor, WorkCenter)
+from spex.models import (Customer, Location, Material, Part, RoutingStep, Station, User, Vendor, WorkCenter,
+                         clock_running_from)
 
 PG_ADMIN_URL = os.environ.get("SPEX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHROMIUM = os.environ.get("SPEX_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "correct-horse-battery"
+# Every test runs on this shop clock, whatever the machine's date: an ordinary working day (a
+# Wednesday, mid-month, far from a daylight-saving change), late enough that the demo shop's history
+# for the day is all in the past. A test that needs a weekend or a month's end sets its own moment
+# with clock_at or clock_running_from.
+SHOP_NOW = datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc)
 
 
 def pytest_addoption(parser):
@@ -35,6 +41,13 @@ def pytest_addoption(parser):
 
 def pytest_report_header(config):
     return f"spex database: {config.getoption('--db')}"
+
+
+@pytest.fixture(autouse=True)
+def shop_clock():
+    """The shop's clock for the test, in every thread (the live server's too); it ticks on from SHOP_NOW."""
+    with clock_running_from(SHOP_NOW):
+        yield SHOP_NOW
 
 
 # --- databases ------------------------------------------------------------------------------
@@ -272,7 +285,7 @@ class Factory:
 
     def job(self, part=None, quantity=100, *, release=True, due_in_days=14, **part_kw):
         part = part or self.part(**part_kw)
-        job = production.create_job(self.session, part, quantity, date.today() + timedelta(days=due_in_days))
+        job = production.create_job(self.session, part, quantity, shoptime.today() + timedelta(days=due_in_days))
         if release:
             production.release_job(self.session, job)
         return job
@@ -283,6 +296,13 @@ class Factory:
         self.session.add(station)
         self.session.flush()
         return station
+
+
+@pytest.fixture
+def demo_shop(app, session):
+    """The demo shop, built for the test's day (SHOP_NOW), so what its board shows is the same every run."""
+    demo.seed(session, today=shoptime.today())
+    session.commit()
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 """The planner's jobs and orders: create and release a job, enter orders of each delivery strategy,
 call off against a blanket; bad input answers inline and writes nothing."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from spex import codes, ledger
+from spex import codes, ledger, shoptime
 from spex.models import CustomerOrder, Job, OrderLine, Release
 
 
@@ -17,7 +17,7 @@ def test_planner_creates_and_releases_a_job(client, session, make, login_as):
     part = make.part(ops=("lathe", "mill"))
     make.commit()
     login_as(codes.PLANNER)
-    due = (date.today() + timedelta(days=20)).isoformat()
+    due = (shoptime.today() + timedelta(days=20)).isoformat()
     response = client.post("/plan/jobs/new", data={"part_id": part.id, "quantity": "100", "due_date": due})
     assert response.status_code == 302
     job = session.scalar(select(Job))
@@ -112,7 +112,7 @@ def test_a_job_number_taken_by_another_office_pc_meanwhile_gets_a_clear_message(
     part = make.part(ops=("lathe",))
     make.commit()
     login_as(codes.PLANNER)
-    due = (date.today() + timedelta(days=20)).isoformat()
+    due = (shoptime.today() + timedelta(days=20)).isoformat()
     other_pcs_job = lambda job: {"number": job.number, "part_id": job.part.id, "quantity": 5,  # noqa: E731
                                  "due_date": job.due_date, "status": "planned", "priority": 0}
     with saved_meanwhile(Job, other_pcs_job) as saved:

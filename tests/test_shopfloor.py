@@ -1,11 +1,11 @@
 """Shop-floor rules with hand-worked figures: pieces flow op to op, holds stop work, outside ops go
 out and come back, finished goods ship against releases, undo reverses only one's own last scan."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from spex import codes, ledger, shopfloor
+from spex import codes, ledger, shopfloor, shoptime
 from spex.models import Location, CustomerOrder, LedgerEntry, OrderLine, Release
 from spex.shopfloor import FloorError
 
@@ -86,7 +86,7 @@ def test_outside_process_partial_return_and_short_count(session, make, people):
     shopfloor.complete_operation(session, op10, 100, user=people[codes.OPERATOR])
     shipment = shopfloor.ship_out(session, op20, 100, user=people[codes.SHIPPING])
     session.commit()
-    assert shipment.expected_back == date.today() + timedelta(days=5)
+    assert shipment.expected_back == shoptime.today() + timedelta(days=5)
     shopfloor.receive_back(session, op20, 60, user=people[codes.SHIPPING])
     session.commit()
     assert shopfloor.at_vendor(session, op20) == 40 and op20.qty_good == 60
@@ -108,9 +108,9 @@ def test_finished_goods_ship_against_a_release(session, make, people):
     lot = shopfloor.receive_finished_goods(session, job, 20, fg_bin, user=people[codes.OPERATOR])
     session.commit()
     assert job.status == "complete"
-    order = CustomerOrder(number="SO-1", customer_id=job.part.customer_id, po_number="PO-9", order_date=date.today())
+    order = CustomerOrder(number="SO-1", customer_id=job.part.customer_id, po_number="PO-9", order_date=shoptime.today())
     line = OrderLine(order=order, line_no=1, part_id=job.part_id, quantity=40, strategy="scheduled")
-    release = Release(line=line, due_date=date.today(), quantity=15)
+    release = Release(line=line, due_date=shoptime.today(), quantity=15)
     session.add_all([order, line, release])
     session.commit()
     with pytest.raises(FloorError, match="wants 15 more"):
@@ -185,7 +185,7 @@ def test_new_numbers_follow_the_highest_numeric_one_and_skip_hand_typed_codes(se
     from spex import production
 
     part = make.part()
-    due = date.today() + timedelta(days=30)
+    due = shoptime.today() + timedelta(days=30)
     assert production.next_job_number(session) == "24001"  # the first job of a new shop
     production.create_job(session, part, 10, due, number="24007")
     assert production.next_job_number(session) == "24008"

@@ -44,7 +44,8 @@ def test_working_days_turn_at_the_shops_midnight(app):
     friday_evening = _utc(2026, 11, 28, 2, 0)  # Friday 20:00 in Chicago (UTC-6), Saturday in UTC
     monday_morning = _utc(2026, 11, 30, 14, 0)  # Monday 08:00 in Chicago
     assert wb.working_hours_between(friday_evening, monday_morning) == 4 + 8  # by UTC days it would be 14
-    assert shoptime.today() == shoptime.local_date(datetime.now(timezone.utc))
+    with clock_at(friday_evening):
+        assert shoptime.today() == date(2026, 11, 27)  # still Friday in the shop
 
 
 def test_a_time_zone_that_does_not_exist_stops_the_start_with_its_name():

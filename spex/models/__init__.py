@@ -1,5 +1,5 @@
 """The domain model: one module per aggregate. Importing this package registers every table."""
-from spex.models._types import clock_at, qty, utcnow  # noqa: F401
+from spex.models._types import clock_at, clock_running_from, qty, utcnow  # noqa: F401
 from spex.models.people import ScanRecord, Station, StationState, User  # noqa: F401
 from spex.models.masters import Customer, Part, RoutingStep, Vendor, WorkCenter  # noqa: F401
 from spex.models.stock import (LOCATION_KINDS, STOCK_KINDS, FinishedGoodsLot, Location, Material,  # noqa: F401

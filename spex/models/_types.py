@@ -1,8 +1,9 @@
 """Column types shared by the models."""
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator, DateTime
@@ -41,11 +42,19 @@ def qty(value) -> Decimal:
 
 # Lets the demo shop write a history that happened over past days through the real domain code.
 _clock: ContextVar[datetime | None] = ContextVar("spex_clock", default=None)
+# For tests only: the whole process's clock (a live server's request threads too, which a ContextVar
+# does not reach) started at a fixed moment, as (that moment, time.monotonic() when it was set).
+_pinned: tuple[datetime, float] | None = None
 
 
 def utcnow() -> datetime:
     override = _clock.get()
-    return override if override is not None else datetime.now(timezone.utc)
+    if override is not None:
+        return override
+    if _pinned is not None:
+        start, started = _pinned
+        return start + timedelta(seconds=time.monotonic() - started)
+    return datetime.now(timezone.utc)
 
 
 @contextmanager
@@ -56,6 +65,19 @@ def clock_at(moment: datetime):
         yield
     finally:
         _clock.reset(token)
+
+
+@contextmanager
+def clock_running_from(moment: datetime):
+    """For tests: within the block, every thread's "now" starts at the given moment and runs on with
+    real elapsed time, so a suite sees the same day whatever the date, while ordering and "within N
+    seconds" rules still behave (unlike clock_at, which stands still and holds for this context only)."""
+    global _pinned
+    before, _pinned = _pinned, (moment, time.monotonic())
+    try:
+        yield
+    finally:
+        _pinned = before
 
 
 class UtcDateTime(TypeDecorator):

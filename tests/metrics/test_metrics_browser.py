@@ -3,9 +3,7 @@ and nothing trips the content security policy."""
 from spex import demo
 
 
-def test_metrics_pages_in_chromium(session, live_server, page):
-    demo.seed(session)
-    session.commit()
+def test_metrics_pages_in_chromium(session, demo_shop, live_server, page):
     problems = []
     # Chromium reports the favicon's 404 and the deliberate 422 as "Failed to load resource": not ours to fix.
     page.on("console", lambda message: problems.append(message.text)

@@ -3,17 +3,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from spex import demo, production
+from spex import demo, production, shoptime
 from spex.metrics.material import material_needs, on_hand_by_material
-from spex.models import Material, utcnow
+from spex.models import Material
 
 
-def test_every_metrics_page_renders_on_the_demo_shop(session, client):
-    demo.seed(session)
-    session.commit()
+def test_every_metrics_page_renders_on_the_demo_shop(session, demo_shop, client):
     signed_in = client.post("/login", data={"username": "planner", "password": demo.DEMO_PASSWORD})
     assert signed_in.status_code == 302
-    half_year_ago = (utcnow().date() - timedelta(days=180)).isoformat()
+    half_year_ago = (shoptime.today() - timedelta(days=180)).isoformat()
     for url in ("/metrics/", "/metrics/material", f"/metrics/?start={half_year_ago}",
                 "/metrics/material?service=99.5", f"/metrics/material?service=90&start={half_year_ago}"):
         response = client.get(url)
@@ -22,9 +20,7 @@ def test_every_metrics_page_renders_on_the_demo_shop(session, client):
         assert ("<svg" in page) if "material" not in url else ("Reorder suggestions" in page)
 
 
-def test_grouped_on_hand_equals_the_per_material_figure(session):
-    demo.seed(session)
-    session.commit()
+def test_grouped_on_hand_equals_the_per_material_figure(session, demo_shop):
     grouped = on_hand_by_material(session)
     for material in session.scalars(select(Material)):
         assert grouped.get(material.id, 0) == production.material_on_hand(session, material.id)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from spex import codes, shopfloor
+from spex import codes, shopfloor, shoptime
 from spex.metrics.figures import Period, PeriodError, on_time_delivery, period_yield, scrap_rates, turnover
 from spex.models import CustomerOrder, OrderLine, Release, clock_at
 
@@ -113,7 +113,7 @@ def test_an_undone_scrap_is_not_counted(session, make):
     shopfloor.scrap_pieces(session, job.operations[0], 3, "DIM", user=operator)
     shopfloor.undo_last(session, user=operator)
     session.commit()
-    today = date.today()
+    today = shoptime.today()
     assert scrap_rates(session, Period(today - timedelta(days=1), today + timedelta(days=1))).total.scrap == 0
 
 

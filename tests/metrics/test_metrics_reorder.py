@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from spex import codes, shopfloor
+from spex import codes, shopfloor, shoptime
 from spex.metrics.material import material_needs
 from spex.metrics.reorder import (ReorderError, abc_classes, buy_now, daily_usage, eoq, part_batches, reorder_lines,
                                   reorder_point, safety_stock, usage_of, z_for)
@@ -91,7 +91,7 @@ def test_order_suggestion_uses_the_planners_levels(session, make):
                              unit_cost=Decimal("0.5"), order_cost=Decimal(75))
     make.lot(material, lengths=(144,))
     session.commit()
-    today = date.today()
+    today = shoptime.today()
     line = next(line for line in reorder_lines(session, material_needs(session), start=today - timedelta(days=30),
                                                end=today + timedelta(days=1), service_level=0.95)
                 if line.material.id == material.id)
@@ -128,7 +128,7 @@ def test_buy_now_covers_job_shortfalls_and_restocking(session, make):
     make.job(make.part(material=special), quantity=100, release=False)
     make.job(make.part(material=stocked), quantity=100, release=False)
     session.commit()
-    today = date.today()
+    today = shoptime.today()
     needs = material_needs(session)
     lines = reorder_lines(session, needs, start=today - timedelta(days=30), end=today + timedelta(days=1),
                           service_level=0.95)

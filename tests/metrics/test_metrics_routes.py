@@ -1,12 +1,12 @@
 """Metrics pages: who may see them, what a bad period or service level answers, and that the number of
 queries does not grow with the number of materials."""
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 
-from spex import codes, shopfloor
+from spex import codes, shopfloor, shoptime
 from spex.extensions import db
 from spex.models import CustomerOrder, OrderLine, Release
 
@@ -88,12 +88,12 @@ def _materials_with_work(session, make, user, count):
         shopfloor.scrap_pieces(session, job.operations[0], 1, "DIM", user=user)
         shopfloor.complete_operation(session, job.operations[0], 9, user=user)
         order = CustomerOrder(number=f"SO-{material.id}", customer=job.part.customer, po_number="PO",
-                              order_date=date.today() - timedelta(days=20))
+                              order_date=shoptime.today() - timedelta(days=20))
         line = OrderLine(line_no=1, part=job.part, quantity=10, strategy="scheduled")
-        line.releases.append(Release(kind="release", due_date=date.today() - timedelta(days=2), quantity=10))
+        line.releases.append(Release(kind="release", due_date=shoptime.today() - timedelta(days=2), quantity=10))
         order.lines.append(line)
         order.lines.append(OrderLine(line_no=2, part=job.part, quantity=5, strategy="ship_complete",
-                                     due_date=date.today() - timedelta(days=1)))
+                                     due_date=shoptime.today() - timedelta(days=1)))
         session.add(order)
     session.commit()
 

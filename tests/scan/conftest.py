@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from spex import codes, ledger
+from spex import codes, ledger, shoptime
 from spex.auth import STATION_COOKIE
 from spex.models import Balance, CustomerOrder, LedgerEntry, OrderLine, Release
 
@@ -112,10 +112,10 @@ def shop(session, make):
 def order_with_releases(session, make, job, quantities=(30, 70)):
     """A scheduled order line for the job's part with one release per quantity, linked to the job."""
     order = CustomerOrder(number=f"SO{uuid.uuid4().hex[:6]}", customer_id=job.part.customer_id, po_number="PO-881",
-                          order_date=date.today())
+                          order_date=shoptime.today())
     line = OrderLine(order=order, line_no=1, part_id=job.part_id, quantity=sum(quantities), strategy="scheduled")
     for n, quantity in enumerate(quantities):
-        line.releases.append(Release(kind="release", due_date=date.today() + timedelta(days=7 * (n + 1)),
+        line.releases.append(Release(kind="release", due_date=shoptime.today() + timedelta(days=7 * (n + 1)),
                                      quantity=quantity))
     session.add(order)
     session.flush()

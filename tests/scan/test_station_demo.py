@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from spex import demo, shopfloor
+from spex import shopfloor
 from spex.auth import STATION_COOKIE
 from spex.models import Job, JobOperation, Station
 
@@ -26,9 +26,7 @@ def _work_waiting_at_the_lathe(session):
     raise AssertionError("the demo shop has no work waiting at an in-house operation")
 
 
-def test_demo_station_answer_is_legible_and_keeps_the_focus(app, session, browser, live_server, tmp_path):
-    demo.seed(session)
-    session.commit()
+def test_demo_station_answer_is_legible_and_keeps_the_focus(app, session, demo_shop, browser, live_server, tmp_path):
     station = session.scalar(select(Station).where(Station.kind == "floor").order_by(Station.code))
     op = _work_waiting_at_the_lathe(session)
     server = live_server

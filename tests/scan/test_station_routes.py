@@ -8,7 +8,7 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
-from spex import codes, ledger, shopfloor
+from spex import codes, ledger, shopfloor, shoptime
 from spex.models import (FinishedGoodsLot, LedgerEntry, OutsideReceipt, OutsideShipment, PrintJob, QualityHold,
                          ScanRecord, StationState, StockUnit)
 from spex.auth import STATION_COOKIE
@@ -448,16 +448,16 @@ def test_a_finished_job_takes_no_more(scan, shop, session):
 
 
 def test_expected_back_comes_from_the_routing_or_the_station(scan, shop, session, client):
-    from datetime import date, timedelta
+    from datetime import timedelta
     op10, op20, op30 = shop.job.operations
     for op in (op10, op20):
         shopfloor.complete_operation(session, op, 20, user=shop.operator)
     session.commit()
     waiting = scan.all(shop.shipper.barcode, f"{shop.job.barcode}-30", "CMD-SHIP-OUT")[-1]
-    routing_date = date.today() + timedelta(days=5)  # the anodize step's 5-day turnaround
+    routing_date = shoptime.today() + timedelta(days=5)  # the anodize step's 5-day turnaround
     assert f"expected back {routing_date:%a %d %b}" in waiting.html
     assert scan("5").outcome == "done"
-    promised = date.today() + timedelta(days=9)
+    promised = shoptime.today() + timedelta(days=9)
     response = client.post("/station/expected-back", data={"expected_back": promised.isoformat()},
                            headers={"HX-Request": "true"})
     assert response.status_code == 200 and "back by" in response.get_data(as_text=True)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from spex import codes, shopfloor
+from spex import codes, shopfloor, shoptime
 
 
 class Floor:
@@ -44,7 +44,7 @@ def floor(make):
 
 
 def due(days: int) -> date:
-    return date.today() + timedelta(days=days)
+    return shoptime.today() + timedelta(days=days)
 
 
 class _OneRequestPerConnection(WSGIRequestHandler):

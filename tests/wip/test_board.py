@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
-from spex import codes
+from spex import codes, shoptime
 from spex.extensions import db
-from spex.models import clock_at
+from spex.models import clock_at, utcnow
 from spex.wip import board as wb
 
 
@@ -23,7 +23,7 @@ def test_board_shows_pieces_per_operation_holds_and_vendors(session, make, floor
     floor.complete(job, 10, 80)
     floor.scrap(job, 10, 2)
     floor.complete(job, 20, 50)
-    floor.ship_out(job, 30, 40, expected_back=date.today() - timedelta(days=1))
+    floor.ship_out(job, 30, 40, expected_back=shoptime.today() - timedelta(days=1))
     floor.hold(job, 20, 5, "FIN")
     make.commit()
 
@@ -285,7 +285,7 @@ def test_grouped_board_has_headings_and_a_wall_with_many_jobs_turns_its_pages(ap
 
     # The wall's clock is stepped, not slept on: one page per 15 s slot, and the wall shows every job in turn.
     app.config.update(SPEX_BOARD_ROWS=4, SPEX_BOARD_PAGE_SECONDS=15)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     start = now - timedelta(seconds=now.timestamp() % 15)  # the start of a page slot
     seen = []
     for step in range(4):

@@ -6,8 +6,6 @@ otherwise to the test's temporary folder, so a normal run never touches the repo
 import os
 from pathlib import Path
 
-import pytest
-
 from spex import demo
 
 WALL = {"width": 1920, "height": 1080}
@@ -24,12 +22,6 @@ def _out_dir(tmp_path) -> Path:
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         return DOCS_IMG
     return tmp_path
-
-
-@pytest.fixture
-def demo_shop(app, session):
-    demo.seed(session)
-    session.commit()
 
 
 def test_demo_board_is_legible_from_across_the_room(app, demo_shop, browser, start_server, tmp_path):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import jsonschema
 import pytest
 
-from spex import codes, shopfloor
+from spex import codes, shopfloor, shoptime
 from spex.models import CustomerOrder, OrderLine
 from spex.wip import status as st
 
@@ -30,11 +30,11 @@ def _finished_job(session, make, floor):
     hold = floor.hold(job, 20, 3, "DIM")
     shopfloor.release_hold(session, hold, codes.USE_AS_IS, user=floor.inspector, note="within drawing note 4")
     floor.complete(job, 20, 18)
-    floor.ship_out(job, 30, 18, expected_back=date.today() + timedelta(days=3))
+    floor.ship_out(job, 30, 18, expected_back=shoptime.today() + timedelta(days=3))
     shopfloor.receive_back(session, floor.op(job, 30), 18, user=floor.shipping)
     fg_bin = make.location(kind="fg")
     fg = shopfloor.receive_finished_goods(session, job, 18, fg_bin, user=floor.shipping)
-    order = CustomerOrder(number="SO-1", customer_id=part.customer_id, po_number="PO-9", order_date=date.today())
+    order = CustomerOrder(number="SO-1", customer_id=part.customer_id, po_number="PO-9", order_date=shoptime.today())
     line = OrderLine(order=order, line_no=1, part_id=part.id, quantity=10, strategy="ship_complete")
     session.add_all([order, line])
     session.flush()

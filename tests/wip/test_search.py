@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from spex import codes, shopfloor
+from spex import codes, shopfloor, shoptime
 from spex.models import CustomerOrder, OrderLine, Release
 from spex.wip import lookup
 
@@ -95,7 +95,7 @@ def test_fg_lot_page_shows_job_heats_and_where(client, login_as, stock):
 def test_fg_lot_page_says_what_each_shipment_went_against(client, login_as, stock, session, floor):
     # The shipments table showed the database ids of the order line and release ("2", "1").
     job, fg = stock["job"], stock["fg"]
-    order = CustomerOrder(number="SO-77", customer_id=job.part.customer_id, po_number="PO-4471", order_date=date.today())
+    order = CustomerOrder(number="SO-77", customer_id=job.part.customer_id, po_number="PO-4471", order_date=shoptime.today())
     line = OrderLine(order=order, line_no=2, part_id=job.part_id, quantity=10, strategy="scheduled")
     release = Release(line=line, kind="release", due_date=date(2027, 3, 5), quantity=4)
     session.add_all([order, line, release])
