@@ -1,10 +1,11 @@
 """The shop's clock: stored times are UTC; people read them, and days turn, in the shop's time zone."""
-from datetime import date, datetime, timezone
+import threading
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from spex import codes, create_app, shoptime
-from spex.models import clock_at
+from spex.models import clock_at, clock_running_from, utcnow
 from spex.wip import board as wb
 from tests.scan.conftest import Scanner
 
@@ -51,3 +52,22 @@ def test_working_days_turn_at_the_shops_midnight(app):
 def test_a_time_zone_that_does_not_exist_stops_the_start_with_its_name():
     with pytest.raises(ValueError, match="Mars/Olympus"):
         create_app({"SPEX_TIMEZONE": "Mars/Olympus", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_a_pinned_clock_holds_in_every_thread_and_keeps_ticking(app):
+    # What a live server's request threads see: the suite's day, not the machine's, and a clock that
+    # still runs, so two scans a moment apart are a moment apart.
+    saturday = _utc(2027, 1, 2, 10, 0)
+    seen = []
+    with clock_running_from(saturday):
+        first = utcnow()
+        def request_thread():
+            with app.app_context():
+                seen.append((utcnow(), shoptime.today()))
+
+        worker = threading.Thread(target=request_thread)
+        worker.start()
+        worker.join()
+        last = utcnow()
+    assert saturday <= first < seen[0][0] < last < saturday + timedelta(seconds=5)
+    assert seen[0][1] == date(2027, 1, 2)
