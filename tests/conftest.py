@@ -39,6 +39,14 @@ def pytest_addoption(parser):
                      help="database engine the suite runs against")
 
 
+def pytest_collection_modifyitems(items):
+    # A test that drives Chromium is a browser test whether or not its module says so, so that
+    # -m "not browser" (the fake-date run in CI) leaves out every one.
+    for item in items:
+        if {"browser", "page"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 def pytest_report_header(config):
     return f"spex database: {config.getoption('--db')}"
 
