@@ -26,6 +26,8 @@ CHROMIUM = os.environ.get("SPEX_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "correct-horse-battery"
+# The station PIN every test inspector and administrator gets (their badge alone does not sign in).
+TEST_PIN = "2468"
 
 
 def pytest_addoption(parser):
@@ -196,11 +198,14 @@ class Factory:
     def commit(self):
         self.session.commit()
 
-    def user(self, role=codes.OPERATOR, *, name=None, username=None, badge=None, password=PASSWORD) -> User:
+    def user(self, role=codes.OPERATOR, *, name=None, username=None, badge=None, password=PASSWORD,
+             pin=TEST_PIN) -> User:
         n = self._next()
         user = User(name=name or f"{role.title()} {n}", username=username or f"{role}{n}",
                     badge=badge or f"{n:04d}", role=role)
         user.set_password(password)
+        if pin and role in codes.PIN_ROLES:
+            user.set_pin(pin)
         self.session.add(user)
         self.session.flush()
         return user
