@@ -104,6 +104,33 @@ def test_hold_and_release_by_inspector_by_scanner(operator_at, shop, session):
     assert hold.disposition == codes.REWORK and pieces_at(session, shop.job.operations[0]) == 100
 
 
+def test_pin_goes_into_a_hidden_field_and_signing_out_has_its_own_colour_and_tone(operator_at, shop, tmp_path):
+    person = operator_at()
+    person.page.set_viewport_size({"width": 1280, "height": 800})
+    person.scan(shop.inspector.barcode)
+    assert person.outcome == "waiting" and person.headline == "Enter your PIN: Ida Inspector"
+    assert person.page.get_attribute("#scan-input", "type") == "password"
+    person.page.keyboard.type(TEST_PIN, delay=SCANNER_KEY_DELAY_MS)
+    assert person.page.input_value("#scan-input") == TEST_PIN  # typed, shown as dots
+    person.page.screenshot(path=str(tmp_path / "station-pin.png"))
+    person.page.keyboard.press("Enter")
+    person.page.wait_for_selector('body[data-answers="2"]')
+    assert person.outcome == "done" and person.headline == "Signed in: Ida Inspector"
+    assert person.page.get_attribute("#scan-input", "type") == "text"
+    assert TEST_PIN not in person.page.inner_text("body")
+    stored = person.page.evaluate("JSON.stringify(Object.values(window.localStorage))")
+    assert TEST_PIN not in stored
+    done_colour = person.page.evaluate("getComputedStyle(document.querySelector('#scan-feedback .scan-answer'))"
+                                       ".backgroundColor")
+    person.scan("CMD-SIGN-OUT")
+    assert person.outcome == "signed_out" and person.headline == "Signed out: Ida Inspector"
+    assert person.page.get_attribute("body", "data-last-tone") == "signed_out"
+    colour = person.page.evaluate("getComputedStyle(document.querySelector('#scan-feedback .scan-answer'))"
+                                  ".backgroundColor")
+    assert colour == "rgb(226, 232, 240)" and colour != done_colour
+    person.page.screenshot(path=str(tmp_path / "station-signed-out.png"))
+
+
 def test_ship_out_and_partial_receive_by_scanner(operator_at, shop, session):
     op10, op20, op30 = shop.job.operations
     shopfloor.complete_operation(session, op10, 50, user=shop.operator)
