@@ -65,7 +65,8 @@ class Field:
 
     @property
     def input_type(self) -> str:
-        return {INT: "text", DECIMAL: "text", PASSWORD: "password", PIN: "password", BOOL: "checkbox"}.get(self.kind, "text")
+        kinds = {INT: "text", DECIMAL: "text", PASSWORD: "password", PIN: "password", BOOL: "checkbox"}
+        return kinds.get(self.kind, "text")
 
     @property
     def inputmode(self) -> str | None:

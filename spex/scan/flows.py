@@ -15,12 +15,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from werkzeug.security import check_password_hash
-
 from sqlalchemy import bindparam, desc, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
+from werkzeug.security import check_password_hash
 
 from spex import codes, ledger, shopfloor, shoptime
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, MaterialLot, QualityHold, Release, ScanRecord,

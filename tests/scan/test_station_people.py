@@ -143,7 +143,8 @@ def test_a_wrong_pin_signs_nobody_in_and_three_lock_pin_entry_for_a_while(scan_e
         scan_exact(shop.operator.barcode)
         scan_exact(shop.inspector.barcode)
         wrong = scan_exact("1111")
-    assert wrong.status == 422 and wrong.outcome == "refused" and wrong.headline == "Refused: Wrong PIN — nobody was signed in."
+    assert wrong.status == 422 and wrong.outcome == "refused"
+    assert wrong.headline == "Refused: Wrong PIN — nobody was signed in."
     assert "2 more tries" in wrong.html and "1111" not in wrong.html
     assert signed_in(session, station) is None  # the operator before is signed out too
     with at(5):
@@ -228,7 +229,8 @@ def test_an_admin_sets_a_pin_that_is_never_shown_back(client, login_as, make, se
     assert "No PIN set" in page and "the badge alone does not sign in" in page
     form = {"name": "Nia New", "badge": inspector.badge, "role": codes.INSPECTOR, "username": inspector.username,
             "password": "", "pin": "48213"}
-    for bad, message in (("12", "4 to 8 digits"), ("12a45", "4 to 8 digits"), (inspector.badge, "Not the badge number")):
+    bad_pins = (("12", "4 to 8 digits"), ("12a45", "4 to 8 digits"), (inspector.badge, "Not the badge number"))
+    for bad, message in bad_pins:
         refused = client.post(f"/masters/users/{inspector.id}", data=form | {"pin": bad})
         assert refused.status_code == 422 and message in refused.get_data(as_text=True)
         session.expire_all()
