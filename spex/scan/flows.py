@@ -447,7 +447,10 @@ class _Flow:
 
     def pin_locked_until(self) -> datetime | None:
         until = _moment(self.data.get(PIN_LOCKED_UNTIL))
-        return until if until is not None and utcnow() < until else None
+        if until is not None and utcnow() < until:
+            return until
+        self.data.pop(PIN_LOCKED_UNTIL, None)  # over: forgotten
+        return None
 
     def ask_pin(self, user: Person) -> Answer:
         """The badge of someone who may release holds or administer is half a sign-in: the PIN follows."""
