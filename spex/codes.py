@@ -95,6 +95,10 @@ ACTION_ROLES = {
     "fg_receipt": (OPERATOR, INSPECTOR, SHIPPING, MATERIAL_HANDLER),
     "ship": (SHIPPING,),
 }
+# Whose badge is not enough at a station: roles that may release quality holds or administer.
+# A badge number is short and sequential, so these people confirm it with a PIN of their own.
+PIN_ROLES = tuple(dict.fromkeys((*ACTION_ROLES["release_hold"], ADMIN)))
+PIN_MIN_DIGITS, PIN_MAX_DIGITS = 4, 8
 ACTION_NAMES = {
     "pull": "pull material",
     "remnant": "return a remnant",

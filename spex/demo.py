@@ -20,13 +20,16 @@ from spex.models import (Customer, CustomerOrder, Location, Material, OrderLine,
                          StockingProgram, User, Vendor, WorkCenter, clock_at)
 
 DEMO_PASSWORD = "spex-demo"
+# Station PINs of the demo's inspector and administrator (their badges alone do not sign in).
+DEMO_PINS = {"inspector": "6060", "admin": "1001"}
 LOGINS_TEXT = f"""
 Demo logins (password for all: {DEMO_PASSWORD})
   planner   - planner / manager: masters, jobs, WIP board
   admin     - administrator: users, stations
   inspector - QC inspector        shipping - shipping
 Shop-floor badges (scan or type at a station): EMP-0042 (operator Dana Reyes),
-  EMP-0043 (operator Luis Ortega), EMP-0050 (material handler), EMP-0060 (inspector), EMP-0070 (shipping)
+  EMP-0043 (operator Luis Ortega), EMP-0050 (material handler), EMP-0070 (shipping),
+  EMP-0060 (inspector) with PIN {DEMO_PINS["inspector"]}, EMP-0001 (admin) with PIN {DEMO_PINS["admin"]}
 Wall board kiosk: /board/kiosk?token=<SPEX_BOARD_TOKEN, 'demo-board' for the demo>
 """
 
@@ -151,6 +154,8 @@ def _people(session: Session) -> dict[str, User]:
     for username, name, badge, role in rows:
         user = User(name=name, username=username, badge=badge, role=role)
         user.set_password(DEMO_PASSWORD)
+        if username in DEMO_PINS:
+            user.set_pin(DEMO_PINS[username])
         session.add(user)
         people[username] = user
     session.flush()

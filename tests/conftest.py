@@ -32,6 +32,8 @@ PASSWORD = "correct-horse-battery"
 # for the day is all in the past. A test that needs a weekend or a month's end sets its own moment
 # with clock_at or clock_running_from.
 SHOP_NOW = datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc)
+# The station PIN every test inspector and administrator gets (their badge alone does not sign in).
+TEST_PIN = "2468"
 
 
 def pytest_addoption(parser):
@@ -217,11 +219,14 @@ class Factory:
     def commit(self):
         self.session.commit()
 
-    def user(self, role=codes.OPERATOR, *, name=None, username=None, badge=None, password=PASSWORD) -> User:
+    def user(self, role=codes.OPERATOR, *, name=None, username=None, badge=None, password=PASSWORD,
+             pin=TEST_PIN) -> User:
         n = self._next()
         user = User(name=name or f"{role.title()} {n}", username=username or f"{role}{n}",
                     badge=badge or f"{n:04d}", role=role)
         user.set_password(password)
+        if pin and role in codes.PIN_ROLES:
+            user.set_pin(pin)
         self.session.add(user)
         self.session.flush()
         return user

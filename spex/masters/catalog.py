@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from spex import codes, ledger, shoptime
 from spex.models import (LOCATION_KINDS, STOCK_KINDS, Balance, Customer, Location, Material, MaterialLot, Part,
                          RoutingStep, Station, User, Vendor, WorkCenter)
-from spex.masters.fields import CHOICE, DECIMAL, FK, INT, PASSWORD, Column, Field, Master, Unique, path
+from spex.masters.fields import CHOICE, DECIMAL, FK, INT, PASSWORD, PIN, Column, Field, Master, Unique, path
 
 MATERIAL_FORMS = {f: f for f in ("round bar", "hex bar", "square bar", "plate", "sheet", "tube", "forging",
                                  "casting")}
@@ -341,13 +341,27 @@ def _user_rules(session, record, reading, actor):
     if record is not None and actor is not None and record.id == actor.id \
             and reading.values.get("role") not in (None, codes.ADMIN):
         reading.refuse("role", "You cannot take away your own administrator role; ask another administrator.")
+    pin, role = reading.values.get("pin"), reading.values.get("role")
+    if pin and role and role not in codes.PIN_ROLES:
+        reading.refuse("pin", "Only inspectors and administrators sign in at a station with a PIN; "
+                              "leave it empty for this role.")
+    elif pin and pin == reading.values.get("badge"):
+        reading.refuse("pin", "Not the badge number: it is printed on the badge. Choose other digits.")
 
 
 def _user_password(session, user, reading, created):
     if reading.values.get("password"):
         user.set_password(reading.values["password"])
+    if reading.values.get("pin"):
+        user.set_pin(reading.values["pin"])
     if not user.username:
         user.password_hash = None  # no office login, nothing to sign in with
+
+
+def _pin_state(user) -> str:
+    if user.pin_hash:
+        return "PIN set"
+    return "no PIN: cannot sign in at a station" if user.needs_pin else ""
 
 
 def _not_yourself(session, user, actor) -> str | None:
@@ -369,14 +383,19 @@ USERS = Master(
               pattern_message="Letters, digits and . _ @ - only.", hint="leave empty for shop-floor-only people"),
         Field("password", "Office password", PASSWORD, stored=False,
               hint="at least 8 characters; when editing, leave empty to keep it"),
+        Field("pin", "Station PIN", PIN, stored=False,
+              hint=f"{codes.PIN_MIN_DIGITS} to {codes.PIN_MAX_DIGITS} digits, typed after the badge at a station; "
+                   "inspectors and administrators need one. Never shown; leave empty to keep it"),
     ),
     columns=(Column("Name", path("name")), Column("Badge", path("barcode")),
-             Column("Role", lambda u: codes.ROLES.get(u.role, u.role)), Column("Office login", path("username"))),
+             Column("Role", lambda u: codes.ROLES.get(u.role, u.role)), Column("Office login", path("username")),
+             Column("Station PIN", _pin_state)),
     search=("name", "badge", "username"),
     order_by=("name",),
     check=_user_rules,
     after_save=_user_password,
     refuse_deactivate=_not_yourself,
+    extras="masters/_user.html",
 )
 
 STATIONS = Master(

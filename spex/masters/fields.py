@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from spex import codes
 
 TEXT, INT, DECIMAL, CHOICE, BOOL, FK, PASSWORD = "text", "int", "decimal", "choice", "bool", "fk", "password"
+PIN = "pin"  # a station PIN: digits, never shown back
+SECRET_KINDS = (PASSWORD, PIN)
 
 # Before parsing a number we look at its length: a 10,000-digit "quantity" is a mis-paste, and
 # Python refuses to turn more than 4,300 digits into an int anyway.
@@ -63,11 +65,12 @@ class Field:
 
     @property
     def input_type(self) -> str:
-        return {INT: "text", DECIMAL: "text", PASSWORD: "password", BOOL: "checkbox"}.get(self.kind, "text")
+        kinds = {INT: "text", DECIMAL: "text", PASSWORD: "password", PIN: "password", BOOL: "checkbox"}
+        return kinds.get(self.kind, "text")
 
     @property
     def inputmode(self) -> str | None:
-        return {INT: "numeric", DECIMAL: "decimal"}.get(self.kind)
+        return {INT: "numeric", DECIMAL: "decimal", PIN: "numeric"}.get(self.kind)
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,8 @@ def _max_length(model, field: Field) -> int:
         return field.max_length
     if field.kind == PASSWORD:
         return PASSWORD_MAX
+    if field.kind == PIN:
+        return codes.PIN_MAX_DIGITS
     length = getattr(_column(model, field.name).type, "length", None) if field.stored else None
     return length or 200
 
@@ -164,7 +169,7 @@ def _max_length(model, field: Field) -> int:
 def _read_text(model, field: Field, raw: str, reading: FormReading):
     if CONTROL_CHARS.search(raw):
         return reading.refuse(field.name, "Contains control characters (such as NUL) that cannot be stored.")
-    value = raw if field.kind == PASSWORD else raw.strip()
+    value = raw if field.kind in SECRET_KINDS else raw.strip()
     limit = _max_length(model, field)
     if len(value) > limit:
         return reading.refuse(field.name, f"At most {limit} characters (this has {len(value)}).")
@@ -178,6 +183,9 @@ def _read_text(model, field: Field, raw: str, reading: FormReading):
         return reading.refuse(field.name, field.pattern_message or "Not in the expected form.")
     if field.kind == PASSWORD and value and len(value) < PASSWORD_MIN:
         return reading.refuse(field.name, f"At least {PASSWORD_MIN} characters.")
+    if field.kind == PIN and value and not (value.isascii() and value.isdigit()
+                                            and codes.PIN_MIN_DIGITS <= len(value) <= codes.PIN_MAX_DIGITS):
+        return reading.refuse(field.name, f"{codes.PIN_MIN_DIGITS} to {codes.PIN_MAX_DIGITS} digits.")
     if not value:
         if field.required:
             return reading.refuse(field.name, "Required.")
@@ -275,7 +283,7 @@ def read_form(session: Session, master: Master, form, record=None, fixed: dict |
         raw = form.get(field.name, "")
         if not isinstance(raw, str):
             raw = ""
-        if field.kind in (TEXT, PASSWORD):
+        if field.kind in (TEXT, *SECRET_KINDS):
             _read_text(master.model, field, raw, reading)
         elif field.kind in (INT, DECIMAL):
             _read_number(field, raw, reading)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from spex.masters.fields import (BOOL, CONTROL_CHARS, DB_INT_MAX, FK, PASSWORD, FormReading, Master, read_form,
+from spex.masters.fields import (BOOL, CONTROL_CHARS, DB_INT_MAX, FK, SECRET_KINDS, FormReading, Master, read_form,
                                  redisplayed, shown)
 
 PAGE_SIZE = 25
@@ -169,7 +169,7 @@ def widgets(session: Session, master: Master, values: dict, errors: dict) -> lis
         elif field.kind == FK:
             rows = session.scalars(field.options(session)).all()
             options = [("", "—")] + [(str(row.id), field.describe(row)) for row in rows]
-        value = "" if field.kind == PASSWORD else redisplayed(values.get(field.name, ""))
+        value = "" if field.kind in SECRET_KINDS else redisplayed(values.get(field.name, ""))
         if field.kind == FK and value and value not in {v for v, _ in options}:
             options.append((value, f"#{value} (deactivated)"))
         maxlength = None

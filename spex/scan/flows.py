@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, desc, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
+from werkzeug.security import check_password_hash
 
 from spex import codes, ledger, shopfloor, shoptime
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, MaterialLot, QualityHold, Release, ScanRecord,
@@ -31,6 +32,7 @@ from spex.scan.codes import Scan
 DONE = "done"          # green: something was recorded
 WAITING = "waiting"    # amber: context taken, waiting for the next scan
 REFUSED = "refused"    # red: nothing written; says why and what to do
+SIGNED_OUT = "signed_out"  # slate: the operator signed out (not the green of a recorded movement)
 
 # Pending commands: which step of which flow the station is in.
 PULL_JOB = "pull:job"
@@ -49,6 +51,7 @@ FG_QTY = "fg:qty"
 FG_BIN = "fg:bin"
 SHIP_FG = "ship:fg"
 SHIP_QTY = "ship:qty"
+SIGN_IN_PIN = "sign_in:pin"
 
 PENDING_NAMES = {
     PULL_JOB: "Material pull", PULL_QTY: "Material pull",
@@ -59,7 +62,30 @@ PENDING_NAMES = {
     SHIP_OUT_QTY: "Ship out", RECEIVE_QTY: "Receive back",
     FG_QTY: "To finished goods", FG_BIN: "To finished goods",
     SHIP_FG: "Ship", SHIP_QTY: "Ship",
+    SIGN_IN_PIN: "Sign-in: PIN",
 }
+
+# One's own badge again answers "already signed in"; only the same badge once more within this
+# time of that answer signs out. Sooner than DOUBLE_READ it is the scanner reading the badge twice.
+SIGN_OUT_AGAIN = timedelta(seconds=5)
+DOUBLE_READ = timedelta(seconds=1)
+# A person of codes.PIN_ROLES types their PIN within PIN_WAIT of their badge. After PIN_TRIES wrong
+# PINs in a row at one station, that station takes no PIN for PIN_LOCKOUT (badges without a PIN
+# still sign in there). Counted per station, in its state: simple, and enough against guessing at
+# the keyboard of one station.
+PIN_WAIT = timedelta(minutes=2)
+PIN_TRIES = 3
+PIN_LOCKOUT = timedelta(minutes=5)
+# What the scan records and the recent list show instead of anything typed while a PIN is awaited.
+PIN_MASK = "PIN ••••"
+# Scans that may be a PIN (or a mistyped one); labels with a prefix plainly are not.
+_MAY_BE_A_PIN = (grammar.QUANTITY, grammar.WORD, grammar.UNKNOWN)
+# Keys of the station's data: the moment of "already signed in", the PIN being awaited, the count of
+# wrong PINs and the lockout (these last survive a cleared context).
+BADGE_AGAIN_AT = "badge_again_at"
+PIN_FOR, PIN_ASKED_AT = "pin_for", "pin_asked_at"
+PIN_MISSES, PIN_MISSED_AT, PIN_LOCKED_UNTIL = "pin_misses", "pin_missed_at", "pin_locked_until"
+_KEPT_BY_CLEAR = (PIN_MISSES, PIN_MISSED_AT, PIN_LOCKED_UNTIL)
 
 UNREGISTERED = "This browser is not registered as a station."
 UNREGISTERED_NEXT = "Ask an administrator to register it; nothing was recorded."
@@ -81,6 +107,7 @@ class Answer:
     state: State | None = field(default=None, repr=False)  # the station's state as the scan left it
     station: StationRef | None = field(default=None, repr=False)  # the station that scanned
     operator: Person | User | None = field(default=None, repr=False)  # who is signed in after the scan
+    secret: bool = False  # the scan was (perhaps) a PIN: what was typed is neither shown nor kept
 
     @property
     def status(self) -> int:
@@ -175,6 +202,9 @@ _BY_ID = {
 }
 _PERSON_BY_BADGE = Prepared(select(*(getattr(User, f) for f in _PERSON_FIELDS))
                             .where(User.badge == bindparam("b_value")))
+# A person and, last, their PIN's hash: read only for a person who signs in with a PIN.
+_PERSON_WITH_PIN = Prepared(select(*(getattr(User, f) for f in _PERSON_FIELDS), User.pin_hash)
+                            .where(User.id == bindparam("b_value")))
 _JOB_BY_NUMBER = _by(Job, Job.number, joinedload(Job.part))
 _OPERATION = (select(JobOperation).join(Job)
               .where(Job.number == bindparam("b_number"), JobOperation.seq == bindparam("b_seq"))
@@ -315,14 +345,15 @@ class _Flow:
         self.state.pending = pending
         if pending is None:
             # Attachments chosen beside the scan field wait for the receipt or ship-out they belong to.
-            self.data = {k: v for k, v in self.data.items() if k in ("coc", "expected_back")}
+            self.data = {k: v for k, v in self.data.items() if k in ("coc", "expected_back", *_KEPT_BY_CLEAR)}
         self.data.update({k: str(v) for k, v in collected.items()})
 
     def clear(self, keep_operator: bool = True) -> None:
         self.state.job_id = self.state.job_operation_id = None
         self.state.stock_unit_id = self.state.fg_lot_id = None
         self.state.pending = None
-        self.data = {}
+        # Wrong PINs are counted at the station whoever signs in or out meanwhile.
+        self.data = {k: v for k, v in self.data.items() if k in _KEPT_BY_CLEAR}
         if not keep_operator:
             self.state.operator_id = None
             self.operator = None
@@ -339,12 +370,16 @@ class _Flow:
 
     # the scan
     def handle(self, scan: Scan) -> Answer:
+        # "Already signed in" is remembered for the very next scan only.
+        badge_again_at = _moment(self.data.pop(BADGE_AGAIN_AT, None))
         if scan.kind == grammar.EMPTY:
             return Answer(WAITING, "Nothing was scanned", next_step=expected_next(self.session, self.state, self.data))
+        if scan.kind == grammar.BADGE:
+            return self.badge(scan, badge_again_at)
+        if self.state.pending == SIGN_IN_PIN:  # before anything that would repeat what was typed
+            return self.step_sign_in_pin(scan)
         if scan.kind == grammar.UNKNOWN:
             raise Refused(f"{scan.code or 'That'} is not a code Spex knows.", UNKNOWN_HINT)
-        if scan.kind == grammar.BADGE:
-            return self.badge(scan)
         if self.operator is None:
             raise Refused("Nobody is signed in at this station.", "Scan your badge (EMP-…) first.")
         if scan.kind == grammar.COMMAND:
@@ -367,8 +402,8 @@ class _Flow:
             self.expect(None)
         return self.start(scan)
 
-    # badge
-    def badge(self, scan: Scan) -> Answer:
+    # badge, PIN and sign-out
+    def badge(self, scan: Scan, badge_again_at: datetime | None = None) -> Answer:
         row = _PERSON_BY_BADGE.first(self.session, {"b_value": scan.value})
         user = Person._make(row) if row is not None else None
         if user is None:
@@ -376,20 +411,108 @@ class _Flow:
         if not user.active:
             raise Refused(f"{user.name}'s badge is deactivated.", "See the office.")
         if self.operator is not None and self.operator.id == user.id:
-            return self.sign_out()
+            return self.badge_again(badge_again_at)
         if user.role not in codes.FLOOR_ROLES and user.role != codes.ADMIN:
             raise Refused(f"{user.name} is a {codes.ROLES[user.role].lower()}, not a shop-floor role.",
                           "Scan the badge of an operator, material handler, inspector or shipper.")
+        if user.role in codes.PIN_ROLES:
+            return self.ask_pin(user)
+        return self.sign_in(user)
+
+    def sign_in(self, user: Person) -> Answer:
         self.clear(keep_operator=False)
         self.state.operator_id = user.id
         self.operator = user
         return Answer(DONE, f"Signed in: {user.name}", codes.ROLES[user.role],
                       next_step=expected_next(self.session, self.state, self.data))
 
+    def badge_again(self, badge_again_at: datetime | None) -> Answer:
+        """One's own badge again changes nothing: people re-scan to be sure. Signing out is meant: the
+        badge once more within a few seconds of this answer, or CMD-SIGN-OUT."""
+        now = utcnow()
+        if badge_again_at is not None and timedelta(0) <= now - badge_again_at < SIGN_OUT_AGAIN:
+            if now - badge_again_at >= DOUBLE_READ:
+                return self.sign_out()
+            now = badge_again_at  # the scanner read the badge twice: the seconds count from the first
+        self.data[BADGE_AGAIN_AT] = now.isoformat()
+        return Answer(WAITING, f"Already signed in: {self.operator.name}",
+                      f"Nothing changed. To sign out, scan your badge once more within "
+                      f"{SIGN_OUT_AGAIN.seconds} seconds, or scan CMD-SIGN-OUT.",
+                      next_step=expected_next(self.session, self.state, self.data))
+
     def sign_out(self) -> Answer:
         name = self.operator.name
         self.clear(keep_operator=False)
-        return Answer(DONE, f"Signed out: {name}", next_step="Next person: scan your badge.")
+        return Answer(SIGNED_OUT, f"Signed out: {name}", next_step="Next person: scan your badge.")
+
+    def pin_locked_until(self) -> datetime | None:
+        until = _moment(self.data.get(PIN_LOCKED_UNTIL))
+        if until is not None and utcnow() < until:
+            return until
+        self.data.pop(PIN_LOCKED_UNTIL, None)  # over: forgotten
+        return None
+
+    def ask_pin(self, user: Person) -> Answer:
+        """The badge of someone who may release holds or administer is half a sign-in: the PIN follows."""
+        locked = self.pin_locked_until()
+        if locked is not None:
+            raise Refused(f"PIN entry at this station is locked until {_clock(locked)} after {PIN_TRIES} wrong PINs.",
+                          "Wait until then; badges without a PIN still sign in here. Forgot your PIN? "
+                          "Ask an administrator.")
+        if not _PERSON_WITH_PIN.first(self.session, {"b_value": user.id})[-1]:
+            raise Refused(f"{user.name} has no station PIN yet — an {codes.ROLE_NOUNS[user.role]}'s badge alone "
+                          "does not sign in.", "Ask an administrator to set your PIN (Masters › Users).")
+        self.clear(keep_operator=False)
+        self.expect(SIGN_IN_PIN, **{PIN_FOR: user.id, PIN_ASKED_AT: utcnow().isoformat()})
+        return Answer(WAITING, f"Enter your PIN: {user.name}",
+                      f"{codes.ROLES[user.role]}: the badge alone does not sign in.",
+                      next_step=expected_next(self.session, self.state, self.data))
+
+    def step_sign_in_pin(self, scan: Scan) -> Answer:
+        """The PIN after the badge. Nothing typed here is repeated in an answer. A wrong PIN is refused
+        but returned, not raised: the count of wrong PINs must stay, and a refusal rolls back."""
+        if scan.kind == grammar.COMMAND and scan.code in (codes.CMD_CANCEL, codes.CMD_SIGN_OUT):
+            self.clear(keep_operator=False)
+            return Answer(WAITING, "Cleared", "Nobody is signed in.",
+                          next_step=expected_next(self.session, self.state, self.data))
+        now = utcnow()
+        row = _PERSON_WITH_PIN.first(self.session, {"b_value": int(self.data.get(PIN_FOR) or 0)})
+        asked = _moment(self.data.get(PIN_ASKED_AT))
+        if row is None or not row[-1] or not row[4] or asked is None or not timedelta(0) <= now - asked <= PIN_WAIT:
+            self.clear(keep_operator=False)
+            return Answer(REFUSED, "The PIN was not entered in time — nobody is signed in.",
+                          next_step="Scan your badge (EMP-…) again.")
+        pin = scan.code
+        if scan.kind not in _MAY_BE_A_PIN or not (pin.isascii() and pin.isdigit()
+                                                   and codes.PIN_MIN_DIGITS <= len(pin) <= codes.PIN_MAX_DIGITS):
+            raise Refused(f"A PIN is {codes.PIN_MIN_DIGITS} to {codes.PIN_MAX_DIGITS} digits — nobody was signed in.",
+                          "Type your PIN and press Enter, or scan CMD-CANCEL.")
+        if not check_password_hash(row[-1], pin):
+            return self.wrong_pin(now)
+        answer = self.sign_in(Person._make(row[:-1]))
+        for key in (PIN_MISSES, PIN_MISSED_AT):
+            self.data.pop(key, None)
+        return answer
+
+    def wrong_pin(self, now: datetime) -> Answer:
+        missed_at = _moment(self.data.get(PIN_MISSED_AT))
+        in_a_row = missed_at is not None and timedelta(0) <= now - missed_at < PIN_LOCKOUT
+        misses = (int(self.data.get(PIN_MISSES) or 0) if in_a_row else 0) + 1
+        minutes = PIN_LOCKOUT.seconds // 60
+        if misses >= PIN_TRIES:
+            until = now + PIN_LOCKOUT
+            self.clear(keep_operator=False)
+            for key in (PIN_MISSES, PIN_MISSED_AT):
+                self.data.pop(key, None)
+            self.data[PIN_LOCKED_UNTIL] = until.isoformat()
+            return Answer(REFUSED, f"Wrong PIN — PIN entry at this station is locked until {_clock(until)}.",
+                          f"{PIN_TRIES} wrong PINs in a row; nobody was signed in.",
+                          next_step="Badges without a PIN still sign in here. Forgot your PIN? Ask an administrator.")
+        self.data[PIN_MISSES], self.data[PIN_MISSED_AT] = str(misses), now.isoformat()
+        left = PIN_TRIES - misses
+        return Answer(REFUSED, "Wrong PIN — nobody was signed in.",
+                      f"{left} more {'try' if left == 1 else 'tries'} before PIN entry at this station locks for "
+                      f"{minutes} minutes.", next_step="Type your PIN again, or scan CMD-CANCEL.")
 
     def undo(self) -> Answer:
         reversals = shopfloor.undo_last(self.session, user=self.operator, station=self.station,
@@ -662,17 +785,22 @@ class _Flow:
         op = self.op
         close_short = self.data.get("close_short") == "1"
         coc = self.data.get("coc")
+        out = shopfloor.at_vendor(self.session, op)
         shopfloor.receive_back(self.session, op, pieces, close_short=close_short, coc_filename=coc,
                                scan_uid=self.scan_uid, **self.who())
         self.data.pop("coc", None)
         self.expect(None)
-        still_out = shopfloor.at_vendor(self.session, op)
-        answer = Answer(DONE, f"Received {pieces} pcs of job {op.job.number} back at op {op.seq}",
+        # Closing short records every piece not counted now as short; otherwise they are still out.
+        short, still_out = (out - pieces, 0) if close_short else (0, out - pieces)
+        answer = Answer(DONE, f"Received {pieces} pcs of job {op.job.number} back at op {op.seq}"
+                              + (f"; {short} short — the shipment is closed" if short else ""),
                         "CoC attached." if coc else "")
-        if close_short:
-            answer.warnings.append("Closed short: the missing pieces are recorded as short at the vendor.")
+        if short:
+            answer.warnings.append(f"{short} pcs are recorded as short at the vendor.")
+        elif close_short:
+            answer.detail = " ".join(filter(None, ["Nothing short: every piece is back.", answer.detail]))
         elif still_out:
-            answer.warnings.append(f"{still_out} pcs are still at the vendor (partial receipt).")
+            answer.warnings.append(f"{still_out} still at the vendor (partial receipt).")
         answer.next_step = expected_next(self.session, self.state, self.data)
         return answer
 
@@ -901,6 +1029,10 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
     scan = grammar.parse(raw)
     flow = _Flow(session, station, state, operator, scan_uid, undo_window)
     signed_in = state.operator_id
+    # What may be a PIN is not kept: anything typed while one is awaited, and digits typed while
+    # nobody is signed in (a PIN typed after a refused badge or after the wait ran out).
+    secret = ((state.pending == SIGN_IN_PIN and scan.kind in _MAY_BE_A_PIN)
+              or (state.operator_id is None and scan.kind == grammar.QUANTITY))
     try:
         answer = flow.handle(scan)
         flow.save()
@@ -913,7 +1045,9 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
         session.rollback()
         ledger.begin_write(session)
         next_step = refusal.next_step if isinstance(refusal, Refused) else _what_to_do(session, station)
-        return Answer(REFUSED, refusal.message, next_step=next_step, operator_id=signed_in, station=station)
+        return Answer(REFUSED, refusal.message, next_step=next_step, operator_id=signed_in, station=station,
+                      secret=secret)
+    answer.secret = secret
     answer.operator_id = state.operator_id
     answer.operator = flow.operator
     answer.loaded = flow.loaded
@@ -928,7 +1062,8 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
 
 def remember(session: Session, station: StationRef | Station, raw: str, scan_uid: str, answer: Answer) -> ScanLine:
     """Keep the scan and its answer: a resent request finds it and gets the same answer."""
-    line = ScanLine(scan_uid, utcnow(), grammar.printable(raw) or "(empty)", answer.outcome,
+    shown_raw = PIN_MASK if answer.secret else (grammar.printable(raw) or "(empty)")
+    line = ScanLine(scan_uid, utcnow(), shown_raw, answer.outcome,
                     (answer.headline + (f" — {answer.detail}" if answer.detail else ""))[:2000])
     shown = {"headline": answer.headline, "detail": answer.detail, "next_step": answer.next_step,
              "warnings": answer.warnings}
@@ -1024,6 +1159,8 @@ def describe(session: Session, station: StationRef | Station, answer: Answer | N
 def expected_next(session: Session, state: State | StationState, data: dict) -> str:
     """In words, the scan the station waits for."""
     if state.operator_id is None:
+        if state.pending == SIGN_IN_PIN:
+            return _PROMPTS[SIGN_IN_PIN]
         return "Scan your badge (EMP-…) to sign in."
     pending = state.pending
     if pending in _PROMPTS:
@@ -1043,6 +1180,18 @@ def expected_next(session: Session, state: State | StationState, data: dict) -> 
 def _what_to_do(session: Session, station: StationRef | Station) -> str:
     state = read_state(session, station)
     return (expected_next(session, state, _decode(state.data)) if state else "Scan your badge (EMP-…) to sign in.")
+
+
+def _moment(text: str | None) -> datetime | None:
+    """A moment kept in the station's data (ISO text, UTC)."""
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _clock(moment: datetime) -> str:
+    return f"{shoptime.local(moment):%H:%M}"
 
 
 def _decode(text: str | None) -> dict:
@@ -1128,6 +1277,7 @@ _PROMPTS = {
     FG_BIN: "Scan the finished-goods bin (BIN-…).",
     SHIP_FG: "Scan the finished-goods lot (FG-…).",
     SHIP_QTY: "Scan or type the number of pieces to ship.",
+    SIGN_IN_PIN: "Type your PIN and press Enter (it is not shown), or scan CMD-CANCEL.",
 }
 
 

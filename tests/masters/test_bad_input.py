@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from spex.extensions import db
 from spex.masters.catalog import MASTERS, ROUTING_STEPS
-from spex.masters.fields import BOOL, CHOICE, DECIMAL, FK, INT, PASSWORD
+from spex.masters.fields import BOOL, CHOICE, DECIMAL, FK, INT, PASSWORD, PIN
 from spex.models import RoutingStep
 
 from masters_forms import SLUGS, row_counts, valid_form
@@ -14,6 +14,7 @@ OVERSIZED = "X" * 10_000
 MALFORMED = {
     "text": ["nul\x00byte", "bell\x07"],
     PASSWORD: ["nul\x00byte", "short"],
+    PIN: ["nul\x00byte", "12", "123456789", "12a4", "１２３４", " 1234"],
     INT: ["abc", "-5", "1e400", "12.5", "9" * 5000, "１２"],
     DECIMAL: ["abc", "-1", "1e400", "NaN", "Infinity", "1,5", "0x10"],
     CHOICE: ["not-a-choice", "<script>"],

@@ -24,6 +24,6 @@ def test_scan_benchmark_replays_the_mix_over_http(request):
     # Two clients, two rounds of the script: the same scans go to Spex and to the baseline.
     assert int(mix.group(1)) == int(baseline.group(1)) > 50
     outcomes = dict((name, int(n)) for name, n in re.findall(r"(\w+) (\d+)", out.split("outcomes:")[1].splitlines()[0]))
-    # The mix records (done) and takes context (waiting); no scan is refused or fails.
-    assert set(outcomes) == {"done", "waiting"} and sum(outcomes.values()) == int(mix.group(1))
+    # The mix records (done), takes context (waiting) and signs out; no scan is refused or fails.
+    assert set(outcomes) == {"done", "waiting", "signed_out"} and sum(outcomes.values()) == int(mix.group(1))
     assert re.search(r"mix / baseline throughput: \d+\.\d\d", out)

@@ -51,7 +51,7 @@ def test_any_scans_never_500_and_refusals_write_nothing(scan, shop, session, seq
             code = code.lower()
         before_entries, before_balances = entries(session), balances(session)
         answer = scan(code)  # the helper itself fails on any status but 200/403/422
-        assert answer.outcome in ("done", "waiting", "refused")
+        assert answer.outcome in ("done", "waiting", "refused", "signed_out")
         if answer.outcome == "refused":
             assert answer.status == 422
             assert entries(session) == before_entries and balances(session) == before_balances

@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 from spex import codes, create_app, ledger, shopfloor
 from spex.auth import STATION_COOKIE
 from spex.models import FinishedGoodsLot, OutsideShipment, QualityHold
+from tests.conftest import TEST_PIN
 from tests.scan.conftest import order_with_releases, pieces_at
 
 SCANNER_KEY_DELAY_MS = 2  # a handheld scanner types a character every few milliseconds
@@ -96,11 +97,38 @@ def test_hold_and_release_by_inspector_by_scanner(operator_at, shop, session):
     assert person.outcome == "done" and "On hold: 10 pcs" in person.headline
     person.scan("CMD-RELEASE")
     assert person.outcome == "refused" and "Only an inspector" in person.headline
-    person.scan(shop.inspector.barcode, shop.job.barcode, "CMD-RELEASE", "CMD-D-REWORK")
+    person.scan(shop.inspector.barcode, TEST_PIN, shop.job.barcode, "CMD-RELEASE", "CMD-D-REWORK")
     assert person.outcome == "done" and "Hold released: 10 pcs" in person.headline and "rework" in person.headline
     session.rollback()
     hold = session.scalar(select(QualityHold))
     assert hold.disposition == codes.REWORK and pieces_at(session, shop.job.operations[0]) == 100
+
+
+def test_pin_goes_into_a_hidden_field_and_signing_out_has_its_own_colour_and_tone(operator_at, shop, tmp_path):
+    person = operator_at()
+    person.page.set_viewport_size({"width": 1280, "height": 800})
+    person.scan(shop.inspector.barcode)
+    assert person.outcome == "waiting" and person.headline == "Enter your PIN: Ida Inspector"
+    assert person.page.get_attribute("#scan-input", "type") == "password"
+    person.page.keyboard.type(TEST_PIN, delay=SCANNER_KEY_DELAY_MS)
+    assert person.page.input_value("#scan-input") == TEST_PIN  # typed, shown as dots
+    person.page.screenshot(path=str(tmp_path / "station-pin.png"))
+    person.page.keyboard.press("Enter")
+    person.page.wait_for_selector('body[data-answers="2"]')
+    assert person.outcome == "done" and person.headline == "Signed in: Ida Inspector"
+    assert person.page.get_attribute("#scan-input", "type") == "text"
+    assert TEST_PIN not in person.page.inner_text("body")
+    stored = person.page.evaluate("JSON.stringify(Object.values(window.localStorage))")
+    assert TEST_PIN not in stored
+    done_colour = person.page.evaluate("getComputedStyle(document.querySelector('#scan-feedback .scan-answer'))"
+                                       ".backgroundColor")
+    person.scan("CMD-SIGN-OUT")
+    assert person.outcome == "signed_out" and person.headline == "Signed out: Ida Inspector"
+    assert person.page.get_attribute("body", "data-last-tone") == "signed_out"
+    colour = person.page.evaluate("getComputedStyle(document.querySelector('#scan-feedback .scan-answer'))"
+                                  ".backgroundColor")
+    assert colour == "rgb(226, 232, 240)" and colour != done_colour
+    person.page.screenshot(path=str(tmp_path / "station-signed-out.png"))
 
 
 def test_ship_out_and_partial_receive_by_scanner(operator_at, shop, session):
@@ -113,7 +141,7 @@ def test_ship_out_and_partial_receive_by_scanner(operator_at, shop, session):
     assert person.outcome == "done" and "Shipped out 50 pcs" in person.headline
     person.scan("CMD-RECEIVE", "20")
     assert person.outcome == "done" and "Received 20 pcs" in person.headline
-    assert "30 pcs are still at the vendor" in person.page.inner_text("#scan-feedback")
+    assert "30 still at the vendor" in person.page.inner_text("#scan-feedback")
     session.rollback()
     shipment = session.scalar(select(OutsideShipment))
     assert (shipment.quantity_out, shipment.quantity_back, shipment.closed) == (50, 20, False)

@@ -63,12 +63,12 @@ def test_station_page_shows_context_input_and_script(client, station):
     assert 'hx-headers=\'{"X-CSRFToken"' in page
 
 
-def test_sign_in_and_out_by_badge(scan, shop, session, station):
+def test_sign_in_by_badge_and_out_by_command(scan, shop, session, station):
     assert scan(shop.operator.barcode.lower()).headline == "Signed in: Olga Operator"
     state = session.get(StationState, station.id)
     assert state.operator_id == shop.operator.id
-    answer = scan(shop.operator.barcode)
-    assert answer.outcome == "done" and answer.headline == "Signed out: Olga Operator"
+    answer = scan("CMD-SIGN-OUT")
+    assert answer.outcome == "signed_out" and answer.headline == "Signed out: Olga Operator"
     session.expire_all()
     assert session.get(StationState, state.station_id).operator_id is None
 
@@ -209,12 +209,12 @@ def test_ship_out_and_partial_receive_with_short_count(scan, shop, session, make
     assert (shipment.quantity_out, shipment.vendor_id) == (60, op30.vendor_id)
     # partial: 25 back, 35 still out
     partial = scan.all("CMD-RECEIVE", "25")[-1]
-    assert partial.outcome == "done" and "35 pcs are still at the vendor" in partial.html
+    assert partial.outcome == "done" and "35 still at the vendor" in partial.html
     # more than is out is refused
     assert "Only 35 pcs" in scan.all("CMD-RECEIVE", "36")[-1].html
     # close short: 30 back, 5 short
     closing = scan.all("CMD-RECEIVE", "CMD-DONE", "30")[-1]
-    assert closing.outcome == "done" and "Closed short" in closing.html
+    assert closing.outcome == "done" and "5 short — the shipment is closed" in closing.headline
     session.expire_all()
     assert (shipment.quantity_back, shipment.short_count, shipment.closed) == (55, 5, True)
     assert session.scalar(select(func.count(OutsideReceipt.id))) == 2

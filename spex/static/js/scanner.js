@@ -41,8 +41,10 @@
     } catch (e) { return []; }
   }
 
+  // A PIN waiting to be sent stays in memory only: it is never written to this browser's storage.
   function save() {
-    try { window.localStorage.setItem(storeKey, JSON.stringify(queue)); } catch (e) { /* private mode: memory only */ }
+    var kept = queue.filter(function (scan) { return !scan.secret; });
+    try { window.localStorage.setItem(storeKey, JSON.stringify(kept)); } catch (e) { /* private mode: memory only */ }
   }
 
   function csrfToken() {
@@ -54,7 +56,7 @@
     event.preventDefault();
     var code = input.value;
     input.value = "";
-    queue.push({ id: newScanId(), code: code });
+    queue.push({ id: newScanId(), code: code, secret: input.type === "password" });
     save();
     showQueue();
     pump();
@@ -151,7 +153,16 @@
     document.body.setAttribute("data-answers", String(answered));
     var answer = feedback.querySelector("[data-outcome]");
     tone(answer ? answer.getAttribute("data-outcome") : "refused");
+    hideWhileAskingPin();
     refocus();
+  }
+
+  // While the station waits for a PIN (its context says so), the field shows dots, not digits.
+  function hideWhileAskingPin() {
+    var context = document.getElementById("scan-context");
+    var asks = !!(context && context.hasAttribute("data-asks-pin"));
+    input.type = asks ? "password" : "text";
+    if (asks) { input.setAttribute("inputmode", "numeric"); } else { input.removeAttribute("inputmode"); }
   }
 
   // New scans go on top of the recent list, once each (a resent scan is the same entry); it keeps
@@ -167,12 +178,14 @@
     while (list.children.length > keep) { list.removeChild(list.lastElementChild); }
   }
 
-  // --- sound: a different tone for done, waiting and refused --------------------------------------
+  // --- sound: a different tone for done, waiting, refused and signed out ----------------------------
   var audio = null;
   var TONES = {
     done: [[880, 0, 0.12], [1320, 0.13, 0.12]],
     waiting: [[660, 0, 0.09]],
-    refused: [[220, 0, 0.22], [180, 0.28, 0.3]]
+    refused: [[220, 0, 0.22], [180, 0.28, 0.3]],
+    // falling, where done rises: nothing was recorded, the station is free for the next person
+    signed_out: [[990, 0, 0.1], [740, 0.12, 0.1], [494, 0.24, 0.16]]
   };
 
   function tone(outcome) {
@@ -215,6 +228,7 @@
   window.addEventListener("focus", refocus);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { refocus(); } });
 
+  hideWhileAskingPin();
   refocus();
   pump();
 }());
