@@ -11,7 +11,7 @@ from sqlalchemy import select
 from spex.auth import current_station, roles_required
 from spex.extensions import db
 from spex.labels import bp
-from spex.labels.layouts import LabelError, label_kinds, labels_dir, load_layout
+from spex.labels.layouts import LabelError, LabelLayout, label_kinds, labels_dir, load_layout
 from spex.labels.links import PRINT_ROLES, may_print
 from spex.labels.pdf import sheets
 from spex.labels.queue import FAILED, SENT, print_jobs, queue_labels
@@ -54,7 +54,7 @@ def _codes_from(args) -> list[str]:
     return chosen
 
 
-def preview_size(layout, dpi: int) -> dict:
+def preview_size(layout: LabelLayout, dpi: int) -> dict:
     """How big the preview shows: the PNG's pixels and the whole divisor that fits PREVIEW_BOX."""
     dots_wide, dots_high = layout.size_in_dots(dpi)
     divisor = max(1, -(-dots_wide // PREVIEW_BOX[0]), -(-dots_high // PREVIEW_BOX[1]))
