@@ -2,6 +2,13 @@
 import os
 import secrets
 
+# The wall board's defaults. Eight rows of jobs, and the line naming unreleased jobs, fit a
+# 1920x1080 screen at a size read from across the shop, the kiosk's and the office's (under the
+# top bar and the filters) alike; a page with fewer rows stretches them to fill the screen.
+BOARD_ROWS = 8
+BOARD_PAGE_SECONDS = 15  # how long a kiosk shows one page before turning to the next
+BOARD_POLL_SECONDS = 3   # how often a screen asks whether the board changed
+
 
 def _database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
@@ -37,6 +44,9 @@ def load(app) -> None:
         SPEX_UNDO_WINDOW=int(os.environ.get("SPEX_UNDO_WINDOW", "300")),
         # Read-only token for the wall-mounted WIP board kiosk URL.
         SPEX_BOARD_TOKEN=os.environ.get("SPEX_BOARD_TOKEN", ""),
+        SPEX_BOARD_ROWS=int(os.environ.get("SPEX_BOARD_ROWS", BOARD_ROWS)),
+        SPEX_BOARD_PAGE_SECONDS=int(os.environ.get("SPEX_BOARD_PAGE_SECONDS", BOARD_PAGE_SECONDS)),
+        SPEX_BOARD_POLL_SECONDS=int(os.environ.get("SPEX_BOARD_POLL_SECONDS", BOARD_POLL_SECONDS)),
         SPEX_UPLOAD_DIR=os.environ.get("SPEX_UPLOAD_DIR", os.path.join(app.instance_path, "uploads")),
         MAX_CONTENT_LENGTH=int(os.environ.get("SPEX_MAX_UPLOAD_MB", "16")) * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,12 +1,13 @@
 """The planner's jobs and orders: create and release a job, enter orders of each delivery strategy,
 call off against a blanket; bad input answers inline and writes nothing."""
-from datetime import timedelta
+import re
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from spex import codes, ledger, shoptime
-from spex.models import CustomerOrder, Job, OrderLine, Release
+from spex import codes, ledger, shopfloor, shoptime
+from spex.models import CustomerOrder, Job, OrderLine, Release, clock_at
 
 
 def count(session, model):
@@ -125,3 +126,57 @@ def test_a_job_number_taken_by_another_office_pc_meanwhile_gets_a_clear_message(
     assert again.status_code == 302
     taken = saved[0]["number"]
     assert sorted(session.scalars(select(Job.number)).all()) == sorted([taken, str(int(taken) + 1)])
+
+
+# --- the orders page: how each release stands ------------------------------------------------------
+
+def _at(day: date, hour: int = 15) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)  # the tests' shop clock is UTC
+
+
+def test_orders_page_shows_ship_dates_late_releases_and_overdue_ones(client, session, make, login_as):
+    # Pinned to Wed 2 Dec 2026. Releases due Nov 20 (shipped Nov 19: on time), Nov 23 (shipped Nov 26:
+    # late by 3 days), Nov 30 (120 of 250 shipped: 2 days past due, 130 to ship) and Dec 10 (not due yet);
+    # a ship-complete line due Nov 27 shipped Nov 28 (late by 1 day).
+    today = date(2026, 12, 2)
+    admin = make.user(codes.ADMIN)
+    part = make.part(ops=("lathe",))
+    order = CustomerOrder(number="SO-9001", customer=part.customer, po_number="PO-9001", order_date=date(2026, 11, 1))
+    scheduled = OrderLine(line_no=1, part=part, quantity=1000, strategy="scheduled")
+    complete = OrderLine(line_no=2, part=part, quantity=50, strategy="ship_complete", due_date=date(2026, 11, 27))
+    order.lines += [scheduled, complete]
+    releases = [Release(kind="release", due_date=date(2026, 11, d), quantity=250) for d in (20, 23, 30)]
+    releases.append(Release(kind="release", due_date=date(2026, 12, 10), quantity=250))
+    scheduled.releases += releases
+    session.add(order)
+    session.flush()
+    job = make.job(part, quantity=700)
+    with clock_at(_at(date(2026, 11, 18))):
+        shopfloor.complete_operation(session, job.operations[0], 700, user=admin)
+        lot = shopfloor.receive_finished_goods(session, job, 700, make.location(kind="fg"), user=admin)
+    for release, day, amount in ((releases[0], 19, 250), (releases[1], 26, 250), (releases[2], 30, 120)):
+        with clock_at(_at(date(2026, 11, day))):
+            shopfloor.ship_finished_goods(session, lot, amount, user=admin, release=release)
+    with clock_at(_at(date(2026, 11, 28))):
+        shopfloor.ship_finished_goods(session, lot, 50, user=admin, order_line=complete)
+    make.commit()
+    login_as(codes.PLANNER)
+
+    with clock_at(_at(today, 10)):
+        page = client.get("/plan/orders").get_data(as_text=True)
+    shown = {}
+    for release in releases:
+        match = re.search(rf'<li class="delivery delivery-(\w+)" data-release="{release.id}">(.*?)</li>', page, re.S)
+        assert match, release.due_date
+        shown[release.due_date.day] = (match.group(1), re.sub(r"<[^>]+>", "", match.group(2)).strip())
+    assert shown[20] == ("shipped", "Release due Nov 20 · 250/250 · shipped Nov 19")
+    assert shown[23] == ("shipped_late", "Release due Nov 23 · 250/250 · shipped Nov 26, late by 3 days")
+    assert shown[30] == ("overdue", "Release due Nov 30 · 120/250 · PAST DUE by 2 days, 130 pcs to ship")
+    assert shown[10] == ("open", "Release due Dec 10 · 0/250 · not shipped yet")
+    line = re.search(r'<span class="delivery delivery-(\w+)" data-delivery="line">(.*?)</span>', page, re.S)
+    assert (line.group(1), line.group(2)) == ("shipped_late", "due Nov 27 · shipped Nov 28, late by 1 day")
+
+    # On Nov 29 nothing was past due yet: what is red follows the shop's calendar, not the wall clock.
+    with clock_at(_at(date(2026, 11, 29), 10)):
+        earlier = client.get("/plan/orders").get_data(as_text=True)
+    assert "delivery-overdue" not in earlier and "PAST DUE" not in earlier

@@ -42,6 +42,10 @@ class LabelLayout:
     def size_in_inches(self) -> tuple[float, float]:
         return (to_dots(self.width, 1, self.units), to_dots(self.height, 1, self.units))
 
+    def size_in_dots(self, dpi: int) -> tuple[int, int]:
+        """The PNG's size in pixels at dpi: one pixel per printer dot, rounded as the label is placed."""
+        return (int(round(to_dots(self.width, dpi, self.units))), int(round(to_dots(self.height, dpi, self.units))))
+
     def fields(self) -> list[str]:
         """Every placeholder the layout's elements ask for, in order of appearance."""
         names: list[str] = []

@@ -65,9 +65,10 @@ def _day(value) -> str:
 
 # --- records of each kind ------------------------------------------------------------------
 
-def unit_records(session: Session, units: list[StockUnit]) -> list[dict]:
+def unit_records(session: Session, units: list[StockUnit], *, in_stock_only: bool = False) -> list[dict]:
     """Stock units (bars, plates, remnants) with what is left of each and where: one balance
-    query for the whole batch, not one per bar."""
+    query for the whole batch, not one per bar. in_stock_only leaves out the used-up ones (a batch
+    for a lot or a heat: nobody sticks a label on a bar that went into jobs)."""
     if not units:
         return []
     items = {ledger.unit_item(unit.id): unit for unit in units}
@@ -81,6 +82,8 @@ def unit_records(session: Session, units: list[StockUnit]) -> list[dict]:
         select(Location).where(Location.id.in_({loc for _, loc in left.values() if loc})))}
     records = []
     for unit in units:
+        if in_stock_only and unit.id not in left:
+            continue
         lot, material = unit.lot, unit.lot.material
         quantity, bin_id = left.get(unit.id, (Decimal(0), None))
         bin_code = bins[bin_id].barcode if bin_id in bins else ""
@@ -294,8 +297,9 @@ def find(session: Session, query: str, kind: str | None = None) -> Found:
         if lot is not None:
             units = session.scalars(_unit_query().where(StockUnit.lot_id == lot.id)
                                     .order_by(StockUnit.code).limit(MAX_BATCH)).all()
-            return Found("stock_unit", f"Every unit of lot {code} (heat {lot.heat_number})",
-                         unit_records(session, list(units)))
+            records = unit_records(session, list(units), in_stock_only=True)
+            return Found("stock_unit", f"Every unit of lot {code} (heat {lot.heat_number}) in stock"
+                         + _used_up(len(units) - len(records)), records)
         raise LabelError(f"no stock unit or lot {code}")
     if code.startswith(codes.BIN):
         loc = session.scalar(select(Location).where(Location.code == code[len(codes.BIN):]))
@@ -330,6 +334,10 @@ def find(session: Session, query: str, kind: str | None = None) -> Found:
     return _search_words(session, code)
 
 
+def _used_up(count: int) -> str:
+    return f" · {count} used up, left out" if count else ""
+
+
 BROWSE_ROWS = 100  # a picked kind with no search words lists this many, newest first
 
 
@@ -340,7 +348,8 @@ def browse(session: Session, kind: str) -> Found:
         is_remnant = StockUnit.kind == "remnant"
         units = session.scalars(_unit_query().where(is_remnant if kind == "remnant" else ~is_remnant)
                                 .order_by(StockUnit.id.desc()).limit(BROWSE_ROWS)).all()
-        found = Found(kind, title, unit_records(session, list(units)))
+        records = unit_records(session, list(units), in_stock_only=True)
+        found = Found(kind, title + _used_up(len(units) - len(records)), records)
     elif kind == "bin":
         locations = session.scalars(select(Location).where(Location.active.is_(True),
                                                            Location.kind != "vendor")
@@ -379,7 +388,8 @@ def _search_kind(session: Session, kind: str, words: str) -> Found:
                                            func.upper(MaterialLot.number).like(like),
                                            func.upper(Material.grade).like(like)))
                                 .order_by(StockUnit.code).limit(MAX_BATCH)).all()
-        found = Found(kind, f"{KIND_TITLES[kind]} matching '{words}'", unit_records(session, list(units)))
+        records = unit_records(session, list(units), in_stock_only=True)
+        found = Found(kind, f"{KIND_TITLES[kind]} matching '{words}'" + _used_up(len(units) - len(records)), records)
     elif kind == "bin":
         locations = session.scalars(select(Location).where(or_(func.upper(Location.name).like(like),
                                                                func.upper(Location.code).like(like)))
@@ -414,8 +424,9 @@ def _search_words(session: Session, words: str) -> Found:
                             .where(func.upper(MaterialLot.heat_number).like(like))
                             .order_by(StockUnit.code).limit(MAX_BATCH)).all()
     if units:
-        return Found("stock_unit", f"Stock units of heat matching '{words}'",
-                     unit_records(session, list(units)))
+        records = unit_records(session, list(units), in_stock_only=True)
+        return Found("stock_unit", f"Stock units of heat matching '{words}'" + _used_up(len(units) - len(records)),
+                     records)
     locations = session.scalars(select(Location).where(or_(func.upper(Location.name).like(like),
                                                            func.upper(Location.code).like(like)))
                                 .order_by(Location.code).limit(MAX_BATCH)).all()

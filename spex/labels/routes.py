@@ -11,7 +11,7 @@ from sqlalchemy import select
 from spex.auth import current_station, roles_required
 from spex.extensions import db
 from spex.labels import bp
-from spex.labels.layouts import LabelError, label_kinds, labels_dir, load_layout
+from spex.labels.layouts import LabelError, LabelLayout, label_kinds, labels_dir, load_layout
 from spex.labels.links import PRINT_ROLES, may_print
 from spex.labels.pdf import sheets
 from spex.labels.queue import FAILED, SENT, print_jobs, queue_labels
@@ -21,6 +21,9 @@ from spex.labels.traveler import barcode_data_uri, build_traveler, render_travel
 from spex.models import PrintJob, Station
 
 DPI_CHOICES = (203, 300)
+# The on-screen preview fits this box in CSS pixels, shown at a whole fraction of the PNG (1/1, 1/2,
+# 1/3...): a 1-bit label scaled by 0.47 loses thin strokes and evens bars out of true.
+PREVIEW_BOX = (480, 640)
 QUEUE_ROWS = 30
 # Kinds a LOT- scan may print as: a bar can get a remnant label and the other way round.
 KIND_ALTERNATIVES = {"stock_unit": ("stock_unit", "remnant"), "remnant": ("remnant", "stock_unit")}
@@ -49,6 +52,14 @@ def _codes_from(args) -> list[str]:
     if len(chosen) > MAX_BATCH:
         raise LabelError(f"at most {MAX_BATCH} labels in one batch")
     return chosen
+
+
+def preview_size(layout: LabelLayout, dpi: int) -> dict:
+    """How big the preview shows: the PNG's pixels and the whole divisor that fits PREVIEW_BOX."""
+    dots_wide, dots_high = layout.size_in_dots(dpi)
+    divisor = max(1, -(-dots_wide // PREVIEW_BOX[0]), -(-dots_high // PREVIEW_BOX[1]))
+    return {"dots": (dots_wide, dots_high), "divisor": divisor,
+            "css": (round(dots_wide / divisor, 2), round(dots_high / divisor, 2))}
 
 
 def _printers() -> list[Station]:
@@ -85,6 +96,7 @@ def _found_context(query: str, kind: str | None = None, dpi=None, preview: str |
         context.update(found=found, kind=chosen, kinds=kinds, layout=layout,
                        dpi=_dpi(dpi) or layout.dpi, sheets=sheets(),
                        printers=_printers(), station=current_station())
+        context["preview"] = preview_size(layout, context["dpi"])
         codes_found = [record["code"] for record in found.records]
         if not codes_found and found.job_number:
             # A job scanned before any of its pieces are put away: its traveler is what there is to print.

@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from spex import shoptime
-from spex.models import Customer, CustomerOrder, OrderLine, Part, Release, STRATEGIES
+from spex import ledger, shoptime
+from spex.models import Customer, CustomerOrder, LedgerEntry, OrderLine, Part, Release, STRATEGIES
 from spex.production import PlanningError
 
 
@@ -80,3 +80,71 @@ def add_calloff(session: Session, line: OrderLine, quantity: int, due_date: date
     session.add(release)
     session.flush()
     return release
+
+
+# --- how each delivery stands, for the orders page ---------------------------------------------
+
+DELIVERY_SHIPPED = "shipped"        # shipped complete on or before its due date
+DELIVERY_SHIPPED_LATE = "shipped_late"
+DELIVERY_OVERDUE = "overdue"        # not shipped complete and its due date has passed
+DELIVERY_OPEN = "open"              # not shipped complete, not due yet
+
+
+@dataclass
+class Delivery:
+    """One release, call-off or ship-complete line as the planner reads it: due, shipped, late or not."""
+    due: date
+    quantity: int
+    shipped_qty: int
+    shipped_on: date | None  # the shop's day the last piece went (when shipped complete)
+    state: str
+    days_late: int = 0       # shipped this many days after the due date, or this many days past it now
+
+    @property
+    def words(self) -> str:
+        if self.state == DELIVERY_SHIPPED_LATE:
+            return f"shipped {self.shipped_on:%b %d}, late by {_days(self.days_late)}"
+        if self.state == DELIVERY_SHIPPED:
+            return f"shipped {self.shipped_on:%b %d}"
+        if self.state == DELIVERY_OVERDUE:
+            return f"PAST DUE by {_days(self.days_late)}, {self.quantity - self.shipped_qty} pcs to ship"
+        return "not shipped yet" if not self.shipped_qty else f"{self.quantity - self.shipped_qty} pcs to ship"
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+def delivery(due: date, quantity: int, shipped_qty: int, shipped_at, today: date) -> Delivery:
+    """Calendar days on the shop's clock: a release due Monday that leaves Tuesday is a day late."""
+    if shipped_qty >= quantity and shipped_at is not None:
+        shipped_on = shoptime.local_date(shipped_at)
+        late = (shipped_on - due).days
+        return Delivery(due, quantity, shipped_qty, shipped_on,
+                        DELIVERY_SHIPPED_LATE if late > 0 else DELIVERY_SHIPPED, max(0, late))
+    if due < today:
+        return Delivery(due, quantity, shipped_qty, None, DELIVERY_OVERDUE, (today - due).days)
+    return Delivery(due, quantity, shipped_qty, None, DELIVERY_OPEN)
+
+
+def deliveries(session: Session, orders: list[CustomerOrder], today: date) -> dict[tuple[str, int], Delivery]:
+    """How every release and call-off, and every ship-complete line, of these orders stands, keyed
+    ("release", id) or ("line", id). A release keeps the moment it shipped complete; a ship-complete
+    line's is its last shipment, read for all the page's lines in one query."""
+    lines = [line for order in orders for line in order.lines]
+    complete = [line.id for line in lines if line.strategy == "ship_complete" and line.due_date is not None
+                and line.shipped_qty >= line.quantity]
+    last_shipped = dict(session.execute(
+        select(LedgerEntry.order_line_id, func.max(LedgerEntry.created_at))
+        .where(LedgerEntry.kind == ledger.SHIP, LedgerEntry.order_line_id.in_(complete),
+               LedgerEntry.release_id.is_(None))
+        .group_by(LedgerEntry.order_line_id)).all()) if complete else {}
+    found: dict[tuple[str, int], Delivery] = {}
+    for line in lines:
+        for release in line.releases:
+            found[("release", release.id)] = delivery(release.due_date, release.quantity, release.shipped_qty,
+                                                      release.shipped_at, today)
+        if line.strategy == "ship_complete" and line.due_date is not None:
+            found[("line", line.id)] = delivery(line.due_date, line.quantity, line.shipped_qty,
+                                                last_shipped.get(line.id), today)
+    return found

@@ -14,7 +14,7 @@ from spex.auth import office_required
 from spex.extensions import db
 from spex.models import (Customer, CustomerOrder, Job, OrderLine, Part, STRATEGIES)
 from spex.planning import bp
-from spex.planning.orders import LineRequest, add_calloff, create_order
+from spex.planning.orders import LineRequest, add_calloff, create_order, deliveries
 
 PAGE_SIZE = 50
 JOB_FILTERS = {"open": ("planned", "released"), "planned": ("planned",), "released": ("released",),
@@ -175,7 +175,8 @@ def orders():
                               Customer.name.ilike(f"%{q}%")))
     rows = db.session.scalars(stmt.limit(200)).all()
     template = "planning/_order_rows.html" if request.htmx and request.htmx.target == "order-rows" else "planning/orders.html"
-    return render_template(template, orders=rows, q=q, strategies=STRATEGIES)
+    return render_template(template, orders=rows, q=q, strategies=STRATEGIES,
+                           deliveries=deliveries(db.session, rows, shoptime.today()))
 
 
 MAX_LINES = 3

@@ -501,6 +501,15 @@ def filter_jobs(jobs: list[BoardJob], *, work_center: str | None = None, custome
     return jobs
 
 
+def split_unreleased(jobs: list[BoardJob]) -> tuple[list[BoardJob], list[BoardJob]]:
+    """The jobs on the floor (in the board's order) and the planned ones. A planned job has nothing
+    on the floor to show, so the wall names it on a line of its own instead of spending a row (or a
+    whole page of the rotation) on it."""
+    released = [j for j in jobs if j.status != "planned"]
+    planned = sorted((j for j in jobs if j.status == "planned"), key=lambda j: (j.due_date, j.number))
+    return released, planned
+
+
 def group_rows(jobs: list[BoardJob], group: str | None) -> list[BoardRow]:
     """Rows with headings: by the work center (or vendor) where a job's pieces are, or by customer.
 
@@ -513,8 +522,7 @@ def group_rows(jobs: list[BoardJob], group: str | None) -> list[BoardRow]:
     elif group == "wc":
         buckets = {}
         for job in jobs:
-            places = [op.where for op in job.current_ops] or (["Not released"] if job.status == "planned"
-                                                                else ["Finishing"])
+            places = [op.where for op in job.current_ops] or ["Finishing"]
             for place in dict.fromkeys(places):
                 buckets.setdefault(place, []).append(job)
     else:
@@ -527,20 +535,38 @@ def group_rows(jobs: list[BoardJob], group: str | None) -> list[BoardRow]:
 
 
 def paginate(rows: list[BoardRow], per_page: int) -> list[list[BoardRow]]:
-    """Split rows into screens; a heading never ends a screen alone, a continued group is re-headed."""
+    """Split rows into screens of at most per_page rows, as few screens as that allows, and evened
+    out: 25 jobs at 8 a screen are 7/6/6/6, not 8/8/8/1 (a wall would spend a quarter of its
+    rotation on one row). A heading never ends a screen alone; a continued group is re-headed."""
+    per_page = max(1, per_page)
+    pages = _fill(rows, lambda placed, done: per_page)
+    if len(pages) > 1:
+        wanted = len(pages)
+        # Each screen takes its share of what is left, so the rounding lands on the first screens.
+        even = _fill(rows, lambda placed, done: min(per_page, -(-(len(rows) - placed) // max(1, wanted - done))))
+        if len(even) <= wanted:
+            return even
+    return pages
+
+
+def _fill(rows: list[BoardRow], capacity) -> list[list[BoardRow]]:
+    """Fill screens in order; capacity(rows placed so far, screens done) is the next screen's size."""
     pages: list[list[BoardRow]] = []
     current: list[BoardRow] = []
     heading: BoardRow | None = None
-    for row in rows:
+    limit = capacity(0, 0)
+    for placed, row in enumerate(rows):
         if row.heading is not None:
             heading = row
-            if len(current) >= per_page - 1:
+            if current and len(current) >= limit - 1:
                 pages.append(current)
                 current = []
+                limit = capacity(placed, len(pages))
             current.append(row)
             continue
-        if len(current) >= per_page:
+        if len(current) >= limit:
             pages.append(current)
+            limit = capacity(placed, len(pages))
             current = [BoardRow(heading=heading.heading + " (cont.)")] if heading else []
         current.append(row)
     if current or not pages:

@@ -8,24 +8,29 @@ seconds", and an unchanged board costs one small query and a 204. See bench/READ
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from spex import codes, shoptime
+from spex import codes, config, shoptime
 from spex.auth import current_station
 from spex.extensions import db
 from spex.labels.links import job_links, print_label_url
 from spex.models import utcnow
 from spex.wip import bp, lookup, status
 from spex.wip.board import (board_version, etag_for, filter_jobs, group_rows, load_board, paginate,
-                             risk_words)
+                             risk_words, split_unreleased)
 
 GROUPS = {"": "Most urgent first", "wc": "By work center", "customer": "By customer"}
+# Unreleased jobs named on the board's bottom line; more are counted ("+12 more").
+UNRELEASED_NAMED = 8
+BOARD_DEFAULTS = {"SPEX_BOARD_ROWS": config.BOARD_ROWS, "SPEX_BOARD_PAGE_SECONDS": config.BOARD_PAGE_SECONDS,
+                  "SPEX_BOARD_POLL_SECONDS": config.BOARD_POLL_SECONDS}
 
 
-def _setting(name: str, default: int) -> int:
+def _setting(name: str) -> int:
+    default = BOARD_DEFAULTS[name]
     try:
         return max(1, int(current_app.config.get(name, default)))
     except (TypeError, ValueError):
@@ -83,22 +88,31 @@ def _board_context(view: BoardView, kiosk: bool):
     now = utcnow()
     version = board_version(db.session)
     jobs = filter_jobs(load_board(db.session, now=now), work_center=view.work_center, customer=view.customer)
-    rows = _setting("SPEX_BOARD_ROWS", 8)
-    # The office page spends one row's height on the top bar and the filters.
-    pages = paginate(group_rows(jobs, view.group), rows if kiosk else max(1, rows - 1))
-    page_seconds = _setting("SPEX_BOARD_PAGE_SECONDS", 15)
+    released, unreleased = split_unreleased(jobs)
+    rows = _setting("SPEX_BOARD_ROWS")
+    pages = paginate(group_rows(released, view.group), rows)
+    page_seconds = _setting("SPEX_BOARD_PAGE_SECONDS")
     slot = int(now.timestamp() // page_seconds)
+    if not kiosk and view.page is None:
+        # The office board stays on the page a person is reading; only the wall turns its pages.
+        view = replace(view, page=1)
     if view.page is not None:
         index = min(view.page, len(pages)) - 1
     else:
         index = slot % len(pages)
     etag = _etag(version, now, view, slot, len(pages))
     poll_url = url_for("wip.board_rows", **view.query(kiosk=1 if kiosk else None, pages=len(pages), v=etag))
+    pager = None
+    if not kiosk and len(pages) > 1:
+        pager = {"previous": url_for("wip.board", **view.query(page=index)) if index > 0 else None,
+                 "next": url_for("wip.board", **view.query(page=index + 2)) if index + 1 < len(pages) else None}
     return {
         "view": view, "rows": pages[index], "page_number": index + 1, "page_count": len(pages),
+        "pager": pager,
+        "unreleased": unreleased[:UNRELEASED_NAMED], "unreleased_more": max(0, len(unreleased) - UNRELEASED_NAMED),
         "job_count": len(jobs), "late_count": sum(1 for j in jobs if j.risk == "late"),
         "held_count": sum(1 for j in jobs if j.holds), "vendor_count": sum(1 for j in jobs if j.shipments),
-        "poll_url": poll_url, "poll_seconds": _setting("SPEX_BOARD_POLL_SECONDS", 3),
+        "poll_url": poll_url, "poll_seconds": _setting("SPEX_BOARD_POLL_SECONDS"),
         "page_seconds": page_seconds, "etag": etag, "kiosk": kiosk, "today": shoptime.local_date(now),
         "groups": GROUPS,
     }
@@ -138,7 +152,9 @@ def board_rows():
     pages_seen = request.args.get("pages", "")
     if pages_seen.isdigit() and (seen or request.if_none_match):
         version = board_version(db.session)
-        page_seconds = _setting("SPEX_BOARD_PAGE_SECONDS", 15)
+        page_seconds = _setting("SPEX_BOARD_PAGE_SECONDS")
+        if request.args.get("kiosk") != "1" and view.page is None:
+            view = replace(view, page=1)  # as _board_context does for the office board
         etag = _etag(version, now, view, int(now.timestamp() // page_seconds), int(pages_seen))
         if etag == seen:
             response = make_response("", 204)

@@ -3,13 +3,14 @@ kind decoding back to the record's code, the print queue, printers that answer a
 do not, roles and bad input."""
 from __future__ import annotations
 
+import re
 import socket
 import time
 
 import pytest
 from sqlalchemy import func, select
 
-from spex import codes
+from spex import codes, shopfloor
 from spex.labels import LabelError, print_job, queue_label
 from spex.labels.records import find, records_for_codes
 from spex.labels.render import render_labels
@@ -375,3 +376,27 @@ def test_text_beyond_latin1_still_prints_in_pdf(shop, session):
     record["name"] = "Łukasz Żółć — Ø 25"
     (page,) = decode_pdf(render_labels("badge", [record], "pdf"))
     assert page == [shop.admin.barcode]
+
+
+def test_batch_print_of_a_lot_leaves_out_its_used_up_units(shop, make, client, session, printer):
+    # The lot's third bar (96 in) goes whole into a job: "QTY 0 in", nothing left to label.
+    used_up = shop.units[2]
+    job = make.job(quantity=60, ops=("lathe",), material=shop.material)
+    shopfloor.pull_material(session, used_up, job, 96, user=shop.admin)
+    shop.printer_station.printer_port = printer.port
+    session.commit()
+    login(client, shop.admin)
+    page = client.get(f"/labels/?q=LOT-{shop.lot.number}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    ticked = re.findall(r'<input type="checkbox" name="code" value="([^"]+)" checked', page)
+    in_stock = sorted(u.barcode for u in shop.lot.units if u.id != used_up.id)
+    assert ticked == in_stock and used_up.barcode not in page
+    assert "1 used up, left out" in page
+
+    form = {"kind": "stock_unit", "code": ticked, "copies": "1", "dpi": "203", "station_id": str(shop.printer_station.id)}
+    response = client.post("/labels/print", data=form, headers={"HX-Request": "true"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    (sent,) = printer.wait_for(1)
+    assert zpl_code128_data(sent.decode()) == in_stock
+    assert "QTY 0" not in sent.decode() and "^FD0 in" not in sent.decode()
+    # The used-up bar itself can still be looked up (and relabelled) when it is scanned on its own.
+    assert [r["quantity"] for r in find(session, used_up.barcode).records] == ["0 in"]

@@ -315,3 +315,113 @@ def test_statements_per_board_fragment(client, make):
     # version, jobs, operations, piece balances, open holds, open shipments (plus BEGIN on SQLite)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 6, selects
+
+
+# --- pages: evened out, unreleased jobs on a line of their own, the office's pager -------------------
+
+def _job_rows(count):
+    return [wb.BoardRow(job=wb.BoardJob(id=n, number=str(24000 + n), status="released", priority=0, part_number="P",
+                                        part_rev="A", part_description="", customer_code="C", customer_name="C",
+                                        quantity=10, due_date=date(2026, 12, 1)))
+            for n in range(count)]
+
+
+def test_pages_are_evened_out_and_no_more_than_needed():
+    # 25 jobs at 8 a screen: 4 screens either way, but 7/6/6/6 rather than 8/8/8/1.
+    sizes = lambda rows, per_page: [len(p) for p in wb.paginate(rows, per_page)]  # noqa: E731
+    assert sizes(_job_rows(25), 8) == [7, 6, 6, 6]
+    assert sizes(_job_rows(17), 8) == [6, 6, 5]
+    assert sizes(_job_rows(16), 8) == [8, 8]
+    assert sizes(_job_rows(3), 8) == [3]
+    assert sizes([], 8) == [0]
+    pages = wb.paginate(_job_rows(25), 8)
+    assert [r.job.number for p in pages for r in p] == [r.job.number for r in _job_rows(25)]  # order kept
+
+    # Grouped: headings count as rows; as many screens as filling them would need, none near empty.
+    rows = []
+    for name, count in (("LATHE-1", 9), ("MILL-1", 5), ("INSPECT", 4)):
+        rows.append(wb.BoardRow(heading=f"{name} · {count}"))
+        rows.extend(_job_rows(count))
+    pages = wb.paginate(rows, 8)
+    assert len(pages) == 3 and min(len(p) for p in pages) >= 6, [len(p) for p in pages]
+    assert all(p[0].heading for p in pages) and not any(p[-1].heading for p in pages)
+    assert sum(1 for p in pages for r in p if r.job) == 18
+
+
+def _page_of(body):
+    import re
+    match = re.search(r"Page (\d+)(?:/| of )(\d+)", body)
+    return (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+
+
+def _jobs_on(body):
+    import re
+    return re.findall(r'<article class="board-job[^"]*" data-job="([^"]+)"', body)
+
+
+def test_unreleased_jobs_are_named_on_a_line_of_their_own_not_a_page_of_rows(app, client, make):
+    released = [make.job() for _ in range(5)]
+    planned = [make.job(release=False) for _ in range(3)]
+    make.commit()
+    app.config.update(SPEX_BOARD_ROWS=3)
+    seen = []
+    for page in (1, 2):
+        body = client.get(f"/board/rows?token=board-token&kiosk=1&page={page}").get_data(as_text=True)
+        assert _page_of(body) == (page, 2)  # 5 released jobs at 3 a screen: two screens, not three
+        seen.extend(_jobs_on(body))
+        line = body[body.index("data-unreleased"):]
+        assert "Not yet released · 3" in line and all(f">{j.number}</a>" in line for j in planned)
+    assert sorted(seen) == sorted(j.number for j in released)
+
+
+def test_office_board_stays_on_its_page_and_pages_by_plain_links(app, client, make, login_as):
+    import html as html_lib
+    import re
+    jobs = [make.job() for _ in range(10)]
+    make.commit()
+    app.config.update(SPEX_BOARD_ROWS=4, SPEX_BOARD_PAGE_SECONDS=15)
+    login_as(codes.PLANNER)
+    start = datetime(2026, 12, 2, 14, 0, 0, tzinfo=timezone.utc)  # the start of a 15 s slot
+    seen = {}
+    for step in range(4):  # a minute of wall time: the wall would have turned four times
+        with clock_at(start + timedelta(seconds=15 * step + 5)):
+            body = client.get("/board").get_data(as_text=True)
+            poll_url = html_lib.unescape(re.search(r'hx-get="([^"]+)"', body).group(1))
+            polled = client.get(poll_url.replace("v=", "seen="), headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert _page_of(body) == (1, 3) and _page_of(polled) == (1, 3)
+    seen[1] = _jobs_on(body)
+    assert 'rel="prev"' not in body
+    next_url = html_lib.unescape(re.search(r'<a class="btn" href="([^"]+)" rel="next">', body).group(1))
+    body = client.get(next_url).get_data(as_text=True)  # a plain link: no script needed
+    assert _page_of(body) == (2, 3)
+    seen[2] = _jobs_on(body)
+    assert "page=1" in re.search(r'<a class="btn" href="([^"]+)" rel="prev">', body).group(1)
+    body = client.get(html_lib.unescape(re.search(r'href="([^"]+)" rel="next"', body).group(1))).get_data(as_text=True)
+    assert _page_of(body) == (3, 3) and 'rel="next"' not in body
+    seen[3] = _jobs_on(body)
+    assert [len(seen[n]) for n in (1, 2, 3)] == [4, 3, 3]
+    assert sorted(n for page in seen.values() for n in page) == sorted(j.number for j in jobs)
+    # Filters survive the paging.
+    filtered = client.get(f"/board?customer={jobs[0].part.customer.code}").get_data(as_text=True)
+    assert _jobs_on(filtered) == [jobs[0].number]
+
+
+def test_board_settings_are_read_from_the_environment(app, make, monkeypatch):
+    from spex import create_app
+    for _ in range(3):
+        make.job()
+    make.commit()
+    monkeypatch.setenv("SPEX_BOARD_ROWS", "2")
+    monkeypatch.setenv("SPEX_BOARD_PAGE_SECONDS", "40")
+    monkeypatch.setenv("SPEX_BOARD_POLL_SECONDS", "7")
+    configured = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                             "SECRET_KEY": "test-secret", "SPEX_BOARD_TOKEN": "board-token"})
+    try:
+        with configured.app_context():
+            body = configured.test_client().get("/board/kiosk?token=board-token").get_data(as_text=True)
+    finally:
+        with configured.app_context():
+            db.engine.dispose()
+    assert _page_of(body)[1] == 2  # three jobs at two a screen
+    assert 'hx-trigger="every 7s"' in body
+    assert (configured.config["SPEX_BOARD_ROWS"], configured.config["SPEX_BOARD_PAGE_SECONDS"]) == (2, 40)
