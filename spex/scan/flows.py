@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, desc, func, insert, select, update
+from sqlalchemy import bindparam, desc, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.util import identity_key
@@ -135,23 +135,36 @@ _STATE_FIELDS = ("operator_id", "job_id", "job_operation_id", "stock_unit_id", "
 _STATION_FIELDS = ("id", "code", "name")
 _PERSON_FIELDS = ("id", "name", "badge", "role", "active")
 _LAST_SCAN_FIELDS = ("raw", "outcome", "created_at", "response")
-# The station's last scan, to tell a scanner's double read: one step down the scans' (station, id) index.
+
+
+def _station_state_and_last_scan(last_scan_columns, join_last_scan):
+    """The station (by its browser's token), its state, its signed-in operator and its last scan (to
+    tell a scanner's double read), in one query, as plain rows; on PostgreSQL the station's row is
+    locked for the scan, so one station's scans take turns."""
+    query = (select(*(getattr(Station, f) for f in _STATION_FIELDS), StationState.station_id,
+                    *(getattr(StationState, f) for f in _STATE_FIELDS), StationState.updated_at,
+                    *(getattr(User, f) for f in _PERSON_FIELDS), *last_scan_columns)
+             .select_from(Station)
+             .outerjoin(StationState, StationState.station_id == Station.id)
+             .outerjoin(User, User.id == StationState.operator_id))
+    return (join_last_scan(query).where(Station.token == bindparam("b_token"), Station.active.is_(True))
+            .with_for_update(of=Station))
+
+
+# The last scan is one step down the scans' (station_id, id) index. SQLite finds it by its id, the
+# highest of the station's; PostgreSQL, which plans that join as a hash of the whole table when the
+# table is small, by a lateral look-up of the station's newest scan.
 _EARLIER_SCAN = aliased(ScanRecord)
 _LAST_SCAN_ID = (select(func.max(_EARLIER_SCAN.id)).where(_EARLIER_SCAN.station_id == Station.id)
                  .correlate(Station).scalar_subquery())
-# The station (by its browser's token), its state, its signed-in operator and its last scan, in one
-# query, as plain rows; on PostgreSQL the station's row is locked for the scan, so one station's
-# scans take turns.
+_LAST_SCAN = (select(*(getattr(ScanRecord, f) for f in _LAST_SCAN_FIELDS))
+              .where(ScanRecord.station_id == Station.id).order_by(desc(ScanRecord.id)).limit(1)
+              .correlate(Station).lateral("last_scan"))
 _STATE = Prepared(
-    select(*(getattr(Station, f) for f in _STATION_FIELDS), StationState.station_id,
-           *(getattr(StationState, f) for f in _STATE_FIELDS), StationState.updated_at,
-           *(getattr(User, f) for f in _PERSON_FIELDS), *(getattr(ScanRecord, f) for f in _LAST_SCAN_FIELDS))
-    .select_from(Station)
-    .outerjoin(StationState, StationState.station_id == Station.id)
-    .outerjoin(User, User.id == StationState.operator_id)
-    .outerjoin(ScanRecord, ScanRecord.id == _LAST_SCAN_ID)
-    .where(Station.token == bindparam("b_token"), Station.active.is_(True))
-    .with_for_update(of=Station))
+    _station_state_and_last_scan([getattr(ScanRecord, f) for f in _LAST_SCAN_FIELDS],
+                                 lambda query: query.outerjoin(ScanRecord, ScanRecord.id == _LAST_SCAN_ID)),
+    postgresql=_station_state_and_last_scan([_LAST_SCAN.c[f] for f in _LAST_SCAN_FIELDS],
+                                            lambda query: query.outerjoin(_LAST_SCAN, true())))
 # Where each part sits in a row of _STATE (the state's part: station_id, its fields, updated_at).
 _STATION_COLUMNS = slice(0, len(_STATION_FIELDS))
 _STATE_COLUMNS = slice(_STATION_COLUMNS.stop, _STATION_COLUMNS.stop + len(_STATE_FIELDS) + 2)

@@ -151,8 +151,10 @@ class HttpStation:
         page = self.http.get(base_url + "/station", timeout=30).text
         self.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
-    def __call__(self, code: str, scan_id: str | None = None) -> Answer:
-        response = self.http.post(self.base_url + "/station/scan",
-                                  data={"code": code, "scan_id": scan_id or uuid.uuid4().hex},
+    def __call__(self, code: str, scan_id: str | None = None, *, gap_ms: int | None = None) -> Answer:
+        data = {"code": code, "scan_id": scan_id or uuid.uuid4().hex}
+        if gap_ms is not None:  # the station script's own gap between this read and the one before
+            data["gap_ms"] = str(gap_ms)
+        response = self.http.post(self.base_url + "/station/scan", data=data,
                                   headers={"HX-Request": "true", "X-CSRFToken": self.token}, timeout=60)
         return Answer(response.status_code, response.text, response.headers.get("X-Spex-Replayed") == "1")
