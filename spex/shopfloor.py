@@ -265,8 +265,9 @@ def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user
                          "Scan a bar of the right material.", f"Scan a bar (LOT-…) of {wanted.label}.")
     place, left = _unit_bin(session, unit)
     if amount > left:
-        raise FloorError(f"{unit.barcode} has only {ledger.format_qty(left)} {material.unit} left; {ledger.format_qty(amount)} asked.",
-                         f"Scan or type a length up to {ledger.format_qty(left)} {material.unit}, or another bar (LOT-…).")
+        left_words = f"{ledger.format_qty(left)} {material.unit}"
+        raise FloorError(f"{unit.barcode} has only {left_words} left; {ledger.format_qty(amount)} asked.",
+                         f"Scan or type a length up to {left_words}, or another bar (LOT-…).")
     return ledger.move(session, ledger.PULL, ledger.unit_item(unit.id), amount, place, None, unit=material.unit,
                        job_id=job.id, scan_uid=scan_uid, note=f"heat {unit.lot.heat_number}", **_ids(user, station))
 

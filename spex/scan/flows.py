@@ -1228,10 +1228,11 @@ def _release_words(release: Release | None, line) -> str:
 def _taken_back(session: Session, reversals: list) -> str:
     """What an undo took back, in the shop's words: "10 good at op 20 of job 24014"."""
     undone = sorted((r.reverses for r in reversals), key=lambda e: e.scan_seq)
-    # A finished-goods receipt is two entries (off the job, into the lot): the lot's says it all.
+
     def fg_receipt_of(entry, kind: str) -> bool:
         return entry.kind == ledger.FG_RECEIPT and ledger.parse_key(entry.item).kind == kind
 
+    # A finished-goods receipt is two entries (off the job, into the lot): the lot's says it all.
     if any(fg_receipt_of(e, "fg") for e in undone):
         undone = [e for e in undone if not fg_receipt_of(e, "job")]
     return "; ".join(_undone_words(session, e) for e in undone)
