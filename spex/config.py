@@ -42,6 +42,14 @@ def load(app) -> None:
         SQLALCHEMY_DATABASE_URI=_database_url(app.instance_path),
         # Undo window for an operator's own last entry, in seconds.
         SPEX_UNDO_WINDOW=int(os.environ.get("SPEX_UNDO_WINDOW", "300")),
+        # The same code at the same station within this many milliseconds is one read: a handheld's
+        # double read comes within a few hundred ms (a trigger bounce, a re-decode before the label
+        # leaves the beam). A person scanning the same card twice on purpose hears the beep, releases
+        # the trigger, presses again and the scanner decodes: half a second at the very quickest, a
+        # second or more as people work. Scanner makers draw the same line: Zebra's "timeout between
+        # decodes, same symbol" defaults to 0.5 s, Honeywell's shortest good-read delay is 500 ms.
+        # 0 turns the rule off.
+        SPEX_DOUBLE_READ_MS=int(os.environ.get("SPEX_DOUBLE_READ_MS", "500")),
         # Read-only token for the wall-mounted WIP board kiosk URL.
         SPEX_BOARD_TOKEN=os.environ.get("SPEX_BOARD_TOKEN", ""),
         SPEX_BOARD_ROWS=int(os.environ.get("SPEX_BOARD_ROWS", BOARD_ROWS)),

@@ -26,7 +26,12 @@ from spex.production import next_operation
 
 
 class FloorError(LedgerError):
-    """A shop-floor action refused: the message says why and what to do."""
+    """A shop-floor action refused: the message says why; next_step, when the remedy is another
+    scan than the one refused, says what to do now (a station shows it as its next step)."""
+
+    def __init__(self, message: str, next_step: str = ""):
+        super().__init__(message)
+        self.next_step = next_step
 
 
 def _ids(user: User | None, station: Station | None) -> dict:
@@ -43,7 +48,8 @@ def require_role(user: User | None, action: str) -> None:
         who = " or ".join(codes.ROLE_NOUNS[r] for r in allowed)
         article = "an" if who[0] in "aeiou" else "a"
         raise FloorError(f"Only {article} {who} may {codes.ACTION_NAMES[action]}; {user.name} is signed in as "
-                         f"{codes.ROLE_NOUNS[user.role]}.")
+                         f"{codes.ROLE_NOUNS[user.role]}.",
+                         f"Ask {article} {who} to scan their badge (EMP-…) here and do it.")
 
 
 def _pieces(quantity) -> int:
@@ -178,13 +184,16 @@ def _scrap_location(session: Session) -> Location | None:
     return session.scalar(_SCRAP_LOCATION)
 
 
+_ANOTHER_JOB = "Scan the traveler of another job (JOB-…)."
+
+
 def _job_open(job: Job) -> None:
     if job.status == "planned":
-        raise FloorError(f"Job {job.number} is not released to the floor yet; ask the planner.")
+        raise FloorError(f"Job {job.number} is not released to the floor yet; ask the planner.", _ANOTHER_JOB)
     if job.status in ("complete", "closed"):
-        raise FloorError(f"Job {job.number} is {job.status}: it takes no more pieces or material.")
+        raise FloorError(f"Job {job.number} is {job.status}: it takes no more pieces or material.", _ANOTHER_JOB)
     if job.status == "cancelled":
-        raise FloorError(f"Job {job.number} was cancelled.")
+        raise FloorError(f"Job {job.number} was cancelled.", _ANOTHER_JOB)
 
 
 def _not_on_hold(session: Session, job: Job) -> None:
@@ -193,7 +202,9 @@ def _not_on_hold(session: Session, job: Job) -> None:
         pieces = sum(h.quantity for h in holds)
         reason = codes.HOLD_REASONS.get(holds[0].reason_code, holds[0].reason_code)
         raise FloorError(f"Job {job.number} is on quality hold ({pieces} pcs, {reason}); "
-                         "an inspector must release it first.")
+                         "an inspector must release it first.",
+                         "Ask an inspector to release the hold (badge, the job, CMD-RELEASE); meanwhile scan another "
+                         "job (JOB-…).")
 
 
 def _enough(session: Session, op: JobOperation, quantity: int, available: int | None = None) -> int:
@@ -203,7 +214,8 @@ def _enough(session: Session, op: JobOperation, quantity: int, available: int | 
     if quantity > available:
         before = next((o for o in reversed(op.job.operations) if o.seq < op.seq), None)
         where = (f" (op {before.seq} has passed on {before.qty_good} of {op.job.quantity})" if before else "")
-        raise FloorError(f"Only {available} pcs are at op {op.seq}{where}; {quantity} asked.")
+        raise FloorError(f"Only {available} pcs are at op {op.seq}{where}; {quantity} asked.",
+                         "Count again and scan the quantity.")
     return available
 
 
@@ -237,7 +249,7 @@ def _unit_bin(session: Session, unit: StockUnit) -> tuple[str, Decimal]:
     for place, amount in places.items():
         if place.startswith("loc:"):
             return place, amount
-    raise FloorError(f"{unit.barcode} is empty or used up; scan another bar.")
+    raise FloorError(f"{unit.barcode} is empty or used up; scan another bar.", "Scan another bar (LOT-…).")
 
 
 def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user: User,
@@ -250,10 +262,12 @@ def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user
     wanted = job.part.material
     if wanted is not None and wanted.id != material.id:
         raise FloorError(f"{unit.barcode} is {material.label}; job {job.number} calls for {wanted.label}. "
-                         "Scan a bar of the right material.")
+                         "Scan a bar of the right material.", f"Scan a bar (LOT-…) of {wanted.label}.")
     place, left = _unit_bin(session, unit)
     if amount > left:
-        raise FloorError(f"{unit.barcode} has only {ledger.format_qty(left)} {material.unit} left; {ledger.format_qty(amount)} asked.")
+        left_words = f"{ledger.format_qty(left)} {material.unit}"
+        raise FloorError(f"{unit.barcode} has only {left_words} left; {ledger.format_qty(amount)} asked.",
+                         f"Scan or type a length up to {left_words}, or another bar (LOT-…).")
     return ledger.move(session, ledger.PULL, ledger.unit_item(unit.id), amount, place, None, unit=material.unit,
                        job_id=job.id, scan_uid=scan_uid, note=f"heat {unit.lot.heat_number}", **_ids(user, station))
 

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -116,6 +116,9 @@ class ScanRecord(db.Model):
     """
 
     __tablename__ = "scans"
+    # A station's last scan, read with its state on every scan (a scanner's double read is the same
+    # code again), and its recent scans: one step down this index, however many scans the shop keeps.
+    __table_args__ = (Index("ix_scans_station_id_id", "station_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(64), unique=True)

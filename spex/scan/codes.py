@@ -7,6 +7,7 @@ reduced here to one Scan, so the state machine in flows.py never looks at raw te
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -55,6 +56,10 @@ MAX_CODE_LENGTH = 80
 _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 # Control characters a scanner or a terminal may add: CR, LF, TAB, GS, NUL, DEL...
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Unicode format characters (category Cf): bidirectional controls such as U+202E, which would make
+# a refusal that echoes the code read backwards, zero-width spaces and joiners, the byte-order mark.
+# No label carries one; a software wedge or a pasted code may. They are dropped, not spaced.
+_FORMAT = "Cf"
 _CODE_BODY = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
 _QUANTITY = re.compile(r"^(\d{1,40})(?:\.(\d{1,6}))?$|^\.(\d{1,6})$")
 
@@ -72,9 +77,15 @@ class Scan:
         return self.quantity is not None and self.quantity == self.quantity.to_integral_value()
 
 
+def _without_format_characters(text: str) -> str:
+    if text.isascii():  # every label's code: nothing to look up
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != _FORMAT)
+
+
 def clean(raw: str | None) -> str:
     """The code without a scanner's additions, trimmed and upper case."""
-    text = _CONTROL.sub(" ", raw or "").strip()
+    text = _CONTROL.sub(" ", _without_format_characters(raw or "")).strip()
     text = _AIM.sub("", text, count=1).strip()
     # A second identifier can follow when a scanner and a software wedge both add one.
     text = _AIM.sub("", text, count=1).strip()
@@ -82,8 +93,8 @@ def clean(raw: str | None) -> str:
 
 
 def printable(raw: str | None, limit: int = 200) -> str:
-    """The raw scan as it may be stored and shown: control characters dropped, length bounded."""
-    return _CONTROL.sub("", raw or "")[:limit]
+    """The raw scan as it may be stored and shown: control and format characters dropped, length bounded."""
+    return _CONTROL.sub("", _without_format_characters(raw or ""))[:limit]
 
 
 def parse(raw: str | None) -> Scan:

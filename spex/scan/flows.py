@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, desc, insert, select, update
+from sqlalchemy import bindparam, desc, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash
 
@@ -91,6 +91,7 @@ UNREGISTERED = "This browser is not registered as a station."
 UNREGISTERED_NEXT = "Ask an administrator to register it; nothing was recorded."
 UNKNOWN_HINT = "Scan a label (EMP-, JOB-, LOT-, BIN-, FG-, CMD-) or type a quantity and press Enter."
 DISPOSITION_CARD = "CMD-D-USE-AS-IS, CMD-D-REWORK, CMD-SCRAP or CMD-D-RTV"
+READ_TWICE = "Read twice, counted once"
 
 
 @dataclass
@@ -160,21 +161,42 @@ def _by(model, column, *options):
 _STATE_FIELDS = ("operator_id", "job_id", "job_operation_id", "stock_unit_id", "fg_lot_id", "pending", "data")
 _STATION_FIELDS = ("id", "code", "name")
 _PERSON_FIELDS = ("id", "name", "badge", "role", "active")
-# The station (by its browser's token), its state and its signed-in operator, in one query, as
-# plain rows; on PostgreSQL the station's row is locked for the scan, so one station's scans take turns.
+_LAST_SCAN_FIELDS = ("raw", "outcome", "created_at", "response")
+
+
+def _station_state_and_last_scan(last_scan_columns, join_last_scan):
+    """The station (by its browser's token), its state, its signed-in operator and its last scan (to
+    tell a scanner's double read), in one query, as plain rows; on PostgreSQL the station's row is
+    locked for the scan, so one station's scans take turns."""
+    query = (select(*(getattr(Station, f) for f in _STATION_FIELDS), StationState.station_id,
+                    *(getattr(StationState, f) for f in _STATE_FIELDS), StationState.updated_at,
+                    *(getattr(User, f) for f in _PERSON_FIELDS), *last_scan_columns)
+             .select_from(Station)
+             .outerjoin(StationState, StationState.station_id == Station.id)
+             .outerjoin(User, User.id == StationState.operator_id))
+    return (join_last_scan(query).where(Station.token == bindparam("b_token"), Station.active.is_(True))
+            .with_for_update(of=Station))
+
+
+# The last scan is one step down the scans' (station_id, id) index. SQLite finds it by its id, the
+# highest of the station's; PostgreSQL, which plans that join as a hash of the whole table when the
+# table is small, by a lateral look-up of the station's newest scan.
+_EARLIER_SCAN = aliased(ScanRecord)
+_LAST_SCAN_ID = (select(func.max(_EARLIER_SCAN.id)).where(_EARLIER_SCAN.station_id == Station.id)
+                 .correlate(Station).scalar_subquery())
+_LAST_SCAN = (select(*(getattr(ScanRecord, f) for f in _LAST_SCAN_FIELDS))
+              .where(ScanRecord.station_id == Station.id).order_by(desc(ScanRecord.id)).limit(1)
+              .correlate(Station).lateral("last_scan"))
 _STATE = Prepared(
-    select(*(getattr(Station, f) for f in _STATION_FIELDS), StationState.station_id,
-           *(getattr(StationState, f) for f in _STATE_FIELDS), StationState.updated_at,
-           *(getattr(User, f) for f in _PERSON_FIELDS))
-    .select_from(Station)
-    .outerjoin(StationState, StationState.station_id == Station.id)
-    .outerjoin(User, User.id == StationState.operator_id)
-    .where(Station.token == bindparam("b_token"), Station.active.is_(True))
-    .with_for_update(of=Station))
+    _station_state_and_last_scan([getattr(ScanRecord, f) for f in _LAST_SCAN_FIELDS],
+                                 lambda query: query.outerjoin(ScanRecord, ScanRecord.id == _LAST_SCAN_ID)),
+    postgresql=_station_state_and_last_scan([_LAST_SCAN.c[f] for f in _LAST_SCAN_FIELDS],
+                                            lambda query: query.outerjoin(_LAST_SCAN, true())))
 # Where each part sits in a row of _STATE (the state's part: station_id, its fields, updated_at).
 _STATION_COLUMNS = slice(0, len(_STATION_FIELDS))
 _STATE_COLUMNS = slice(_STATION_COLUMNS.stop, _STATION_COLUMNS.stop + len(_STATE_FIELDS) + 2)
-_PERSON_COLUMNS = slice(_STATE_COLUMNS.stop, None)
+_PERSON_COLUMNS = slice(_STATE_COLUMNS.stop, _STATE_COLUMNS.stop + len(_PERSON_FIELDS))
+_LAST_SCAN_COLUMNS = slice(_PERSON_COLUMNS.stop, None)
 _STATE_BINDS = tuple("b_" + f for f in _STATE_FIELDS)
 _SAVE_STATE = Prepared(update(StationState).where(StationState.station_id == bindparam("b_station"))
                        .values({**{f: bindparam(b) for f, b in zip(_STATE_FIELDS, _STATE_BINDS)},
@@ -245,10 +267,24 @@ class State:
     data: str | None
     updated_at: object
     as_read: tuple = field(default=(), repr=False, compare=False)
+    last_scan: LastScan | None = field(default=None, repr=False, compare=False)  # the station's scan before this one
 
     def values(self) -> tuple:
         return (self.operator_id, self.job_id, self.job_operation_id, self.stock_unit_id, self.fg_lot_id,
                 self.pending, self.data)
+
+    def restore(self) -> None:
+        """Back to the state as it was read: what a refused scan leaves."""
+        (self.operator_id, self.job_id, self.job_operation_id, self.stock_unit_id, self.fg_lot_id,
+         self.pending, self.data) = self.as_read
+
+
+class LastScan(NamedTuple):
+    """The station's previous scan, read with its state."""
+    raw: str
+    outcome: str
+    created_at: datetime
+    response: str | None
 
 
 class StationRef(NamedTuple):
@@ -283,6 +319,8 @@ def _load_state(session: Session, token: str) -> tuple[StationRef | None, State 
         row = _STATE.first(session, {"b_token": token})
     state = State(*row[_STATE_COLUMNS])
     state.as_read = state.values()
+    if row[_LAST_SCAN_COLUMNS.start] is not None:
+        state.last_scan = LastScan._make(row[_LAST_SCAN_COLUMNS])
     operator = Person._make(row[_PERSON_COLUMNS]) if row[_PERSON_COLUMNS.start] is not None else None
     return StationRef._make(row[_STATION_COLUMNS]), state, operator
 
@@ -518,9 +556,19 @@ class _Flow:
         reversals = shopfloor.undo_last(self.session, user=self.operator, station=self.station,
                                         window_seconds=self.undo_window, scan_uid=self.scan_uid)
         self.expect(None)
-        what = "; ".join(_entry_words(self.session, e) for e in reversals)
-        return Answer(DONE, "Undone", f"Reversed: {what}.",
+        return Answer(DONE, "Taken back: " + _taken_back(self.session, reversals),
+                      "Undone by a reversing entry; the first one stays in the ledger beside it.",
                       next_step=expected_next(self.session, self.state, self.data))
+
+    def read_twice(self, last: LastScan) -> Answer:
+        """A scanner's second read of the same label: nothing is done again, and the answer says what
+        the first read did."""
+        first = _decode(last.response)
+        if first.get("headline") == READ_TWICE:  # a third read: the first read's words, as the second said them
+            counted = first.get("detail", "")
+        else:
+            counted = f"Counted once: {first.get('headline') or grammar.clean(last.raw)}."
+        return Answer(WAITING, READ_TWICE, counted, next_step=expected_next(self.session, self.state, self.data))
 
     # a scan that begins something
     def start(self, scan: Scan) -> Answer:
@@ -852,7 +900,7 @@ class _Flow:
         unit = self.find_unit(scan)
         place, left = _unit_left(self.session, unit)
         if place is None:
-            raise Refused(f"{unit.barcode} is empty or used up.", "Scan another bar.")
+            raise Refused(f"{unit.barcode} is empty or used up.", "Scan another bar (LOT-…).")
         self.clear()
         self.state.stock_unit_id = unit.id
         self.expect(PULL_JOB)
@@ -1018,11 +1066,38 @@ def earlier_answer(session: Session, scan_uid: str) -> ScanRecord | None:
     return _one(session, _SCAN_BY_UID, scan_uid)
 
 
-def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, undo_window: int) -> Answer:
+def is_resend(record: ScanRecord, station: StationRef | Station, raw: str) -> bool:
+    """Whether a request carrying a recorded scan's id is that scan sent again: the same code
+    (as the grammar reads it) from the same station. Anything else only reused the id. A PIN is kept
+    only as a mask, so a resent PIN is known by its station alone."""
+    if record.station_id != station.id:
+        return False
+    return record.raw == PIN_MASK or grammar.clean(record.raw) == grammar.clean(grammar.printable(raw))
+
+
+def is_read_twice(last: LastScan | None, raw: str, window_ms: int, gap_ms: int | None) -> bool:
+    """A scanner's double read: the station's previous scan was the same code, less than the window
+    before. The gap is the station script's own, between the two reads, when it sends one (a scan
+    that waited in its queue, offline or behind a slow answer, was still read when it was read);
+    otherwise the shop clock's, since the previous scan was recorded. A refused scan read twice is
+    simply refused again: its refusal stays on screen."""
+    if last is None or window_ms <= 0 or last.outcome == REFUSED:
+        return False
+    if grammar.clean(last.raw) != grammar.clean(grammar.printable(raw)):
+        return False
+    if gap_ms is None:
+        gap_ms = (utcnow() - last.created_at).total_seconds() * 1000
+    return 0 <= gap_ms < window_ms
+
+
+def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, undo_window: int,
+              double_read_ms: int = 0, read_gap_ms: int | None = None) -> Answer:
     """Handle one scan at the station registered with this token: change its context and record
     through the shop floor, or refuse with nothing written. The answer names the station; an answer
-    without one means no active station has that token. Raises spex.ledger.DuplicateScan when the
-    same scan id raced past the check; the caller rolls back and replays the first answer."""
+    without one means no active station has that token. The same code read again within
+    double_read_ms (a scanner's double read) does nothing and says so. Raises
+    spex.ledger.DuplicateScan when the same scan id raced past the check; the caller rolls back and
+    replays the first answer."""
     station, state, operator = _load_state(session, station_token)
     if station is None:
         return Answer(REFUSED, UNREGISTERED, next_step=UNREGISTERED_NEXT)
@@ -1034,7 +1109,10 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
     secret = ((state.pending == SIGN_IN_PIN and scan.kind in _MAY_BE_A_PIN)
               or (state.operator_id is None and scan.kind == grammar.QUANTITY))
     try:
-        answer = flow.handle(scan)
+        if is_read_twice(state.last_scan, raw, double_read_ms, read_gap_ms):
+            answer = flow.read_twice(state.last_scan)
+        else:
+            answer = flow.handle(scan)
         flow.save()
         session.flush()
     except ledger.DuplicateScan:
@@ -1044,9 +1122,9 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
         # lock again for the record of the refusal (a savepoint on every scan would cost more).
         session.rollback()
         ledger.begin_write(session)
-        next_step = refusal.next_step if isinstance(refusal, Refused) else _what_to_do(session, station)
-        return Answer(REFUSED, refusal.message, next_step=next_step, operator_id=signed_in, station=station,
-                      secret=secret)
+        state.restore()
+        return Answer(REFUSED, refusal.message, next_step=_after_refusal(session, state, refusal),
+                      operator_id=signed_in, station=station, state=state, operator=operator, secret=secret)
     answer.secret = secret
     answer.operator_id = state.operator_id
     answer.operator = flow.operator
@@ -1127,8 +1205,12 @@ def recent_scans(session: Session, station: StationRef | Station, limit: int = R
 def describe(session: Session, station: StationRef | Station, answer: Answer | None = None) -> StationView:
     """The station's context for the page. After a scan, what the scan read and left (its state, who
     is signed in, the pieces it counted at the operation) is shown as it is, not read again."""
+    refused_step = None
     if answer is not None and answer.state is not None:
         state, operator, available = answer.state, answer.operator, answer.available
+        if answer.outcome == REFUSED:
+            # The station's one next step after a refusal: what to do now, the answer's.
+            refused_step = answer.next_step or None
     else:
         state = read_state(session, station)
         operator = session.get(User, state.operator_id) if state is not None and state.operator_id else None
@@ -1151,7 +1233,7 @@ def describe(session: Session, station: StationRef | Station, answer: Answer | N
         pending_name=PENDING_NAMES.get(state.pending),
         collected={k: v for k, v in data.items()
                    if k in ("quantity", "length", "coc", "close_short", "expected_back")},
-        expected=expected_next(session, state, data),
+        expected=refused_step or expected_next(session, state, data),
         available=available,
     )
 
@@ -1177,9 +1259,14 @@ def expected_next(session: Session, state: State | StationState, data: dict) -> 
 
 # --- small helpers ------------------------------------------------------------------------------
 
-def _what_to_do(session: Session, station: StationRef | Station) -> str:
-    state = read_state(session, station)
-    return (expected_next(session, state, _decode(state.data)) if state else "Scan your badge (EMP-…) to sign in.")
+def _after_refusal(session: Session, state: State, refusal: Exception) -> str:
+    """What to do now, after a refused scan changed nothing: the refusal's own remedy when it has one
+    (another bar, an inspector's badge...), else the step the station still waits for; and while a
+    command is half done, how to drop it, since it still waits."""
+    remedy = getattr(refusal, "next_step", "") or expected_next(session, state, _decode(state.data))
+    if state.operator_id is not None and state.pending in PENDING_NAMES and codes.CMD_CANCEL not in remedy:
+        remedy = f"{remedy.rstrip('.')}, or {codes.CMD_CANCEL} to drop the {PENDING_NAMES[state.pending].lower()}."
+    return remedy
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -1290,9 +1377,50 @@ def _release_words(release: Release | None, line) -> str:
     return f"PO {order.po_number} line {line.line_no} (ship complete, {line.quantity - line.shipped_qty} pcs)"
 
 
-def _entry_words(session: Session, entry) -> str:
-    undone = entry.reverses if entry.reverses_id else entry
-    return f"{undone.kind.replace('_', ' ')} of {ledger.format_qty(entry.quantity)} {entry.unit}"
+def _taken_back(session: Session, reversals: list) -> str:
+    """What an undo took back, in the shop's words: "10 good at op 20 of job 24014"."""
+    undone = sorted((r.reverses for r in reversals), key=lambda e: e.scan_seq)
+
+    def fg_receipt_of(entry, kind: str) -> bool:
+        return entry.kind == ledger.FG_RECEIPT and ledger.parse_key(entry.item).kind == kind
+
+    # A finished-goods receipt is two entries (off the job, into the lot): the lot's says it all.
+    if any(fg_receipt_of(e, "fg") for e in undone):
+        undone = [e for e in undone if not fg_receipt_of(e, "job")]
+    return "; ".join(_undone_words(session, e) for e in undone)
+
+
+def _undone_words(session: Session, entry) -> str:
+    amount = ledger.format_qty(entry.quantity)
+    kind = entry.kind
+    op = session.get(JobOperation, entry.job_operation_id) if entry.job_operation_id else None
+    at = f"op {op.seq} of job {op.job.number}" if op is not None else ""
+    if kind == ledger.COMPLETE:
+        return f"{amount} good at {at}"
+    if kind == ledger.SCRAP:
+        return f"{amount} short at {at}" if entry.reason == "SHORT" else f"{amount} scrapped at {at}"
+    if kind == ledger.HOLD:
+        return f"the hold on {amount} pcs at {at}"
+    if kind == ledger.SHIP_OUT:
+        vendor = op.vendor.name if op is not None and op.vendor else "the vendor"
+        return f"{amount} pcs shipped out to {vendor} from {at}"
+    if kind == ledger.RECEIVE_BACK:
+        return f"{amount} pcs received back at {at}"
+    item = ledger.parse_key(entry.item)
+    if kind == ledger.PULL:
+        unit = session.get(StockUnit, item.id)
+        job = session.get(Job, entry.job_id) if entry.job_id else None
+        return f"{amount} {entry.unit} of {unit.barcode}" + (f" from job {job.number}" if job else "")
+    if kind == ledger.REMNANT:
+        return f"remnant {session.get(StockUnit, item.id).barcode} ({amount} {entry.unit})"
+    if kind == ledger.FG_RECEIPT:
+        if item.kind == "fg":
+            lot = session.get(FinishedGoodsLot, item.id)
+            return f"{amount} pcs of job {lot.job.number} into {lot.barcode}"
+        return f"{amount} finished pcs of job {session.get(Job, item.id).number}"
+    if kind == ledger.SHIP:
+        return f"{amount} pcs of {session.get(FinishedGoodsLot, item.id).barcode} shipped"
+    return f"{kind.replace('_', ' ')} of {amount} {entry.unit}"
 
 
 def _queue_remnant_label(session: Session, remnant: StockUnit, station: Station) -> str | None:

@@ -17,6 +17,7 @@ from spex.auth import current_station, station_token
 from spex.extensions import db
 from spex.models import Station
 from spex.scan import bp, commands, flows
+from spex.scan import codes as grammar
 
 # A client's scan id: what crypto.randomUUID() makes, or a fallback of the same alphabet.
 SCAN_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -66,10 +67,16 @@ def scan():
     if token is None:
         return _not_a_station()
     raw = request.form.get("code", "")
+    if not grammar.clean(raw):
+        # An empty submit, such as the second Enter of a scanner set to end with CR+LF: nothing to
+        # record, and the answer on screen (perhaps a refusal the operator has yet to read) stays.
+        return "", 204
     scan_uid = request.form.get("scan_id", "").strip() or uuid.uuid4().hex
     if not SCAN_ID.match(scan_uid):
         return _refused_here("The scan came without a usable id.",
                              "Reload the station page and scan again; nothing was recorded.")
+    gap = request.form.get("gap_ms", "")
+    read_gap_ms = int(gap) if gap.isdigit() and len(gap) < 10 else None
 
     # What this scan loaded and wrote is what the answer's panels show: keep it after the commit
     # instead of reading it all again (this request's session only). The session itself, not the
@@ -88,7 +95,8 @@ def scan():
         ledger.begin_write(session)
         try:
             answer = flows.interpret(session, token, raw, scan_uid,
-                                     undo_window=current_app.config["SPEX_UNDO_WINDOW"])
+                                     undo_window=current_app.config["SPEX_UNDO_WINDOW"],
+                                     double_read_ms=current_app.config["SPEX_DOUBLE_READ_MS"], read_gap_ms=read_gap_ms)
             if answer.station is None:  # the token names no active station
                 session.rollback()
                 _release_scan_lock()
@@ -102,7 +110,7 @@ def scan():
             earlier = flows.earlier_answer(session, scan_uid)
             if earlier is not None:
                 # The same scan id, already recorded or being recorded: answer as the first did.
-                return _replay(earlier)
+                return _replay(earlier, raw)
             # Not a resend: another station's write met this one on a unique key (PostgreSQL, where
             # scans of different stations run side by side), say both chose the next finished-goods
             # lot number. Nothing of this scan stayed, so it is simply done again, once.
@@ -202,10 +210,15 @@ def _refused_here(message: str, next_step: str):
     return _answer(here, flows.Answer(flows.REFUSED, message, next_step=next_step))
 
 
-def _replay(earlier):
+def _replay(earlier, raw: str):
     here = current_station()
     if here is None:
         return _not_a_station()
+    if not flows.is_resend(earlier, here, raw):
+        # A scan id is bound to what was scanned and where: the same id with another code, or from
+        # another station, is not a resend. Its answer (another station's job, perhaps) is not shown.
+        return _refused_here("This scan id was already used for another scan; nothing was recorded.",
+                             "Scan again.")
     answer = flows.stored_answer(earlier)
     response = _answer(here, answer, earlier)
     body, status = response

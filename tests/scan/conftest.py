@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from spex import codes, ledger, shoptime
 from spex.auth import STATION_COOKIE
-from spex.models import Balance, CustomerOrder, LedgerEntry, OrderLine, Release
+from spex.models import Balance, CustomerOrder, LedgerEntry, OrderLine, Release, clock_at, utcnow
 from tests.conftest import TEST_PIN
 
 
@@ -64,22 +64,32 @@ class Scanner:
     def __init__(self, client, pin: str | None = TEST_PIN):
         self.client = client
         self.pin = pin
+        self.pinned: datetime | None = None
 
-    def __call__(self, code, scan_id: str | None = None) -> Answer:
-        answer = self.post(code, scan_id)
+    def __call__(self, code, scan_id: str | None = None, *, gap_ms: int | None = None) -> Answer:
+        answer = self.post(code, scan_id, gap_ms=gap_ms)
         if self.pin and answer.asks_pin and str(code).strip().upper().startswith(codes.EMP):
             return self.post(self.pin)
         return answer
 
-    def post(self, code, scan_id: str | None = None) -> Answer:
-        response = self.client.post("/station/scan", data={"code": code, "scan_id": scan_id or uuid.uuid4().hex},
-                                    headers={"HX-Request": "true"})
-        assert response.status_code in (200, 403, 422), response.get_data(as_text=True)
+    def post(self, code, scan_id: str | None = None, *, gap_ms: int | None = None) -> Answer:
+        data = {"code": code, "scan_id": scan_id or uuid.uuid4().hex}
+        if gap_ms is not None:  # the station script's own gap between this read and the one before
+            data["gap_ms"] = str(gap_ms)
+        response = self.client.post("/station/scan", data=data, headers={"HX-Request": "true"})
+        assert response.status_code in (200, 204, 403, 422), response.get_data(as_text=True)
         return Answer(response.status_code, response.get_data(as_text=True),
                       response.headers.get("X-Spex-Replayed") == "1")
 
     def all(self, *codes_):
         return [self(code) for code in codes_]
+
+    def later(self, code, seconds: float = 2.0, **kwargs) -> Answer:
+        """A scan some seconds after the one before by the shop's clock: the same card scanned again
+        on purpose, not a scanner's double read of it."""
+        self.pinned = max(utcnow(), self.pinned or utcnow()) + timedelta(seconds=seconds)
+        with clock_at(self.pinned):
+            return self(code, **kwargs)
 
 
 @pytest.fixture
@@ -158,8 +168,10 @@ class HttpStation:
         page = self.http.get(base_url + "/station", timeout=30).text
         self.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
-    def __call__(self, code: str, scan_id: str | None = None) -> Answer:
-        response = self.http.post(self.base_url + "/station/scan",
-                                  data={"code": code, "scan_id": scan_id or uuid.uuid4().hex},
+    def __call__(self, code: str, scan_id: str | None = None, *, gap_ms: int | None = None) -> Answer:
+        data = {"code": code, "scan_id": scan_id or uuid.uuid4().hex}
+        if gap_ms is not None:  # the station script's own gap between this read and the one before
+            data["gap_ms"] = str(gap_ms)
+        response = self.http.post(self.base_url + "/station/scan", data=data,
                                   headers={"HX-Request": "true", "X-CSRFToken": self.token}, timeout=60)
         return Answer(response.status_code, response.text, response.headers.get("X-Spex-Replayed") == "1")

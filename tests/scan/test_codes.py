@@ -62,3 +62,11 @@ def test_dispositions_from_card_typed_or_scrap_command():
                                        ("return_to_vendor", grammar.WORD)])
 def test_typed_reasons_and_dispositions_are_words(raw, kind):
     assert parse(raw).kind == kind
+
+
+@pytest.mark.parametrize("raw, code", [("\u202eQQQ-123", "QQQ-123"), ("JOB-24017\u202c-20", "JOB-24017-20"),
+                                       ("\u2066LOT-1187-03\u2069", "LOT-1187-03"), ("\u200f80", "80"),
+                                       ("\ufeffEMP-0042", "EMP-0042"), ("BIN-R2\u200b-A03", "BIN-R2-A03"),
+                                       ("\u061c\u200e", "")])
+def test_bidi_controls_and_other_format_characters_are_dropped(raw, code):
+    assert grammar.clean(raw) == code and grammar.printable(raw) == code

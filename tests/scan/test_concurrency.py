@@ -78,7 +78,8 @@ def test_the_same_scan_id_sent_twice_at_once_records_once(live_server, session, 
 
         def send(n):
             together.wait()
-            answers[n] = clients[n]("4", scan_id=scan_id)
+            # Each round is a new scan of the "4" card, read seconds after the last (not a double read).
+            answers[n] = clients[n]("4", scan_id=scan_id, gap_ms=2_000)
 
         threads = [threading.Thread(target=send, args=(n,)) for n in range(2)]
         for thread in threads:

@@ -1,11 +1,10 @@
 """Whatever arrives at the scan endpoint, in whatever order: never a 500, and a refused scan writes nothing."""
-import uuid
-
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
 from spex import ledger
-from spex.models import LedgerEntry
+from spex.models import ScanRecord
+from spex.scan import codes as grammar
 from tests.scan.conftest import balances, entries
 
 # Codes a station really sees, so the machine gets deep into its flows, mixed with anything at all.
@@ -50,7 +49,12 @@ def test_any_scans_never_500_and_refusals_write_nothing(scan, shop, session, seq
         if lower:
             code = code.lower()
         before_entries, before_balances = entries(session), balances(session)
-        answer = scan(code)  # the helper itself fails on any status but 200/403/422
+        records = session.scalar(select(func.count(ScanRecord.id)))
+        answer = scan(code)  # the helper itself fails on any status but 200/204/403/422
+        if answer.status == 204:  # nothing was scanned: nothing answered, nothing recorded
+            assert not grammar.clean(code) and answer.html == ""
+            assert entries(session) == before_entries and session.scalar(select(func.count(ScanRecord.id))) == records
+            continue
         assert answer.outcome in ("done", "waiting", "refused", "signed_out")
         if answer.outcome == "refused":
             assert answer.status == 422
@@ -58,12 +62,3 @@ def test_any_scans_never_500_and_refusals_write_nothing(scan, shop, session, seq
         elif answer.outcome == "waiting":
             assert balances(session) == before_balances
     assert ledger.audit(session) == []
-
-
-def test_same_id_with_different_code_replays_the_first_answer(scan, shop, session):
-    scan_id = uuid.uuid4().hex
-    first = scan(shop.operator.barcode, scan_id=scan_id)
-    second = scan("CMD-SIGN-OUT", scan_id=scan_id)
-    assert second.replayed and second.headline == first.headline
-    assert session.scalar(select(func.count(LedgerEntry.id))) == entries(session)
-

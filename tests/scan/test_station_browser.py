@@ -175,7 +175,7 @@ def test_undo_by_scanner(operator_at, shop, session):
     op10 = shop.job.operations[0]
     person = operator_at()
     person.scan(shop.operator.barcode, f"{shop.job.barcode}-10", "25", "CMD-UNDO")
-    assert person.outcome == "done" and person.headline == "Undone"
+    assert person.outcome == "done" and person.headline == f"Taken back: 25 good at op 10 of job {shop.job.number}"
     session.rollback()
     assert op10.qty_good == 0 and pieces_at(session, op10) == 100
 

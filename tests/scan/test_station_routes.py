@@ -2,6 +2,7 @@
 every refusal as a red 422 with nothing written, the same scan id answered once, the page and card."""
 import io
 import re
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from spex import codes, ledger, shopfloor, shoptime
 from spex.models import (FinishedGoodsLot, LedgerEntry, OutsideReceipt, OutsideShipment, PrintJob, QualityHold,
-                         ScanRecord, StationState, StockUnit)
+                         ScanRecord, StationState, StockUnit, clock_at)
 from spex.auth import STATION_COOKIE
 from tests.conftest import login
 from tests.scan.conftest import balances, entries, order_with_releases, pieces_at
@@ -76,12 +77,17 @@ def test_sign_in_by_badge_and_out_by_command(scan, shop, session, station):
 def test_the_state_is_written_only_when_a_scan_changes_it(scan, shop, session, station):
     """The station's state is one UPDATE at the end of a scan, and only if something changed: its
     updated_at says when the context last changed, not when someone last pressed Enter."""
-    scan(shop.operator.barcode)
+    first = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+    with clock_at(first):
+        scan(shop.operator.barcode)
     changed = session.get(StationState, station.id).updated_at
-    assert scan("").headline == "Nothing was scanned"
+    assert scan("").status == 204  # an empty submit: nothing to answer
+    with clock_at(first + timedelta(milliseconds=150)):  # the scanner's double read changes nothing either
+        assert scan(shop.operator.barcode).headline == "Read twice, counted once"
     session.expire_all()
     assert session.get(StationState, station.id).updated_at == changed
-    scan("CMD-SIGN-OUT")
+    with clock_at(first + timedelta(seconds=5)):
+        scan("CMD-SIGN-OUT")
     session.expire_all()
     state = session.get(StationState, station.id)
     assert state.operator_id is None and state.updated_at > changed
@@ -284,15 +290,15 @@ def test_undo_reverses_own_last_entry_within_window(scan, shop, session, app):
     op10 = shop.job.operations[0]
     scan.all(shop.operator.barcode, f"{shop.job.barcode}-10", "40")
     undo = scan("CMD-UNDO")
-    assert undo.outcome == "done" and "complete of 40 pcs" in undo.html
+    assert undo.outcome == "done" and undo.headline == f"Taken back: 40 good at op 10 of job {shop.job.number}"
     session.expire_all()
     assert op10.qty_good == 0 and pieces_at(session, op10) == 100
-    again = scan("CMD-UNDO")
+    again = scan.later("CMD-UNDO")
     assert again.status == 422 and "already undone" in again.html
     # outside the window
     scan.all(f"{shop.job.barcode}-10", "5")
     app.config["SPEX_UNDO_WINDOW"] = 0
-    late = scan("CMD-UNDO")
+    late = scan("CMD-UNDO")  # not read twice: a quantity came between
     assert late.status == 422 and "undo works for" in late.html
 
 
@@ -426,7 +432,9 @@ def test_a_scan_costs_the_same_number_of_statements_however_big_the_shop(scan, s
     for _ in range(5):
         make.job(quantity=50)
     session.commit()
-    scan.all(*(["2"] * 12), "CMD-CANCEL", f"{shop.job.barcode}-10")
+    for _ in range(12):
+        scan.later("2")  # twelve completions, each a deliberate scan of the same card
+    scan.all("CMD-CANCEL", f"{shop.job.barcode}-10")
     answers_and_counts = [_statements_for(scan, session, code) for code in ("5", f"{shop.job.barcode}-10", "CMD-SCRAP")]
     assert [a.outcome for a, _ in answers_and_counts] == ["done", "waiting", "waiting"]
     assert [n for _, n in answers_and_counts] == small

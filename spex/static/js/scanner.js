@@ -17,6 +17,10 @@
   var answered = 0;
   var REQUEST_TIMEOUT_MS = 15000;
   var MAX_RETRY_MS = 3000;
+  // When this page read its last scan (monotonic clock): each scan carries the gap since the one before,
+  // so the server tells a scanner's double read by when the codes were read, not by when they arrived
+  // (a scan kept in the queue while the server was away arrives right behind the one before it).
+  var lastReadAt = null;
 
   // --- scan ids ----------------------------------------------------------------------------
   function newScanId() {
@@ -56,7 +60,13 @@
     event.preventDefault();
     var code = input.value;
     input.value = "";
-    queue.push({ id: newScanId(), code: code, secret: input.type === "password" });
+    // Nothing typed: a scanner set to end with CR+LF presses Enter twice. The second press is no
+    // scan; sending it would put "nothing was scanned" over the answer the operator has to read.
+    if (!code.trim()) { return; }
+    var now = window.performance ? window.performance.now() : Date.now();
+    var gap = lastReadAt === null ? null : Math.max(0, Math.round(now - lastReadAt));
+    lastReadAt = now;
+    queue.push({ id: newScanId(), code: code, gap: gap, secret: input.type === "password" });
     save();
     showQueue();
     pump();
@@ -69,6 +79,7 @@
     var body = new FormData();
     body.append("code", scan.code);
     body.append("scan_id", scan.id);
+    if (typeof scan.gap === "number") { body.append("gap_ms", String(scan.gap)); }
     body.append("csrf_token", csrfToken());
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
@@ -91,7 +102,8 @@
         queue.shift();
         save();
         retryMs = 300;
-        show(html);
+        // 204: the server had nothing to answer (an empty scan); the answer on screen stays.
+        if (response.status !== 204) { show(html); }
       });
     }).catch(function () {
       showQueue(true);
