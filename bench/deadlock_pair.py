@@ -206,7 +206,7 @@ def main() -> None:
           f"{wall:.1f} s")
     print("answers: " + ", ".join(f"{status} x {n}" for status, n in sorted(statuses.items())))
     print("outcomes: " + ", ".join(f"{what} {n}" for what, n in sorted(outcomes.items())))
-    print(f"deadlocks in the servers' logs: {deadlocks}; scans done again after a lost race: {retried}")
+    print(f"'deadlock detected' in the servers' logs: {deadlocks}; scans done again after a lost race: {retried}")
     print(f"slowest pair: {slowest * 1000:.0f} ms")
     print("audit: " + ("balances equal the ledger" if not problems else "; ".join(problems[:5])))
     if statuses.get(500) or problems:
