@@ -152,20 +152,13 @@ def test_a_completion_and_an_undo_at_once_on_two_servers_never_deadlock(live_ser
         assert station(badge).outcome == "done"
         assert station(operation).outcome == "waiting"
 
-    statuses, completed_by_a = [], 0
     for _ in range(PAIRS):
         assert b("1").outcome == "done"
         completed, undone = fire_together(lambda: a("1"), lambda: b(codes.CMD_UNDO))
-        statuses += [completed.status, undone.status]
         assert completed.status != 500 and undone.status != 500, (completed.html, undone.html)
-        if completed.outcome == "done":
-            completed_by_a += 1
-        if undone.outcome != "done":  # refused (another station at the same moment): undo it now
-            assert b(codes.CMD_UNDO).outcome == "done"
+        # Each is recorded: the two take their rows in one order, so neither is ended (nor refused).
+        assert (completed.status, completed.outcome, undone.status, undone.outcome) == (200, "done", 200, "done")
 
-    assert set(statuses) <= {200, 422}
     session.rollback()  # the servers wrote since this session last read
-    assert completed_by_a >= PAIRS - 2  # a retried collision may be refused, and then only rarely
-    assert op10.qty_good == completed_by_a
-    assert pieces_at(session, op10) == 100 - completed_by_a
+    assert op10.qty_good == PAIRS and pieces_at(session, op10) == 100 - PAIRS
     assert ledger.audit(session) == []
