@@ -8,9 +8,9 @@ import os
 from flask import Flask, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from spex import config, shoptime
+from spex import config, database, shoptime
 from spex.extensions import csrf, db, htmx, login_manager, migrate
 
 # The rooms, for the top bar and the start page's tiles: endpoint, label, roles that see it
@@ -171,6 +171,19 @@ def _register_errors(app: Flask) -> None:
         return _error_response(409, "Saved by someone else at the same moment",
                                "Someone saved the same number or code just now, so nothing of yours was saved. "
                                "Go back and save again: it takes the next number.")
+
+    @app.errorhandler(DBAPIError)
+    def _changed_meanwhile(error):
+        # PostgreSQL ended the transaction because another one wanted the same rows at the same
+        # moment (a deadlock or serialization conflict): nothing was saved and saving again works.
+        # Any other database error is the server's own fault: the 500 page below.
+        if not database.lost_a_race(error):
+            raise error
+        db.session.rollback()
+        app.logger.warning("transaction lost a race: %s", error.orig)
+        return _error_response(409, "Changed by someone else at the same moment",
+                               "Someone changed the same records just now, so nothing of yours was saved. "
+                               "Go back and save again.")
 
     @app.errorhandler(500)
     def _server_error(error):

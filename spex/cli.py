@@ -1,4 +1,5 @@
-"""Command-line tasks: create the schema, the first admin, the demo shop; start a server."""
+"""Command-line tasks: create the schema, the first admin, the demo shop; start a server; back up and
+restore a SQLite database."""
 import os
 import shutil
 import subprocess
@@ -89,6 +90,49 @@ def serve_command(with_demo, host, port, workers):
     if os.name == "posix":
         os.execv(gunicorn, args)
     subprocess.run(args, check=False)
+
+
+def _sqlite_file_or_refuse(postgresql_way: str) -> str:
+    from spex import database
+
+    path = database.sqlite_file(db.engine)
+    if path is None:
+        if db.engine.dialect.name == "postgresql":
+            raise click.ClickException(f"The database is PostgreSQL: use its own tool, {postgresql_way} "
+                                       "(see the README, \"Backup and restore\").")
+        raise click.ClickException("The database is in memory: there is nothing to back up or restore.")
+    return path
+
+
+@spex_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path):
+    """Copy the SQLite database to PATH, consistent while stations go on scanning."""
+    from spex import database
+
+    source = _sqlite_file_or_refuse("pg_dump -Fc")
+    try:
+        size = database.backup_sqlite(source, path)
+    except database.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up {source} to {path} ({size // 1024} KiB, integrity ok).")
+
+
+@spex_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def restore_command(path):
+    """Put the backup at PATH in place of the SQLite database (with Spex stopped)."""
+    from spex import database
+
+    target = _sqlite_file_or_refuse("pg_restore")
+    db.engine.dispose()  # this process keeps no connection to the file it replaces
+    try:
+        kept = database.restore_sqlite(path, target)
+    except database.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {path} to {target} (integrity ok)."
+               + (f" The database it replaced is kept as {kept}." if kept else "")
+               + " Start Spex again.")
 
 
 def register(app) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy import bindparam, insert, inspect, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
@@ -175,6 +175,32 @@ _KIND_OF = Prepared(select(LedgerEntry.kind).where(LedgerEntry.id == bindparam("
 _REVERSED_BY = Prepared(select(LedgerEntry.id).where(LedgerEntry.reverses_id == bindparam("b_id")))
 
 
+def _locks_rows(session: Session) -> bool:
+    """PostgreSQL locks the rows a transaction changes; SQLite holds one lock for the whole database
+    from the writer's BEGIN, so there the order of rows does not matter."""
+    return session.get_bind().dialect.name != "sqlite"
+
+
+def lock_balances(session: Session, keys) -> None:
+    """Lock the balance rows of these (item, place) keys, in key order, for the rest of the transaction.
+
+    Balance rows are locked in the one order of their keys: a movement locks its two in order (see
+    move), and an undo, which reverses every movement of a scan, locks all their rows first with
+    this. A completion and the undo of one at the same operation touch the same two rows the other
+    way round; taken in one order, neither can hold a row the other waits for (a deadlock, which
+    PostgreSQL breaks by failing one of them). A key without a row yet locks nothing; on SQLite this
+    is a no-op (the write lock covers everything).
+    """
+    keys = sorted(set(keys))
+    if not keys or not _locks_rows(session):
+        return
+    # Sorted as Python sorts the keys (by code point), whatever the database's collation.
+    session.execute(select(Balance.item, Balance.place)
+                    .where(tuple_(Balance.item, Balance.place).in_(keys))
+                    .order_by(Balance.item.collate("C"), Balance.place.collate("C"))
+                    .with_for_update())
+
+
 def _take(session: Session, item: str, place: str, quantity: Decimal) -> None:
     """Lower a balance, refusing to go below zero. One conditional UPDATE: atomic on both engines."""
     taken = _TAKE.write(session, {"b_item": item, "b_place": place, "b_quantity": quantity, "b_now": utcnow()})
@@ -228,6 +254,10 @@ def move(session: Session, kind: str, item: str, quantity, src: str | None, dst:
     # is written below; the caller rolls the whole scan back, so nothing of it stays.
 
     # The balance changes come first: a refused take leaves nothing to undo.
+    if src is not None and dst is not None and dst < src and _locks_rows(session):
+        # Balance rows are locked in key order (see lock_balances): the destination sorts first, so
+        # its row is locked first, by an upsert of nothing (which also makes the row if it is new).
+        _put(session, item, dst, qty(0), unit)
     if src is not None:
         _take(session, item, src, amount)
     if dst is not None:

@@ -624,6 +624,10 @@ def undo_last(session: Session, *, user: User, station: Station | None = None, w
     if last.scan_uid:
         group = list(session.scalars(select(LedgerEntry).where(LedgerEntry.scan_uid == last.scan_uid)
                                      .order_by(desc(LedgerEntry.scan_seq))))
+    # The reversals take the rows the scan's entries put to and put to the rows they took from:
+    # lock them all first, in the ledger's one order, as the scans that meet this undo do.
+    ledger.lock_balances(session, [(e.item, place) for e in group for place in (e.from_place, e.to_place)
+                                   if place is not None])
     reversals = []
     for seq, entry in enumerate(group):
         try:

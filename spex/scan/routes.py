@@ -9,7 +9,7 @@ import uuid
 from flask import (abort, current_app, flash, g, make_response, redirect, render_template, request, url_for)
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.utils import secure_filename
 
 from spex import codes, database, ledger
@@ -115,6 +115,14 @@ def scan():
             # scans of different stations run side by side), say both chose the next finished-goods
             # lot number. Nothing of this scan stayed, so it is simply done again, once.
             current_app.logger.warning("scan %s met a unique key (attempt %d)", scan_uid, attempt, exc_info=True)
+        except DBAPIError as error:
+            if not database.lost_a_race(error):
+                raise
+            # PostgreSQL ended this scan's transaction to let another station's through (a deadlock
+            # or a serialization conflict). Nothing of it stayed: it is done again, once, as above.
+            session.rollback()
+            _release_scan_lock()
+            current_app.logger.warning("scan %s lost a race (attempt %d): %s", scan_uid, attempt, error.orig)
     else:
         return _refused_here("Another station changed the same record at the same moment.",
                              "Scan it again; nothing was recorded.")

@@ -242,3 +242,28 @@ def test_lost_session_cookie_renews_the_token_and_the_scan_still_counts(operator
     assert person.outcome == "done" and person.headline == f"7 good at op 10 of job {shop.job.number}"
     session.rollback()
     assert op10.qty_good == 7
+
+
+def test_a_scan_the_server_failed_on_is_kept_and_sent_again(operator_at, shop, session, app):
+    op10 = shop.job.operations[0]
+    failures = []
+
+    @app.before_request
+    def _fail_the_first_two_sends_of_seven():
+        from flask import abort, request
+        if request.path == "/station/scan" and request.form.get("code") == "7" and len(failures) < 2:
+            failures.append(request.form["scan_id"])
+            abort(500)
+
+    person = operator_at()
+    person.scan(shop.operator.barcode, f"{shop.job.barcode}-10")
+    person.scan("7", wait=False)
+    person.page.wait_for_selector('#scan-status[data-offline="error"]')
+    assert "kept here" in person.page.inner_text("#scan-status")
+    # Sent again (the same scan id) until the server answers it: recorded once, the line clears.
+    person.page.wait_for_selector('body[data-answers="3"]', timeout=10_000)
+    assert person.outcome == "done" and person.headline == f"7 good at op 10 of job {shop.job.number}"
+    person.page.wait_for_selector("#scan-status:not([data-offline])", state="attached")
+    assert len(failures) == 2 and failures[0] == failures[1]
+    session.rollback()
+    assert op10.qty_good == 7

@@ -1,6 +1,7 @@
 // The scan station's own script: keeps the one input focused, sends every scan once and in order
-// (a scan that got no answer is resent with the same scan id until the server answers, so a server
-// restart loses nothing and records nothing twice), shows the answer and plays its tone.
+// (a scan that got no answer, or the server's error, is resent with the same scan id until the
+// server answers it, so a server restart loses nothing and records nothing twice), shows the answer
+// and plays its tone.
 (function () {
   "use strict";
 
@@ -92,6 +93,13 @@
       if (response.status === 502 || response.status === 503 || response.status === 504) {
         throw new Error("server unavailable: " + response.status);
       }
+      // The server failed on this scan (its fault, not the scan's): nothing of it was recorded. Keep
+      // it and send it again, with the same scan id (recorded once, however often it is sent).
+      if (response.status === 500) {
+        var failed = new Error("server error");
+        failed.serverError = true;
+        throw failed;
+      }
       // A refused CSRF token (the server's key changed, or the session cookie was lost): nothing was
       // recorded; fetch a fresh token from the station page and send the same scan again, once.
       if (response.status === 400 && !scan.tokenRenewed) {
@@ -105,8 +113,8 @@
         // 204: the server had nothing to answer (an empty scan); the answer on screen stays.
         if (response.status !== 204) { show(html); }
       });
-    }).catch(function () {
-      showQueue(true);
+    }).catch(function (error) {
+      showQueue(error && error.serverError ? "error" : "offline");
       return new Promise(function (resolve) { setTimeout(resolve, retryMs); }).then(function () {
         retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
       });
@@ -127,10 +135,15 @@
     });
   }
 
-  function showQueue(offline) {
+  function showQueue(trouble) {
     var waiting = queue.length;
-    if (offline) {
-      statusLine.textContent = "The server is not answering. " + waiting + (waiting === 1 ? " scan is" : " scans are") +
+    var kept = waiting + (waiting === 1 ? " scan is" : " scans are");
+    if (trouble === "error") {
+      statusLine.textContent = "The server had an error; nothing of the scan was recorded. " + kept +
+        " kept here and sent again — keep scanning.";
+      statusLine.setAttribute("data-offline", "error");
+    } else if (trouble) {
+      statusLine.textContent = "The server is not answering. " + kept +
         " kept here and will be sent when it is back — keep scanning.";
       statusLine.setAttribute("data-offline", "1");
     } else if (waiting > 1) {
