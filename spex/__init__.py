@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
 from spex import config, shoptime
-from spex.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from spex.extensions import csrf, db, htmx, login_manager, migrate, sign_in_throttle
 
 # The rooms, for the top bar and the start page's tiles: endpoint, label, roles that see it
 # (empty: everyone signed in), what its tile says it is for (None: no tile).
@@ -69,7 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
-    limiter.init_app(app)
+    sign_in_throttle.init_app(app)
     shoptime.init_app(app)
 
     _register_blueprints(app)
@@ -132,8 +132,8 @@ def _register_hooks(app: Flask) -> None:
         for key, lower, value in security_headers:
             if lower not in present:
                 response.headers.add(key, value)
-        if "cache-control" not in present and not (request.endpoint or "").endswith("static"):
-            response.headers["Cache-Control"] = _NOT_STORED
+        if "cache-control" not in present:  # static files always bring their own
+            response.headers.add("Cache-Control", _NOT_STORED)
         return response
 
     from spex import codes

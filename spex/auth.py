@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from spex import codes
-from spex.extensions import db, limiter, login_manager
+from spex.extensions import db, login_manager, sign_in_throttle
 from spex.models import Station, User
 
 bp = Blueprint("auth", __name__)
@@ -101,29 +101,6 @@ def _posted_username() -> str:
     return request.form.get("username", "").strip()[:60]
 
 
-def _per_user_limit() -> str:
-    return current_app.config["SPEX_LOGIN_LIMIT_PER_USER"]
-
-
-def _per_address_limit() -> str:
-    return current_app.config["SPEX_LOGIN_LIMIT_PER_ADDRESS"]
-
-
-def _username_key() -> str:
-    return "user:" + _posted_username().lower()
-
-
-def _refused(response) -> bool:
-    # Only failed sign-ins count: a shared office PC signing in a whole shift is not slowed.
-    return response.status_code == 401
-
-
-def _throttled(limit):
-    response = make_response(render_template("auth/login.html", error=LOGIN_THROTTLED), 429)
-    response.headers["Retry-After"] = str(max(1, int(limit.limit.get_expiry())))
-    return response
-
-
 @cache
 def _no_such_password() -> str:
     # A hash made the same way as real ones, checked when the name is unknown.
@@ -139,13 +116,16 @@ def _password_matches(user: User | None, password: str) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_per_user_limit, key_func=_username_key, methods=["POST"], deduct_when=_refused,
-               on_breach=_throttled)
-@limiter.limit(_per_address_limit, methods=["POST"], deduct_when=_refused, on_breach=_throttled)
 def login():
     error = None
     if request.method == "POST":
         username = _posted_username()
+        wait = sign_in_throttle.wait_seconds(username, request.remote_addr)
+        if wait:
+            # Not even the right password gets in now: a guesser cannot tell a hit from a miss.
+            response = make_response(render_template("auth/login.html", error=LOGIN_THROTTLED), 429)
+            response.headers["Retry-After"] = str(wait)
+            return response
         password = request.form.get("password", "")[:200]
         user = db.session.scalar(select(User).where(User.username == username)) if username else None
         if not _password_matches(user, password):
@@ -155,6 +135,8 @@ def login():
         else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
+        # Only failed sign-ins count: a shared office PC signing in a whole shift is not slowed.
+        sign_in_throttle.count_failure(username, request.remote_addr)
     status = 401 if error else 200
     return render_template("auth/login.html", error=error), status
 

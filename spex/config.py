@@ -50,7 +50,7 @@ def load(app) -> None:
         SPEX_LOGIN_LIMIT_PER_ADDRESS=os.environ.get("SPEX_LOGIN_LIMIT_PER_ADDRESS", "20 per minute"),
         # Where those counts are kept. memory:// is per process: each gunicorn worker counts apart,
         # so with N workers a guesser gets up to N times the limit; redis://host:6379 shares them.
-        RATELIMIT_STORAGE_URI=os.environ.get("SPEX_RATELIMIT_STORAGE_URI", "memory://"),
+        SPEX_RATELIMIT_STORAGE_URI=os.environ.get("SPEX_RATELIMIT_STORAGE_URI", "memory://"),
         WTF_CSRF_TIME_LIMIT=None,
         # The shop's clock for the times people read (an IANA name such as America/Chicago);
         # unset: the server's own time zone. Stored times stay UTC.

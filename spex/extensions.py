@@ -1,6 +1,4 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -8,6 +6,8 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from spex.throttle import SignInThrottle
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -28,6 +28,4 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 htmx = Htmx()
-# No default limits: only the sign-in form is limited (spex.auth); the storage comes from
-# RATELIMIT_STORAGE_URI (config.py) and is made anew for each app.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+sign_in_throttle = SignInThrottle()
