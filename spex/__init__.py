@@ -142,7 +142,7 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _error_response(status: int, title: str, message: str):
-    from spex.auth import wants_json  # here, not at the top: spex.auth needs the models, loaded by create_app
+    from spex.auth import wants_json  # here: spex.auth is loaded with the blueprints, after this package
     if wants_json():
         return jsonify(error=title, message=message), status
     template = "_error_fragment.html" if getattr(request, "htmx", False) else "error.html"
