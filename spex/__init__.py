@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from spex import config, database, shoptime
-from spex.extensions import csrf, db, htmx, login_manager, migrate
+from spex.extensions import csrf, db, htmx, login_manager, migrate, sign_in_throttle
 
 # The rooms, for the top bar and the start page's tiles: endpoint, label, roles that see it
 # (empty: everyone signed in), what its tile says it is for (None: no tile).
@@ -35,6 +35,13 @@ _SECURITY_HEADERS = tuple((key, key.lower(), value) for key, value in (
      "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
      "script-src 'self'; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"),
 ))
+# Only when the site is served over HTTPS (SPEX_SECURE_COOKIES=1): over plain HTTP it would lock browsers out.
+_HSTS = ("Strict-Transport-Security", "strict-transport-security", "max-age=31536000; includeSubDomains")
+# Every page and fragment shows the shop's own records (jobs, customers, stock, people) to the person who
+# opened it: none is kept in a browser's or a proxy's cache for the next person at that PC. A view that
+# chose its caching itself (the board's polled rows, the command card's barcodes) keeps its choice, and
+# so do the static files.
+_NOT_STORED = "no-store"
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -62,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
+    sign_in_throttle.init_app(app)
     shoptime.init_app(app)
 
     _register_blueprints(app)
@@ -115,13 +123,17 @@ def _register_hooks(app: Flask) -> None:
             response.call_on_close(lambda: database.checkpoint_if_due(engine))
         return response
 
+    security_headers = _SECURITY_HEADERS + ((_HSTS,) if app.config.get("SESSION_COOKIE_SECURE") else ())
+
     @app.after_request
     def _security_headers(response):
         # Each unless the view set its own; one pass over the headers (every scan's answer gets them).
         present = {key.lower() for key in response.headers.keys()}
-        for key, lower, value in _SECURITY_HEADERS:
+        for key, lower, value in security_headers:
             if lower not in present:
                 response.headers.add(key, value)
+        if "cache-control" not in present:  # static files always bring their own
+            response.headers.add("Cache-Control", _NOT_STORED)
         return response
 
     from spex import codes
@@ -130,7 +142,8 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _error_response(status: int, title: str, message: str):
-    if request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
+    from spex.auth import wants_json  # here: spex.auth is loaded with the blueprints, after this package
+    if wants_json():
         return jsonify(error=title, message=message), status
     template = "_error_fragment.html" if getattr(request, "htmx", False) else "error.html"
     return render_template(template, status=status, title=title, message=message), status

@@ -60,6 +60,15 @@ def load(app) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("SPEX_SECURE_COOKIES", "") == "1",
+        # Failed sign-ins allowed per user name and per address before the form answers 429 for a
+        # while. Per name: a person who mistypes gets five tries a minute, a guesser no more than
+        # that, from however many addresses. Per address: a shared office PC or a proxy in front of
+        # several people gets room for all of them, a guesser spraying many names does not.
+        SPEX_LOGIN_LIMIT_PER_USER=os.environ.get("SPEX_LOGIN_LIMIT_PER_USER", "5 per minute"),
+        SPEX_LOGIN_LIMIT_PER_ADDRESS=os.environ.get("SPEX_LOGIN_LIMIT_PER_ADDRESS", "20 per minute"),
+        # Where those counts are kept. memory:// is per process: each gunicorn worker counts apart,
+        # so with N workers a guesser gets up to N times the limit; redis://host:6379 shares them.
+        SPEX_RATELIMIT_STORAGE_URI=os.environ.get("SPEX_RATELIMIT_STORAGE_URI", "memory://"),
         WTF_CSRF_TIME_LIMIT=None,
         # The shop's clock for the times people read (an IANA name such as America/Chicago);
         # unset: the server's own time zone. Stored times stay UTC.

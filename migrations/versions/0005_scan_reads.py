@@ -4,7 +4,7 @@ A station's last scan is read with its state on every scan (to tell a scanner's 
 its recent scans are listed on its page: both walk this index instead of the whole table.
 
 Revision ID: 0005_scan_reads
-Revises: 0003_station_pin
+Revises: 0004_session_security
 Create Date: 2026-12-01 20:30:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005_scan_reads'
-down_revision = '0003_station_pin'
+down_revision = '0004_session_security'
 branch_labels = None
 depends_on = None
 

@@ -354,8 +354,15 @@ def _user_password(session, user, reading, created):
         user.set_password(reading.values["password"])
     if reading.values.get("pin"):
         user.set_pin(reading.values["pin"])
-    if not user.username:
+    if not user.username and user.password_hash is not None:
         user.password_hash = None  # no office login, nothing to sign in with
+        user.end_sessions()
+
+
+def _user_sessions_end(session, user, active):
+    # A deactivated user's saved cookies must not come back to life when someone reactivates them.
+    if not active:
+        user.end_sessions()
 
 
 def _pin_state(user) -> str:
@@ -394,6 +401,7 @@ USERS = Master(
     order_by=("name",),
     check=_user_rules,
     after_save=_user_password,
+    on_active=_user_sessions_end,
     refuse_deactivate=_not_yourself,
     extras="masters/_user.html",
 )

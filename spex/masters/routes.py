@@ -7,14 +7,14 @@ deactivate from the list, moving routing steps).
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from sqlalchemy.exc import IntegrityError
 
 from spex.auth import office_required
 from spex.extensions import db
 from spex.masters import bp, certs, records, routing
 from spex.masters.catalog import MASTERS, PARTS, ROUTING_STEPS
-from spex.models import MaterialLot, Part, RoutingStep
+from spex.models import MaterialLot, Part, RoutingStep, User
 
 DUPLICATE = "That code is already used."
 
@@ -97,6 +97,9 @@ def edit(slug: str, record_id: int):
     saved, reading = _save_posted(master, record)
     if saved is None:
         return _form_page(master, record, request.form, reading.errors, status=422)
+    if isinstance(saved, User) and saved.id == current_user.id:
+        # A new password of one's own ended every session of one's own: this one carries on.
+        login_user(saved)
     flash(f"{master.singular.capitalize()} saved.")
     return redirect(url_for(".listing", slug=slug))
 

@@ -35,10 +35,20 @@ class User(UserMixin, db.Model):
     pin_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Part of every signed-in session's id: raising it ends all of this user's sessions at once
+    # (sign-out, a new password, deactivation), even for a cookie someone saved beforehand.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in
         return bool(self.active)
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session cookie
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Every session signed in as this user stops working (flushed with the next commit)."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def barcode(self) -> str:
@@ -46,6 +56,7 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()  # whoever knew the old password is signed out wherever they were
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

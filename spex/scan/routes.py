@@ -15,13 +15,13 @@ from werkzeug.utils import secure_filename
 from spex import codes, database, ledger
 from spex.auth import current_station, station_token
 from spex.extensions import db
+from spex.masters import certs
 from spex.models import Station
 from spex.scan import bp, commands, flows
 from spex.scan import codes as grammar
 
 # A client's scan id: what crypto.randomUUID() makes, or a fallback of the same alphabet.
 SCAN_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-COC_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 def _queue_for_the_write_lock() -> None:
@@ -138,16 +138,23 @@ def upload_coc():
         abort(403)
     upload = request.files.get("coc")
     name = secure_filename(upload.filename or "") if upload else ""
-    if not name or not name.lower().endswith(COC_EXTENSIONS):
-        answer = flows.Answer(flows.REFUSED, "Choose the vendor's CoC as a PDF or a picture.",
-                              next_step="Nothing was attached.")
+    limit = current_app.config.get("SPEX_CERT_MAX_BYTES", certs.CERT_MAX_BYTES)
+    data = upload.stream.read(limit + 1) if name else b""
+    try:
+        if not name:
+            raise certs.CertRefused("Choose the vendor's CoC: a PDF, PNG or JPEG file.")
+        # Checked as mill certs are: by its first bytes, not its name, so the job page can open it safely.
+        certs.check_cert(name, data, limit, what="vendor CoC")
+    except certs.CertRefused as refused:
+        answer = flows.Answer(flows.REFUSED, str(refused), next_step="Nothing was attached.")
     else:
-        folder = os.path.join(current_app.config["SPEX_UPLOAD_DIR"], "coc")
+        folder = os.path.join(current_app.config["SPEX_UPLOAD_DIR"], certs.COC_FOLDER)
         os.makedirs(folder, exist_ok=True)
         stored = f"{uuid.uuid4().hex[:12]}-{name}"
         answer = flows.attach_coc(db.session, here, stored)
         if answer.outcome != flows.REFUSED:
-            upload.save(os.path.join(folder, stored))
+            with open(os.path.join(folder, stored), "xb") as fh:
+                fh.write(data)
             db.session.commit()
         else:
             db.session.rollback()

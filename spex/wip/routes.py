@@ -8,15 +8,18 @@ seconds", and an unchanged board costs one small query and a 204. See bench/READ
 from __future__ import annotations
 
 import hmac
+import os
 from dataclasses import dataclass, replace
 
-from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (abort, current_app, jsonify, make_response, redirect, render_template, request,
+                   send_from_directory, url_for)
 from flask_login import current_user, login_required
 
 from spex import codes, config, shoptime
 from spex.auth import current_station
 from spex.extensions import db
 from spex.labels.links import job_links, print_label_url
+from spex.masters import certs
 from spex.models import utcnow
 from spex.wip import bp, lookup, status
 from spex.wip.board import (board_version, etag_for, filter_jobs, group_rows, load_board, paginate,
@@ -214,6 +217,27 @@ def job_page(number: str):
     return render_template("wip/job.html", job=job, s=summary, history=history, risk_label=risk_label,
                            links=job_links(job.number, bool(summary["finished_goods"]),
                                            [op["seq"] for op in summary["operations"] if op["kind"] == "outside"]))
+
+
+@bp.route("/jobs/<number>/receipts/<int:receipt_id>/coc")
+@login_required
+def receipt_coc(number: str, receipt_id: int):
+    """The vendor's certificate of conformance that came back with a receipt, for anyone signed in."""
+    job = status.find_job(db.session, number)
+    receipt = status.receipt_of(db.session, job, receipt_id) if job is not None else None
+    if receipt is None or not receipt.coc_filename:
+        abort(404)
+    stored = receipt.coc_filename
+    # Only a checked PDF, PNG or JPEG opens in the browser; anything older is a download, never rendered.
+    mimetype = certs.mime_type(stored)
+    extension = stored.rsplit(".", 1)[-1].lower() if "." in stored else "bin"
+    # send_from_directory refuses any name that would leave the CoC folder.
+    response = send_from_directory(os.path.join(current_app.config["SPEX_UPLOAD_DIR"], certs.COC_FOLDER), stored,
+                                   mimetype=mimetype or "application/octet-stream", as_attachment=mimetype is None,
+                                   download_name=f"coc-job-{job.number}-receipt-{receipt.id}.{extension}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _page_arg() -> int:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from spex import codes, ledger, shoptime
 from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, JOB_STATUSES, LedgerEntry, Location,
-                         Material, MaterialLot, OPEN_STATUSES, OutsideShipment, QualityHold, Station, StockUnit,
-                         User, utcnow)
+                         Material, MaterialLot, OPEN_STATUSES, OutsideReceipt, OutsideShipment, QualityHold, Station,
+                         StockUnit, User, utcnow)
 from spex.wip.board import (RISK_TEXT, STATE_ACTIVE, STATE_DONE, BoardJob, BoardOp, load_board)
 
 SCHEMA_VERSION = 1
@@ -225,8 +225,15 @@ def shipments_of(session: Session, job: Job, today: date) -> list[dict]:
         "overdue": (not s.closed and s.outstanding > 0 and s.expected_back is not None and s.expected_back < today),
         "packing_slip": s.packing_slip, "po_number": s.po_number, "closed": bool(s.closed),
         "short_count": s.short_count or 0,
-        "receipts": [{"quantity": r.quantity, "received_at": _iso(r.received_at)} for r in s.receipts],
+        "receipts": [{"id": r.id, "quantity": r.quantity, "received_at": _iso(r.received_at),
+                      "coc": bool(r.coc_filename)} for r in s.receipts],
     } for s in shipments]
+
+
+def receipt_of(session: Session, job: Job, receipt_id: int) -> OutsideReceipt | None:
+    """One receipt back from a vendor, only if it belongs to this job."""
+    return session.scalar(select(OutsideReceipt).join(OutsideReceipt.shipment)
+                          .where(OutsideReceipt.id == receipt_id, OutsideShipment.job_id == job.id))
 
 
 def finished_goods_of(session: Session, job: Job) -> list[dict]:
