@@ -289,7 +289,9 @@ def station_sender(base: str, client: dict):
                           "X-CSRFToken": re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()}
 
     def send(code: str):
-        status, body, _ = connection.request("POST", "/station/scan", {"code": code, "scan_id": uuid.uuid4().hex})
+        # gap_ms: the station script's time since the last read; at an operator's pace no scan is a double read.
+        fields = {"code": code, "scan_id": uuid.uuid4().hex, "gap_ms": "2000"}
+        status, body, _ = connection.request("POST", "/station/scan", fields)
         match = re.search(rb'data-outcome="(\w+)"', body)
         return status, match.group(1).decode() if match else f"http {status}"
 

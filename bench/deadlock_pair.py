@@ -118,7 +118,7 @@ class Station:
         self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
     def __call__(self, code: str) -> tuple[int, str]:
-        response = self.http.post(self.base + "/station/scan", data={"code": code, "scan_id": uuid.uuid4().hex},
+        response = self.http.post(self.base + "/station/scan", data={"code": code, "scan_id": uuid.uuid4().hex, "gap_ms": "2000"},
                                   headers={"HX-Request": "true", "X-CSRFToken": self.csrf}, timeout=60)
         found = re.search(r'data-outcome="(\w+)"', response.text)
         return response.status_code, found.group(1) if found else ""

@@ -106,7 +106,7 @@ def test_backup_while_stations_scan_then_restore_after_a_stop(app, db_url, sqlit
             assert station(operation).outcome == "waiting"
             for _ in range(SCANS_EACH):
                 scan_id = uuid.uuid4().hex
-                answer = station("1", scan_id=scan_id)
+                answer = station("1", scan_id=scan_id, gap_ms=2_000)
                 assert answer.status == 200 and answer.outcome == "done", answer.html
                 with lock:
                     acknowledged.append((scan_id, time.monotonic()))
@@ -150,7 +150,7 @@ def test_backup_while_stations_scan_then_restore_after_a_stop(app, db_url, sqlit
     server = Gunicorn(db_url, tmp_path)
     try:
         station = HttpStation(server.url, tokens[0])
-        answer = station("1")
+        answer = station("1", gap_ms=2_000)
         assert answer.status == 200 and answer.outcome == "done", answer.html
         board = station.http.get(server.url + "/board/kiosk", timeout=30)  # a station may show the board
         assert board.status_code == 200 and job_number in board.text

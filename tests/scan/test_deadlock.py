@@ -153,8 +153,8 @@ def test_a_completion_and_an_undo_at_once_on_two_servers_never_deadlock(live_ser
         assert station(operation).outcome == "waiting"
 
     for _ in range(PAIRS):
-        assert b("1").outcome == "done"
-        completed, undone = fire_together(lambda: a("1"), lambda: b(codes.CMD_UNDO))
+        assert b("1", gap_ms=2_000).outcome == "done"
+        completed, undone = fire_together(lambda: a("1", gap_ms=2_000), lambda: b(codes.CMD_UNDO))
         assert completed.status != 500 and undone.status != 500, (completed.html, undone.html)
         # Each is recorded: the two take their rows in one order, so neither is ended (nor refused).
         assert (completed.status, completed.outcome, undone.status, undone.outcome) == (200, "done", 200, "done")
