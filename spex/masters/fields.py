@@ -196,7 +196,7 @@ def _in_range(field: Field, value, default_max, reading: FormReading) -> bool:
     return True
 
 
-def _read_number(field: Field, raw: str, reading: FormReading):
+def _read_number(model, field: Field, raw: str, reading: FormReading):
     value = raw.strip()
     if not value:
         if field.required:
@@ -218,9 +218,25 @@ def _read_number(field: Field, raw: str, reading: FormReading):
         number = Decimal(value)
     except InvalidOperation:  # the pattern lets through only what Decimal reads; kept for safety
         return reading.refuse(field.name, "Enter a number, such as 12.5.")
+    # Each figure is kept to its column's places (models._types): finer input is refused, not rounded,
+    # or 0.0975 lb/in³ would quietly become 0.098 and every weight built on it half a percent off.
+    places = _places(model, field)
+    given = _decimal_places(number)
+    if given > places:
+        name = field.label.split(" (")[0]
+        return reading.refuse(field.name, f"{name} is kept to {places} decimal places; {value} has {given}.")
     if _in_range(field, number, DEFAULT_DECIMAL_MAX, reading):
-        # Quantities are kept to the thousandth (see models._types.Qty).
-        reading.values[field.name] = number.quantize(Decimal("0.001"))
+        reading.values[field.name] = number.quantize(Decimal(1).scaleb(-places))
+
+
+def _places(model, field: Field) -> int:
+    return getattr(_column(model, field.name).type, "places", 3) if field.stored else 3
+
+
+def _decimal_places(number: Decimal) -> int:
+    """Places a typed number really has: 0.09750 has 4 (a trailing zero says nothing more)."""
+    exponent = number.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def _read_choice(field: Field, raw: str, reading: FormReading):
@@ -278,7 +294,7 @@ def read_form(session: Session, master: Master, form, record=None, fixed: dict |
         if field.kind in (TEXT, PASSWORD):
             _read_text(master.model, field, raw, reading)
         elif field.kind in (INT, DECIMAL):
-            _read_number(field, raw, reading)
+            _read_number(master.model, field, raw, reading)
         elif field.kind == CHOICE:
             _read_choice(field, raw, reading)
         elif field.kind == BOOL:
