@@ -31,10 +31,10 @@ LONG_IN_URL = "U" * 8_000
 HUGE = "99999999999999999999999999"
 CONTROLS = [f"A{chr(c)}B" for c in range(0x00, 0x20)] + ["A\x7fB"]
 # The few that stand for all others where every field of every form gets each of them in turn.
-FEW = ["A\x00B", "\x01", "\u202eRTL", MEGABYTE, HUGE, "-1", ""]
-EVERY = CONTROLS + ["\u202eRTL", LONG_IN_URL, HUGE, "-1", "", "1.5", "1e400", "٣"]
+FEW = ["A\x00B", "\x01", "\u202eRTL", MEGABYTE, HUGE, "-1", "", "²"]
+EVERY = CONTROLS + ["\u202eRTL", LONG_IN_URL, HUGE, "-1", "", "1.5", "1e400", "٣", "²"]
 # Every named field at once gets each of these (a megabyte in a hundred fields would be 100 MB).
-AT_ONCE = ["A\x00B", "\x01", "\x1b", "\u202eRTL", "L" * 5000, HUGE, "-1", "", "1.5", "1e400", "٣"]
+AT_ONCE = ["A\x00B", "\x01", "\x1b", "\u202eRTL", "L" * 5000, HUGE, "-1", "", "1.5", "1e400", "٣", "²"]
 # Searches and scanned codes, the fields every room reads, get the megabyte each on their own.
 MEGABYTE_FIELDS = ("q", "code")
 TODAY = date(2026, 3, 10)

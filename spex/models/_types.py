@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator, DateTime
 
-QTY_PLACES = Decimal("0.001")
+QTY_DECIMALS = 3
+QTY_PLACES = Decimal(1).scaleb(-QTY_DECIMALS)
 
 
 class FixedPoint(TypeDecorator):
@@ -43,7 +44,7 @@ class MilliQty(FixedPoint):
     cache_ok = True
 
     def __init__(self):
-        super().__init__(3)
+        super().__init__(QTY_DECIMALS)
 
 
 Qty = MilliQty()

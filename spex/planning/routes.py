@@ -56,7 +56,7 @@ def jobs():
 
 
 def _safe_page(raw) -> int:
-    return int(raw) if raw and str(raw).isdigit() and len(str(raw)) < 6 else 1
+    return int(raw) if raw and str(raw).isdecimal() and len(str(raw)) < 6 else 1
 
 
 def _job_form_choices():
