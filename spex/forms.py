@@ -20,7 +20,7 @@ INT_CHARS = 10
 
 # Control characters nothing in the shop types. A wedge scanner ends a code with TAB, CR or LF,
 # and a text area holds line breaks, so those three are allowed in values; never in a path.
-_CONTROL_IN_VALUE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_IN_PATH = re.compile(r"[\x00-\x1f\x7f]")
 
 UNREADABLE_TITLE = "Characters no form holds"
@@ -66,10 +66,10 @@ def unreadable_request(view) -> bool:
 
 def _has_control(values) -> bool:
     for key, items in values.lists():
-        if _CONTROL_IN_VALUE.search(key):
+        if CONTROL_CHARS.search(key):
             return True
         for item in items:
-            if _CONTROL_IN_VALUE.search(item):
+            if CONTROL_CHARS.search(item):
                 return True
     return False
 

@@ -15,21 +15,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spex import codes
+# NUL and other control characters cannot be stored by PostgreSQL or printed on a label; ids must fit
+# PostgreSQL's 32-bit integer, or the query itself fails.
+from spex.forms import CONTROL_CHARS, DB_INT_MAX
+from spex.models._types import QTY_DECIMALS
 
 TEXT, INT, DECIMAL, CHOICE, BOOL, FK, PASSWORD = "text", "int", "decimal", "choice", "bool", "fk", "password"
 
 # Before parsing a number we look at its length: a 10,000-digit "quantity" is a mis-paste, and
 # Python refuses to turn more than 4,300 digits into an int anyway.
 NUMBER_CHARS = 24
-# Ids and integers must fit PostgreSQL's 32-bit integer, or the query itself fails.
-DB_INT_MAX = 2**31 - 1
 DEFAULT_INT_MAX = 1_000_000
 DEFAULT_DECIMAL_MAX = Decimal("10000000")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200
 
-# NUL and other control characters cannot be stored by PostgreSQL or printed on a label.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Codes end up in Code 128 barcodes that a wedge scanner types back: keep them plain.
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9._/-]*", re.ASCII)
 INT_PATTERN = re.compile(r"[+-]?[0-9]+", re.ASCII)
@@ -230,7 +230,7 @@ def _read_number(model, field: Field, raw: str, reading: FormReading):
 
 
 def _places(model, field: Field) -> int:
-    return getattr(_column(model, field.name).type, "places", 3) if field.stored else 3
+    return getattr(_column(model, field.name).type, "places", QTY_DECIMALS) if field.stored else QTY_DECIMALS
 
 
 def _decimal_places(number: Decimal) -> int:
