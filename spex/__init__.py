@@ -72,6 +72,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     sign_in_throttle.init_app(app)
     shoptime.init_app(app)
 
+    # Before any blueprint adds its rules: every <int:...> in a URL is then one that can be an id.
+    from spex.forms import RecordId
+    app.url_map.converters["int"] = RecordId
     _register_blueprints(app)
     _register_hooks(app)
     _register_errors(app)
@@ -103,8 +106,15 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from spex import database
+    from spex import database, forms
     from spex.ledger import begin_write
+
+    @app.before_request
+    def _refuse_unreadable_characters():
+        # Before any view reads a value, and before a POST takes the write lock: a NUL byte in a
+        # search or a path would otherwise reach PostgreSQL, which refuses it with an error.
+        if forms.unreadable_request(app.view_functions.get(request.endpoint)):
+            return _error_response(400, forms.UNREADABLE_TITLE, forms.UNREADABLE_MESSAGE)
 
     @app.before_request
     def _writers_take_the_lock():

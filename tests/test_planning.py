@@ -47,7 +47,7 @@ def test_planner_creates_and_releases_a_job(client, session, make, login_as):
     ("due_date", "31/12/2026", "must be a date"),
     ("due_date", "", "Enter the due date"),
     ("part_id", "999999", "Choose a part"),
-    ("part_id", "x\x00y", "whole number"),
+    ("part_id", "１２", "whole number"),  # full-width digits: Python's isdigit() takes them, int() too
     ("order_line_id", "424242", "Choose an order line"),
 ])
 def test_bad_job_form_answers_inline_and_writes_nothing(client, session, make, login_as, field, value, message):

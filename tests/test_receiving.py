@@ -51,6 +51,8 @@ def test_a_list_of_lengths_makes_one_unit_each(client, session, make, login_as):
     ("each", "abc", "must be a number"),
     ("each", "-5", "more than zero"),
     ("each", "1e400", "more than zero"),
+    ("each", "144.0005", "kept to 3 decimal places; 144.0005 has 4"),  # refused, not rounded to 144.001
+    ("material_id", "²", "Choose the material"),
     ("count", "0", "how many"),
     ("count", "9999", "how many"),
     ("bin", "BIN-NOPE", "no bin BIN-NOPE"),

@@ -1,7 +1,7 @@
 """station PIN: inspectors and administrators confirm their badge with a PIN at a station
 
 Revision ID: 0003_station_pin
-Revises: 0001_initial
+Revises: 0002_engineering_precision
 Create Date: 2026-12-01 20:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_station_pin'
-down_revision = '0001_initial'
+down_revision = '0002_engineering_precision'
 branch_labels = None
 depends_on = None
 

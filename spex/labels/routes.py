@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from spex.auth import current_station, roles_required
 from spex.extensions import db
+from spex.forms import read_id
 from spex.labels import bp
 from spex.labels.layouts import LabelError, LabelLayout, label_kinds, labels_dir, load_layout
 from spex.labels.links import PRINT_ROLES, may_print
@@ -169,12 +170,9 @@ def download():
 
 
 def _station_from_form() -> Station | None:
-    value = request.form.get("station_id", "")
-    if value:
-        try:
-            station = db.session.get(Station, int(value))
-        except ValueError:
-            station = None
+    if request.form.get("station_id", "").strip():
+        station_id = read_id(request.form, "station_id")
+        station = db.session.get(Station, station_id) if station_id is not None else None
         if station is None or not station.active:
             raise LabelError("that printer station does not exist")
         return station

@@ -15,6 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spex import codes
+# NUL and other control characters cannot be stored by PostgreSQL or printed on a label; ids must fit
+# PostgreSQL's 32-bit integer, or the query itself fails.
+from spex.forms import CONTROL_CHARS, DB_INT_MAX
+from spex.models._types import QTY_DECIMALS
 
 TEXT, INT, DECIMAL, CHOICE, BOOL, FK, PASSWORD = "text", "int", "decimal", "choice", "bool", "fk", "password"
 PIN = "pin"  # a station PIN: digits, never shown back
@@ -23,15 +27,11 @@ SECRET_KINDS = (PASSWORD, PIN)
 # Before parsing a number we look at its length: a 10,000-digit "quantity" is a mis-paste, and
 # Python refuses to turn more than 4,300 digits into an int anyway.
 NUMBER_CHARS = 24
-# Ids and integers must fit PostgreSQL's 32-bit integer, or the query itself fails.
-DB_INT_MAX = 2**31 - 1
 DEFAULT_INT_MAX = 1_000_000
 DEFAULT_DECIMAL_MAX = Decimal("10000000")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200
 
-# NUL and other control characters cannot be stored by PostgreSQL or printed on a label.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Codes end up in Code 128 barcodes that a wedge scanner types back: keep them plain.
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9._/-]*", re.ASCII)
 INT_PATTERN = re.compile(r"[+-]?[0-9]+", re.ASCII)
@@ -204,7 +204,7 @@ def _in_range(field: Field, value, default_max, reading: FormReading) -> bool:
     return True
 
 
-def _read_number(field: Field, raw: str, reading: FormReading):
+def _read_number(model, field: Field, raw: str, reading: FormReading):
     value = raw.strip()
     if not value:
         if field.required:
@@ -226,9 +226,25 @@ def _read_number(field: Field, raw: str, reading: FormReading):
         number = Decimal(value)
     except InvalidOperation:  # the pattern lets through only what Decimal reads; kept for safety
         return reading.refuse(field.name, "Enter a number, such as 12.5.")
+    # Each figure is kept to its column's places (models._types): finer input is refused, not rounded,
+    # or 0.0975 lb/in³ would quietly become 0.098 and every weight built on it half a percent off.
+    places = _places(model, field)
+    given = _decimal_places(number)
+    if given > places:
+        name = field.label.split(" (")[0]
+        return reading.refuse(field.name, f"{name} is kept to {places} decimal places; {value} has {given}.")
     if _in_range(field, number, DEFAULT_DECIMAL_MAX, reading):
-        # Quantities are kept to the thousandth (see models._types.Qty).
-        reading.values[field.name] = number.quantize(Decimal("0.001"))
+        reading.values[field.name] = number.quantize(Decimal(1).scaleb(-places))
+
+
+def _places(model, field: Field) -> int:
+    return getattr(_column(model, field.name).type, "places", QTY_DECIMALS) if field.stored else QTY_DECIMALS
+
+
+def _decimal_places(number: Decimal) -> int:
+    """Places a typed number really has: 0.09750 has 4 (a trailing zero says nothing more)."""
+    exponent = number.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def _read_choice(field: Field, raw: str, reading: FormReading):
@@ -286,7 +302,7 @@ def read_form(session: Session, master: Master, form, record=None, fixed: dict |
         if field.kind in (TEXT, *SECRET_KINDS):
             _read_text(master.model, field, raw, reading)
         elif field.kind in (INT, DECIMAL):
-            _read_number(field, raw, reading)
+            _read_number(master.model, field, raw, reading)
         elif field.kind == CHOICE:
             _read_choice(field, raw, reading)
         elif field.kind == BOOL:

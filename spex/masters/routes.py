@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from spex.auth import office_required
 from spex.extensions import db
+from spex.forms import checks_its_own_characters
 from spex.masters import bp, certs, records, routing
 from spex.masters.catalog import MASTERS, PARTS, ROUTING_STEPS
 from spex.models import MaterialLot, Part, RoutingStep, User
@@ -50,6 +51,7 @@ def index():
 
 @bp.get("/<slug>")
 @office_required
+@checks_its_own_characters
 def listing(slug: str):
     master = _master(slug)
     query = records.clean_query(request.args.get("q"))
@@ -74,6 +76,7 @@ def _pager(master, query, include_inactive, found) -> dict:
 
 @bp.route("/<slug>/new", methods=["GET", "POST"])
 @office_required
+@checks_its_own_characters
 def create(slug: str):
     master = _master(slug)
     if request.method == "GET":
@@ -89,6 +92,7 @@ def create(slug: str):
 
 @bp.route("/<slug>/<int:record_id>", methods=["GET", "POST"])
 @office_required
+@checks_its_own_characters
 def edit(slug: str, record_id: int):
     master = _master(slug)
     record = _record(master.model, record_id)
@@ -242,6 +246,7 @@ def _save_step(part, step):
 
 @bp.post("/parts/<int:part_id>/steps")
 @office_required
+@checks_its_own_characters
 def add_step(part_id: int):
     part, _ = _part_and_step(part_id)
     reading = _save_step(part, None)
@@ -256,6 +261,7 @@ def add_step(part_id: int):
 
 @bp.route("/parts/<int:part_id>/steps/<int:step_id>", methods=["GET", "POST"])
 @office_required
+@checks_its_own_characters
 def edit_step(part_id: int, step_id: int):
     part, step = _part_and_step(part_id, step_id)
     if request.method == "GET":

@@ -120,7 +120,7 @@ def _rate(row):
 
 
 def _scrap_text(row) -> str:
-    return f"{row.rate * 100:.1f} % ({row.scrap}/{row.good + row.scrap})" if row.rate is not None else "—"
+    return f"{_percent(row.rate)} ({row.scrap}/{row.good + row.scrap})" if row.rate is not None else "—"
 
 
 def _scrap_tone(row) -> str:
@@ -131,7 +131,7 @@ def _scrap_tone(row) -> str:
 def _yield_text(job) -> str:
     if job.rate is None:
         return "—"
-    return f"{job.rate * 100:.0f} %" + ("" if job.plausible else " pulls missing?")
+    return _percent(job.rate) + ("" if job.plausible else " pulls missing?")
 
 
 @bp.get("/material")
@@ -166,8 +166,13 @@ def material():
                            holding=holding, period=period)
 
 
+# Yields, scrap rates and on-time rates are read to a tenth of a percent everywhere they show:
+# a whole percent hides the half-percent a wrong density or a missed pull makes.
+RATE_PLACES = 1
+
+
 @bp.app_template_filter("metrics_pct")
-def _percent(fraction, places: int = 1) -> str:
+def _percent(fraction, places: int = RATE_PLACES) -> str:
     """0.1234 → "12.3 %"; nothing known → "—"."""
     return "—" if fraction is None else f"{float(fraction) * 100:,.{places}f} %"
 

@@ -8,31 +8,52 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator, DateTime
 
-QTY_PLACES = Decimal("0.001")
+QTY_DECIMALS = 3
+QTY_PLACES = Decimal(1).scaleb(-QTY_DECIMALS)
 
 
-class MilliQty(TypeDecorator):
-    """A quantity (inches of bar, pieces, pounds) stored as whole thousandths.
+class FixedPoint(TypeDecorator):
+    """An exact decimal stored as a whole number of its smallest step (10**-places).
 
-    Integers keep balance arithmetic done in SQL (quantity = quantity - :q) exact on SQLite,
-    which would otherwise do it in binary floating point, as well as on PostgreSQL.
+    Integers keep arithmetic done in SQL (quantity = quantity - :q) exact on SQLite, which would
+    otherwise do it in binary floating point, as well as on PostgreSQL.
     """
 
     impl = BigInteger
     cache_ok = True
 
+    def __init__(self, places: int):
+        super().__init__()
+        self.places = places
+        self.step = Decimal(1).scaleb(-places)
+        self.scale = 10 ** places
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return int(qty(value) * 1000)
+        return int(Decimal(str(value)).quantize(self.step) * self.scale)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return (Decimal(int(value)) / 1000).quantize(QTY_PLACES)
+        return (Decimal(int(value)) / self.scale).quantize(self.step)
+
+
+class MilliQty(FixedPoint):
+    """A quantity (inches of bar, pieces, pounds) stored as whole thousandths: the ledger's unit."""
+
+    cache_ok = True
+
+    def __init__(self):
+        super().__init__(QTY_DECIMALS)
 
 
 Qty = MilliQty()
+# Engineering figures quoted finer than a thousandth: densities in lb/in³ (0.0975 for 6061, as the
+# trade's tables give them), bar diameters to a machinist's tenth (0.0001 in; every 1/16 size is
+# exact), finished weights of small parts (0.0044 lb, a thousandth would be 10 % off).
+TEN_THOUSANDTHS = 4
+Fine = FixedPoint(TEN_THOUSANDTHS)
 
 
 def qty(value) -> Decimal:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spex import codes
 from spex.extensions import db
-from spex.models._types import Qty
+from spex.models._types import Fine, Qty
 
 
 class WorkCenter(db.Model):
@@ -64,7 +64,7 @@ class Part(db.Model):
     # Bar consumed per piece: part length + cutoff + facing (inches); 0 for plate/blank parts.
     bar_length_per_piece: Mapped[Decimal] = mapped_column(Qty, default=Decimal("0"))
     blank_size: Mapped[str | None] = mapped_column(String(60))
-    finished_weight_lb: Mapped[Decimal | None] = mapped_column(Qty)
+    finished_weight_lb: Mapped[Decimal | None] = mapped_column(Fine)
     unit_price: Mapped[Decimal | None] = mapped_column(Qty)
     setup_cost: Mapped[Decimal | None] = mapped_column(Qty)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

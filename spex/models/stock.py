@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spex import codes
 from spex.extensions import db
-from spex.models._types import Qty, UtcDateTime, utcnow
+from spex.models._types import Fine, Qty, UtcDateTime, utcnow
 
 LOCATION_KINDS = {
     "area": "Area",
@@ -80,9 +80,9 @@ class Material(db.Model):
     family: Mapped[str] = mapped_column(String(40), default="")
     form: Mapped[str] = mapped_column(String(20), default="round bar")
     size: Mapped[str] = mapped_column(String(60), default="")  # 1.000 dia, 0.500 x 12 x 12
-    diameter_in: Mapped[Decimal | None] = mapped_column(Qty)
+    diameter_in: Mapped[Decimal | None] = mapped_column(Fine)
     unit: Mapped[str] = mapped_column(String(6), default="in")
-    density_lb_per_in3: Mapped[Decimal | None] = mapped_column(Qty)
+    density_lb_per_in3: Mapped[Decimal | None] = mapped_column(Fine)
     stocking: Mapped[str] = mapped_column(String(10), default="stocked")
     lead_time_days: Mapped[int] = mapped_column(Integer, default=10)
     unit_cost: Mapped[Decimal | None] = mapped_column(Qty)  # per unit

@@ -26,7 +26,7 @@ class LineRequest:
 
 def next_order_number(session: Session) -> str:
     numbers = session.scalars(select(CustomerOrder.number)).all()
-    highest = max((int(n.removeprefix("SO-")) for n in numbers if n.removeprefix("SO-").isdigit()), default=5100)
+    highest = max((int(n.removeprefix("SO-")) for n in numbers if n.removeprefix("SO-").isdecimal()), default=5100)
     return f"SO-{highest + 1}"
 
 

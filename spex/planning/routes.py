@@ -1,8 +1,6 @@
 """Planning routes: thin — read the form, call the domain, render a page or a fragment."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -12,6 +10,7 @@ from spex import production, shoptime
 from spex.ledger import LedgerError
 from spex.auth import office_required
 from spex.extensions import db
+from spex.forms import FormError, read_date, read_int
 from spex.models import (Customer, CustomerOrder, Job, OrderLine, Part, STRATEGIES)
 from spex.planning import bp
 from spex.planning.orders import LineRequest, add_calloff, create_order, deliveries
@@ -21,43 +20,8 @@ JOB_FILTERS = {"open": ("planned", "released"), "planned": ("planned",), "releas
                "complete": ("complete", "closed"), "all": None}
 
 
-class FormError(Exception):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
-def _int(form, name: str, label: str, *, low: int = 1, high: int = 1_000_000, required: bool = True) -> int | None:
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        if required:
-            raise FormError(name, f"Enter {label}.")
-        return None
-    if not raw.isdigit() or len(raw) > 9:
-        raise FormError(name, f"{label.capitalize()} must be a whole number.")
-    value = int(raw)
-    if not low <= value <= high:
-        raise FormError(name, f"{label.capitalize()} must be between {low} and {high:,}.")
-    return value
-
-
-def _date(form, name: str, label: str, *, required: bool = True) -> date | None:
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        if required:
-            raise FormError(name, f"Enter {label}.")
-        return None
-    try:
-        value = date.fromisoformat(raw[:10])
-    except ValueError:
-        raise FormError(name, f"{label.capitalize()} must be a date (YYYY-MM-DD).") from None
-    if not 2000 <= value.year <= 2100:
-        raise FormError(name, f"{label.capitalize()} is not a plausible date.")
-    return value
-
-
 def _record(model, form, name: str, label: str, *, required: bool = True):
-    ident = _int(form, name, label, required=required)
+    ident = read_int(form, name, label, required=required)
     if ident is None:
         return None
     record = db.session.get(model, ident)
@@ -92,7 +56,7 @@ def jobs():
 
 
 def _safe_page(raw) -> int:
-    return int(raw) if raw and str(raw).isdigit() and len(str(raw)) < 6 else 1
+    return int(raw) if raw and str(raw).isdecimal() and len(str(raw)) < 6 else 1
 
 
 def _job_form_choices():
@@ -114,8 +78,8 @@ def new_job():
         form = request.form
         try:
             part = _record(Part, form, "part_id", "a part")
-            quantity = _int(form, "quantity", "the quantity", high=1_000_000)
-            due = _date(form, "due_date", "the due date")
+            quantity = read_int(form, "quantity", "the quantity", high=1_000_000)
+            due = read_date(form, "due_date", "the due date")
             line = _record(OrderLine, form, "order_line_id", "an order line", required=False)
             if line is not None and line.part_id != part.id:
                 raise FormError("order_line_id", f"That order line is for part {line.part.label}, not {part.label}.")
@@ -201,12 +165,12 @@ def new_order():
                 if strategy not in STRATEGIES:
                     raise FormError(f"strategy_{n}", "Choose a delivery strategy.")
                 requests.append(LineRequest(
-                    part_id=_int(form, f"part_id_{n}", "a part"),
-                    quantity=_int(form, f"quantity_{n}", "the quantity"),
+                    part_id=read_int(form, f"part_id_{n}", "a part"),
+                    quantity=read_int(form, f"quantity_{n}", "the quantity"),
                     strategy=strategy,
-                    due_date=_date(form, f"due_date_{n}", "the due date", required=strategy != "blanket"),
-                    releases=_int(form, f"releases_{n}", "the number of releases", high=60, required=False) or 1,
-                    every_days=_int(form, f"every_days_{n}", "the days between releases", high=365,
+                    due_date=read_date(form, f"due_date_{n}", "the due date", required=strategy != "blanket"),
+                    releases=read_int(form, f"releases_{n}", "the number of releases", high=60, required=False) or 1,
+                    every_days=read_int(form, f"every_days_{n}", "the days between releases", high=365,
                                     required=False) or 30))
             if not requests:
                 raise FormError("part_id_1", "Add at least one line.")
@@ -233,8 +197,8 @@ def new_calloff(line_id: int):
     if line is None:
         abort(404)
     try:
-        quantity = _int(request.form, "quantity", "the quantity")
-        due = _date(request.form, "due_date", "the due date")
+        quantity = read_int(request.form, "quantity", "the quantity")
+        due = read_date(request.form, "due_date", "the due date")
         add_calloff(db.session, line, quantity, due)
         db.session.commit()
         flash(f"Call-off of {quantity} pcs due {due:%b %d} added to {line.order.number} line {line.line_no}.")

@@ -11,19 +11,15 @@ from sqlalchemy.orm import selectinload
 from spex import codes, production
 from spex.auth import roles_required
 from spex.extensions import db
+from spex.forms import FormError, read_id
 from spex.ledger import LedgerError
 from spex.masters.certs import CertRefused, check_cert, forget_file, store_cert
-from spex.models import Customer, Location, Material, MaterialLot
+from spex.models import Customer, Location, Material, MaterialLot, qty
+from spex.models._types import QTY_DECIMALS
 from spex.receiving import bp
 
 MAX_UNITS = 200  # one truck does not bring more bars of one heat
 receiving_roles = roles_required(codes.MATERIAL_HANDLER, codes.PLANNER)
-
-
-class FormError(Exception):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 def parse_quantities(count_text: str, each_text: str, unit: str) -> list[Decimal]:
@@ -39,12 +35,16 @@ def parse_quantities(count_text: str, each_text: str, unit: str) -> list[Decimal
         raise FormError("each", f"At most {MAX_UNITS} pieces in one receipt.")
     if any(not v.is_finite() or v <= 0 or v > 100_000 for v in values):
         raise FormError("each", "Every quantity must be more than zero and believable.")
+    finer = next((v for v in values if v.as_tuple().exponent < -QTY_DECIMALS and v != qty(v)), None)
+    if finer is not None:  # a length is kept to the thousandth: refused, not rounded
+        raise FormError("each", f"Lengths and quantities are kept to {QTY_DECIMALS} decimal places; {finer} has "
+                                f"{-finer.normalize().as_tuple().exponent}.")
     if unit == "pcs" and any(v != v.to_integral_value() for v in values):
         raise FormError("each", "Plates and pieces are counted in whole numbers.")
     count_text = (count_text or "").strip()
     if len(values) > 1:
         return values
-    if not count_text.isdigit() or not 1 <= int(count_text) <= MAX_UNITS:
+    if not count_text.isdecimal() or not 1 <= int(count_text) <= MAX_UNITS:
         raise FormError("count", f"Enter how many (1 to {MAX_UNITS}).")
     return values * int(count_text)
 
@@ -78,7 +78,7 @@ def receive():
         stored = None
         try:
             material_id = (form.get("material_id") or "").strip()
-            material = db.session.get(Material, int(material_id)) if material_id.isdigit() and len(material_id) < 10 else None
+            material = db.session.get(Material, int(material_id)) if material_id.isdecimal() and len(material_id) < 10 else None
             if material is None or not material.active:
                 raise FormError("material_id", "Choose the material from the list.")
             heat = (form.get("heat_number") or "").strip()[:60]
@@ -87,7 +87,7 @@ def receive():
             quantities = parse_quantities(form.get("count"), form.get("each"), material.unit)
             bin = _bin(form.get("bin"))
             customer_id = (form.get("customer_id") or "").strip()
-            customer = db.session.get(Customer, int(customer_id)) if customer_id.isdigit() and len(customer_id) < 10 else None
+            customer = db.session.get(Customer, int(customer_id)) if customer_id.isdecimal() and len(customer_id) < 10 else None
             if customer_id and customer is None:
                 raise FormError("customer_id", "Choose the customer from the list.")
             upload = request.files.get("cert")

@@ -164,7 +164,7 @@ def _job(code: str) -> Scan:
     if not _CODE_BODY.match(body):
         return Scan(UNKNOWN, code)
     number, dash, seq = body.rpartition("-")
-    if dash and number and seq.isdigit() and len(seq) <= 6:
+    if dash and number and seq.isdecimal() and len(seq) <= 6:
         # JOB-24017-20 is op 20 of job 24017; flows.py falls back to a job numbered "24017-20".
         return Scan(OPERATION, code, number, op_seq=int(seq))
     return Scan(JOB, code, body)

@@ -15,6 +15,7 @@ from werkzeug.utils import secure_filename
 from spex import codes, database, ledger
 from spex.auth import current_station, station_token
 from spex.extensions import db
+from spex.forms import checks_its_own_characters
 from spex.masters import certs
 from spex.models import Station
 from spex.scan import bp, commands, flows
@@ -62,6 +63,7 @@ def station():
 
 @bp.post("/station/scan")
 @ledger.takes_write_lock_itself
+@checks_its_own_characters  # a scanner's stray GS or NUL is noise the code grammar drops
 def scan():
     token = station_token()
     if token is None:

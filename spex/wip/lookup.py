@@ -46,13 +46,13 @@ def find(session: Session, raw: str) -> Found:
     code = normalize(raw)
     if not code:
         return Found(message="Scan or type a code: JOB-, LOT-, FG-, BIN- or a job number.")
-    if code.startswith(codes.JOB) or code.isdigit():
+    if code.startswith(codes.JOB) or code.isdecimal():
         rest = code.removeprefix(codes.JOB)
         job = _job_by_number(session, rest)
         if job is not None:
             return Found("wip.job_page", {"number": job.number})
         number, _, seq = rest.rpartition("-")
-        job = _job_by_number(session, number) if seq.isdigit() else None
+        job = _job_by_number(session, number) if seq.isdecimal() else None
         if job is not None:
             return Found("wip.job_page", {"number": job.number}, anchor=f"#op-{int(seq)}")
         return Found(message=f"No job {rest or code} in Spex. Check the number on the traveler.")

@@ -56,7 +56,7 @@ class BoardView:
         return cls(group=group if group in GROUPS else "",
                    work_center=args.get("wc", "").strip()[:40],
                    customer=args.get("customer", "").strip()[:40],
-                   page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else None,
+                   page=int(page) if page.isdecimal() and 0 < int(page) < 10_000 else None,
                    token=args.get("token") or None)
 
     def query(self, **extra) -> dict:
@@ -153,7 +153,7 @@ def board_rows():
     now = utcnow()
     seen = request.args.get("v", "")
     pages_seen = request.args.get("pages", "")
-    if pages_seen.isdigit() and (seen or request.if_none_match):
+    if pages_seen.isdecimal() and (seen or request.if_none_match):
         version = board_version(db.session)
         page_seconds = _setting("SPEX_BOARD_PAGE_SECONDS")
         if request.args.get("kiosk") != "1" and view.page is None:
@@ -242,7 +242,7 @@ def receipt_coc(number: str, receipt_id: int):
 
 def _page_arg() -> int:
     value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    return int(value) if value.isdecimal() and 0 < int(value) < 100_000 else 1
 
 
 # --- search and the small read-only pages --------------------------------------------------------

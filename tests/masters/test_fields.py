@@ -28,7 +28,7 @@ def test_a_checkbox_reads_as_yes_or_no(app, raw, expected):
     assert reading.ok and reading.values["flag"] is expected
 
 
-@pytest.mark.parametrize("raw, expected", [("12.5", Decimal("12.500")), (" 0.2894 ", Decimal("0.289")),
+@pytest.mark.parametrize("raw, expected", [("12.5", Decimal("12.500")), (" 0.289 ", Decimal("0.289")),
                                            (".5", Decimal("0.500")), ("1000", Decimal("1000.000"))])
 def test_a_decimal_is_kept_to_the_thousandth(app, raw, expected):
     reading = read_form(db.session, CHECKS, MultiDict({"code": "A", "amount": raw, "count": "1"}))
@@ -37,6 +37,7 @@ def test_a_decimal_is_kept_to_the_thousandth(app, raw, expected):
 
 @pytest.mark.parametrize("field, raw, message", [
     ("amount", "1000.001", "at most 1,000"),
+    ("amount", "0.2894", "kept to 3 decimal places; 0.2894 has 4"),  # refused, not rounded to 0.289
     ("amount", "1e400", "Enter a number"),
     ("count", "0", "at least 1"),
     ("count", "11", "at most 10"),

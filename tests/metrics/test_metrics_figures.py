@@ -1,4 +1,5 @@
 """Period figures with hand-worked numbers: turnover, days on hand, on-time delivery, scrap, yield."""
+import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -134,3 +135,28 @@ def test_yield_of_jobs_completed_in_the_period(session, make, admin):
     assert [j.job.id for j in found.jobs] == [job.id]
     assert float(found.rate) == pytest.approx(0.3524, abs=1e-4)
     assert period_yield(session, Period(START + timedelta(days=3), START + timedelta(days=9))).jobs == []
+
+
+def test_yield_and_scrap_are_shown_to_one_decimal(session, make, admin, client):
+    # As above, with one piece scrapped first (11 started): yield 1.0 lb / 2.837 lb = 35.2 %, scrap
+    # 1 of 11 = 9.1 %, the same figure by reason (a whole percent or two places read differently).
+    from tests.conftest import login
+    material = make.material()
+    lot = make.lot(material, lengths=(144,))
+    part = make.part(material=material, ops=("lathe",))
+    part.finished_weight_lb = Decimal("0.10")
+    job = make.job(part, quantity=11)
+    with clock_at(at(START + timedelta(days=2))):
+        shopfloor.pull_material(session, lot.units[0], job, Decimal("12.5"), user=admin)
+        shopfloor.scrap_pieces(session, job.operations[0], 1, "DIM", user=admin)
+        shopfloor.complete_operation(session, job.operations[0], 10, user=admin)
+        shopfloor.receive_finished_goods(session, job, 10, make.location(kind="fg"), user=admin)
+    planner = make.user(codes.PLANNER)
+    session.commit()
+    login(client, planner)
+    page = client.get(f"/metrics/?start={START}&end={PERIOD.end}").get_data(as_text=True)
+    yield_figure = re.search(r'Material yield</span>\s*<span class="value">([^<]*)<', page).group(1)
+    assert yield_figure == "35.2 %"
+    reasons = page[page.index("by reason"):]
+    assert "9.1 %" in reasons and "9.09 %" not in reasons
+    assert "35.2 %" in page[page.index("Material yield of jobs completed"):]
