@@ -41,10 +41,9 @@ def receive_finished_goods(session: Session, job: Job, quantity, bin: Location, 
 
 
 def fg_location(session: Session, lot: FinishedGoodsLot) -> tuple[str | None, int]:
-    for place, amount in ledger.balances_of(session, ledger.fg_item(lot.id)).items():
-        if place.startswith("loc:"):
-            return place, int(amount)
-    return None, 0
+    """The bin a finished-goods lot is in and how many pieces it holds there (None, 0 once shipped)."""
+    place, amount = ledger.location_of(session, ledger.fg_item(lot.id))
+    return place, int(amount)
 
 
 def ship_finished_goods(session: Session, fg_lot: FinishedGoodsLot, quantity, *, user: User,

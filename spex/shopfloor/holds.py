@@ -1,12 +1,11 @@
 """Quality holds: pieces held at an operation, and an inspector's disposition of them."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.orm import Session
 
-from spex import codes, ledger, shoptime
+from spex import codes, ledger
 from spex.models import JobOperation, OutsideShipment, QualityHold, Station, User, utcnow
+from spex.shopfloor.outside import due_back
 from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, _reason, _vendor_location,
                                   _scrap_location, _job_open, _enough, _settle_operation, _settle_job)
 
@@ -60,7 +59,7 @@ def release_hold(session: Session, hold: QualityHold, disposition: str, *, user:
         vendor_loc = _vendor_location(session, outside.vendor_id)
         shipment = OutsideShipment(job_id=job.id, job_operation_id=outside.id, vendor_id=outside.vendor_id,
                                    quantity_out=hold.quantity, shipped_at=now,
-                                   expected_back=shoptime.today() + timedelta(days=outside.turnaround_days or 5),
+                                   expected_back=due_back(outside),
                                    packing_slip=f"RTV hold {hold.id}")
         session.add(shipment)
         session.flush()

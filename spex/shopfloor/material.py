@@ -14,10 +14,9 @@ from spex.shopfloor.rules import FloorError, _ids, require_role, _length, _job_o
 # --- material --------------------------------------------------------------------------------
 
 def _unit_bin(session: Session, unit: StockUnit) -> tuple[str, Decimal]:
-    places = ledger.balances_of(session, ledger.unit_item(unit.id))
-    for place, amount in places.items():
-        if place.startswith("loc:"):
-            return place, amount
+    place, amount = ledger.location_of(session, ledger.unit_item(unit.id))
+    if place is not None:
+        return place, amount
     raise FloorError(f"{unit.barcode} is empty or used up; scan another bar.", "Scan another bar (LOT-…).")
 
 

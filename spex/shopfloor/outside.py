@@ -15,6 +15,17 @@ from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, follo
 
 # --- outside processing ------------------------------------------------------------------------------
 
+# Days an outside operation is expected to take when neither it nor its vendor says.
+DEFAULT_TURNAROUND_DAYS = 5
+
+
+def due_back(op: JobOperation) -> date:
+    """When pieces of an outside operation shipped today should be back: after the operation's
+    turnaround from the routing, else its vendor's, else the shop's default."""
+    days = op.turnaround_days or (op.vendor.turnaround_days if op.vendor is not None else DEFAULT_TURNAROUND_DAYS)
+    return shoptime.today() + timedelta(days=days)
+
+
 def _outside(op: JobOperation) -> None:
     if not op.is_outside:
         where = op.work_center.name if op.work_center else "in house"
@@ -36,7 +47,7 @@ def ship_out(session: Session, op: JobOperation, quantity, *, user: User, expect
     now = utcnow()
     shipment = OutsideShipment(job_id=job.id, job_operation_id=op.id, vendor_id=op.vendor_id, quantity_out=pieces,
                                shipped_at=now, packing_slip=packing_slip, po_number=po_number,
-                               expected_back=expected_back or shoptime.today() + timedelta(days=op.turnaround_days or 5))
+                               expected_back=expected_back or due_back(op))
     session.add(shipment)
     session.flush()
     ledger.move(session, ledger.SHIP_OUT, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),

@@ -11,10 +11,10 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import BigInteger, String, cast, false, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, false, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from spex import codes, shoptime
+from spex import codes, ledger, shoptime
 from spex.models import (Balance, Customer, Job, JobOperation, LedgerEntry, OPEN_STATUSES, OutsideShipment, Part,
                          QualityHold, Vendor, WorkCenter, utcnow)
 
@@ -279,8 +279,8 @@ def load_board(session: Session, *, now: datetime | None = None,
         ops[oid] = op
         jobs[jid].ops.append(op)
 
-    # Pieces of each job by place: "job:J" at "op:O", "hold:O", "done:J".
-    job_item = literal("job:", String) + cast(Job.id, String)
+    # Pieces of each job by place: the job's item at an operation, on hold there, or finished.
+    job_item = ledger.key_sql(ledger.JOB_KEY, Job.id)
     rows = session.execute(
         select(Balance.item, Balance.place, Balance.quantity)
         .join(Job, Balance.item == job_item)
@@ -288,11 +288,11 @@ def load_board(session: Session, *, now: datetime | None = None,
     for item, place, quantity in rows:
         kind, _, ident = place.partition(":")
         pieces = int(quantity)
-        if kind == "op" and int(ident) in ops:
+        if kind == ledger.OPERATION_KEY and int(ident) in ops:
             ops[int(ident)].waiting += pieces
-        elif kind == "hold" and int(ident) in ops:
+        elif kind == ledger.HOLD_KEY and int(ident) in ops:
             ops[int(ident)].held += pieces
-        elif kind == "done":
+        elif kind == ledger.DONE_KEY:
             jid = int(item.partition(":")[2])
             if jid in jobs:
                 jobs[jid].finished += pieces

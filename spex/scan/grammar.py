@@ -1,8 +1,10 @@
-"""The scan station's code grammar: what one scanned or typed string means.
+"""The shop's code grammar: what one scanned or typed string means.
 
 A keyboard-wedge scanner types whatever its label holds, sometimes with an AIM symbology
 identifier in front (]C0, ]d2) and CR/LF/TAB behind; people type in lower case. Everything is
-reduced here to one Scan, so the state machine in flows.py never looks at raw text.
+reduced here to one Scan, so the state machine in flows.py never looks at raw text. The top-bar
+search and the label station read codes with the same cleaning (read_code) and the same prefixes
+(split_prefix).
 """
 from __future__ import annotations
 
@@ -90,6 +92,20 @@ def clean(raw: str | None) -> str:
     # A second identifier can follow when a scanner and a software wedge both add one.
     text = _AIM.sub("", text, count=1).strip()
     return text.upper()
+
+
+def read_code(raw: str | None) -> str:
+    """A code typed or scanned into a search box: cleaned as a scan is, no longer than a label's."""
+    return clean(raw)[:MAX_CODE_LENGTH]
+
+
+def split_prefix(code: str) -> tuple[str, str]:
+    """The label prefix a cleaned code starts with (codes.JOB, codes.LOT...) and what follows it;
+    ("", code) for a code without one."""
+    for prefix in codes.PREFIXES:
+        if code.startswith(prefix):
+            return prefix, code[len(prefix):]
+    return "", code
 
 
 def printable(raw: str | None, limit: int = 200) -> str:
