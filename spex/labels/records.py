@@ -219,24 +219,24 @@ def _locations_under(session: Session, root: Location) -> list[Location]:
 def record_for(session: Session, kind: str, code: str) -> dict:
     """The one record a label of `kind` prints for `code`, or a LabelError saying what is wrong."""
     code = clean_code(code)
+    prefix, rest = grammar.split_prefix(code)
     if kind == "command_card":
-        if code != COMMAND_CARD_CODE and not code.startswith(codes.CMD):
+        if code != COMMAND_CARD_CODE and prefix != codes.CMD:
             raise LabelError(f"a command card is printed for {COMMAND_CARD_CODE}, not {code}")
         return command_card_record()
     if kind in ("stock_unit", "remnant"):
-        unit = _unit_by_code(session, code) if code.startswith(codes.LOT) else None
+        unit = _unit_by_code(session, code) if prefix == codes.LOT else None
         if unit is None:
             raise LabelError(f"no stock unit {code} — scan the bar's LOT- label")
         return unit_records(session, [unit])[0]
     if kind == "bin":
-        loc = session.scalar(select(Location).where(Location.code == code[len(codes.BIN):])) \
-            if code.startswith(codes.BIN) else None
+        loc = session.scalar(select(Location).where(Location.code == rest)) if prefix == codes.BIN else None
         if loc is None:
             raise LabelError(f"no bin or location {code}")
         return bin_records([loc])[0]
     if kind == "finished_goods":
-        lot = session.scalar(select(FinishedGoodsLot).where(FinishedGoodsLot.code == code[len(codes.FG):])) \
-            if code.startswith(codes.FG) else None
+        lot = session.scalar(select(FinishedGoodsLot).where(FinishedGoodsLot.code == rest)) \
+            if prefix == codes.FG else None
         if lot is None:
             raise LabelError(f"no finished-goods lot {code}")
         return fg_records(session, [lot])[0]
@@ -246,8 +246,7 @@ def record_for(session: Session, kind: str, code: str) -> dict:
             raise LabelError(f"{code} is not an outside operation of a job (scan JOB-<number>-<op>)")
         return shipment_records(session, [op])[0]
     if kind == "badge":
-        user = session.scalar(select(User).where(User.badge == code[len(codes.EMP):])) \
-            if code.startswith(codes.EMP) else None
+        user = session.scalar(select(User).where(User.badge == rest)) if prefix == codes.EMP else None
         if user is None:
             raise LabelError(f"no badge {code}")
         return badge_records([user])[0]
@@ -265,8 +264,10 @@ def records_for_codes(session: Session, kind: str, code_list: list[str]) -> list
     if kind == "command_card":
         return [record_for(session, kind, code) for code in wanted[:1]] * len(wanted)
 
+    split = [grammar.split_prefix(code) for code in wanted]
+
     def strip(prefix: str) -> list[str]:
-        return [code[len(prefix):] for code in wanted if code.startswith(prefix)]
+        return [rest for has, rest in split if has == prefix]
 
     if kind in ("stock_unit", "remnant"):
         records = unit_records(session, list(session.scalars(

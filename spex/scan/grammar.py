@@ -50,6 +50,9 @@ COMMANDS = (codes.CMD_DONE, codes.CMD_CANCEL, codes.CMD_UNDO, codes.CMD_SCRAP, c
             codes.CMD_RELEASE, codes.CMD_RETURN, codes.CMD_SHIP_OUT, codes.CMD_RECEIVE, codes.CMD_SHIP,
             codes.CMD_FG, codes.CMD_SIGN_OUT)
 
+# Prefixes whose code is the prefix and one record's code, nothing more to read.
+_SIMPLE_KINDS = {codes.EMP: BADGE, codes.BIN: BIN, codes.LOT: LOT, codes.FG: FG, codes.VND: VENDOR}
+
 # Longest code a label carries; anything longer is two scans run together or a stuck key.
 MAX_CODE_LENGTH = 80
 
@@ -129,16 +132,14 @@ def parse(raw: str | None) -> Scan:
     if code.startswith(DISPOSITION_PREFIX):
         value = DISPOSITION_CODES.get(code[len(DISPOSITION_PREFIX):])
         return Scan(DISPOSITION, code, value) if value else Scan(UNKNOWN, code)
-    if code.startswith(codes.CMD):
+    prefix, value = split_prefix(code)
+    if prefix == codes.CMD:
         return Scan(COMMAND, code, code) if code in COMMANDS else Scan(UNKNOWN, code)
-    if code.startswith(codes.JOB):
+    if prefix == codes.JOB:
         return _job(code)
-
-    simple = {codes.EMP: BADGE, codes.BIN: BIN, codes.LOT: LOT, codes.FG: FG, codes.VND: VENDOR}
-    for prefix, kind in simple.items():
-        if code.startswith(prefix):
-            value = code[len(prefix):]
-            return Scan(kind, code, value) if _CODE_BODY.match(value) else Scan(UNKNOWN, code)
+    kind = _SIMPLE_KINDS.get(prefix)
+    if kind is not None:
+        return Scan(kind, code, value) if _CODE_BODY.match(value) else Scan(UNKNOWN, code)
 
     # A bare word may be a typed reason or disposition; the step waiting for one judges it (and
     # names the choices), anywhere else the station refuses it as a code it does not know.
