@@ -102,11 +102,6 @@ LOCATION_KEY, OPERATION_KEY, HOLD_KEY, DONE_KEY = "loc", "op", "hold", "done"
 _LOCATION_PREFIX = "loc:"
 
 
-def is_location(place: str) -> bool:
-    """A place that is a location of the shop (a bin, a cart, a vendor...), not a job's queue."""
-    return place.startswith(_LOCATION_PREFIX)
-
-
 def place_is_location(column):
     """SQL: the place in `column` is a location (the key builders above, said in SQL)."""
     return column.like(_LOCATION_PREFIX + "%")
