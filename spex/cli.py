@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from spex import codes
+from spex import codes, config
 from spex.extensions import db
 
 spex_cli = AppGroup("spex", help="Spex set-up tasks.")
@@ -65,9 +65,9 @@ def demo_command(force):
 
 @spex_cli.command("serve")
 @click.option("--demo", "with_demo", is_flag=True, help="Fill an empty database with the demo shop first.")
-@click.option("--host", default=lambda: os.environ.get("SPEX_HOST", "127.0.0.1"))
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
-@click.option("--workers", default=lambda: int(os.environ.get("SPEX_WORKERS", "2")), type=int)
+@click.option("--host", default=config.serve_host)
+@click.option("--port", default=config.serve_port, type=int)
+@click.option("--workers", default=config.serve_workers, type=int)
 def serve_command(with_demo, host, port, workers):
     """Migrate, optionally add the demo shop, and run Spex under gunicorn."""
     from spex import demo

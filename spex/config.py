@@ -1,6 +1,8 @@
-"""Settings from the environment, with safe defaults for one machine with SQLite."""
+"""Settings from the environment, with safe defaults for one machine with SQLite: every setting
+Spex reads is read here."""
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 
 # The wall board's defaults. Eight rows of jobs, and the line naming unreleased jobs, fit a
 # 1920x1080 screen at a size read from across the shop, the kiosk's and the office's (under the
@@ -8,6 +10,33 @@ import secrets
 BOARD_ROWS = 8
 BOARD_PAGE_SECONDS = 15  # how long a kiosk shows one page before turning to the next
 BOARD_POLL_SECONDS = 3   # how often a screen asks whether the board changed
+
+
+# Carrying cost per year as a share of unit cost, for the economic order quantity
+# (SPEX_HOLDING_RATE=0.25 for 25 %); a value outside 0..5 is taken for a typing error.
+DEFAULT_HOLDING_RATE = Decimal("0.25")
+
+
+def _holding_rate() -> Decimal:
+    raw = os.environ.get("SPEX_HOLDING_RATE", "")
+    try:
+        rate = Decimal(raw) if raw else DEFAULT_HOLDING_RATE
+    except InvalidOperation:
+        rate = DEFAULT_HOLDING_RATE
+    return rate if 0 < rate < 5 else DEFAULT_HOLDING_RATE
+
+
+# Where `spex serve` listens and how many gunicorn workers it starts (its options' defaults).
+def serve_host() -> str:
+    return os.environ.get("SPEX_HOST", "127.0.0.1")
+
+
+def serve_port() -> int:
+    return int(os.environ.get("PORT", "5000"))
+
+
+def serve_workers() -> int:
+    return int(os.environ.get("SPEX_WORKERS", "2"))
 
 
 def _database_url(instance_path: str) -> str:
@@ -75,4 +104,5 @@ def load(app) -> None:
         SPEX_TIMEZONE=os.environ.get("SPEX_TIMEZONE", "").strip(),
         # Production installs must not get a default password: the demo sets one only when asked.
         SPEX_DEMO=os.environ.get("SPEX_DEMO", "") == "1",
+        SPEX_HOLDING_RATE=_holding_rate(),
     )

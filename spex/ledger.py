@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import bindparam, insert, inspect, select, tuple_, update
+from sqlalchemy import String, bindparam, cast, insert, inspect, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
@@ -94,6 +94,23 @@ def on_hold(job_operation_id: int) -> str:
 
 def finished(job_id: int) -> str:
     return f"done:{job_id}"
+
+
+# The kind of each key (before its colon), for code that reads a key back with parse_key.
+UNIT_KEY, JOB_KEY, FG_KEY = "unit", "job", "fg"
+LOCATION_KEY, OPERATION_KEY, HOLD_KEY, DONE_KEY = "loc", "op", "hold", "done"
+_LOCATION_PREFIX = "loc:"
+
+
+def place_is_location(column):
+    """SQL: the place in `column` is a location (the key builders above, said in SQL)."""
+    return column.like(_LOCATION_PREFIX + "%")
+
+
+def key_sql(kind: str, id_column):
+    """SQL: the key of `kind` for a column of ids, e.g. key_sql(LOCATION_KEY, Location.id) is
+    'loc:' || location.id, to join balances to the rows they belong to."""
+    return literal(kind + ":", String) + cast(id_column, String)
 
 
 @dataclass(frozen=True)
@@ -334,6 +351,15 @@ def balance(session: Session, item: str, place: str) -> Decimal:
 def balances_of(session: Session, item: str) -> dict[str, Decimal]:
     rows = _BALANCES_OF.rows(session, {"b_item": item})
     return {place: quantity for place, quantity in rows}
+
+
+def location_of(session: Session, item: str) -> tuple[str | None, Decimal]:
+    """Which bin it is in: the location holding an item (a bar, a finished-goods lot) and how much
+    of it is there; (None, 0) when none of it is in a location any more."""
+    for place, amount in _BALANCES_OF.rows(session, {"b_item": item}):
+        if place.startswith(_LOCATION_PREFIX):
+            return place, amount
+    return None, qty(0)
 
 
 def ledger_sums(session: Session, items=None) -> dict[tuple[str, str], Decimal]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spex import ledger
@@ -104,7 +104,7 @@ def where_are(session: Session, units) -> dict[int, tuple[Location | None, Decim
     keys = {ledger.unit_item(unit.id): unit.id for unit in units}
     found = {unit_id: (None, qty(0)) for unit_id in keys.values()}
     rows = session.execute(select(Balance.item, Balance.place, Balance.quantity)
-                           .where(Balance.item.in_(list(keys)), Balance.quantity > 0, Balance.place.like("loc:%")))
+                           .where(Balance.item.in_(list(keys)), Balance.quantity > 0, ledger.place_is_location(Balance.place)))
     places = {(item, ledger.parse_key(place).id, amount) for item, place, amount in rows}
     bins = {loc.id: loc for loc in session.scalars(select(Location).where(
         Location.id.in_({location_id for _, location_id, _ in places})))}
@@ -120,8 +120,8 @@ def where_is(session: Session, unit: StockUnit) -> tuple[Location | None, Decima
 def material_on_hand(session: Session, material_id: int) -> Decimal:
     """Total of a material in the shop's bins (every stock unit of every lot)."""
     from spex.models import Balance
-    items = (select(literal("unit:", String) + cast(StockUnit.id, String))
+    items = (select(ledger.key_sql(ledger.UNIT_KEY, StockUnit.id))
              .join(MaterialLot).where(MaterialLot.material_id == material_id))
     total = session.scalar(select(func.sum(Balance.quantity))
-                           .where(Balance.item.in_(items), Balance.place.like("loc:%")))
+                           .where(Balance.item.in_(items), ledger.place_is_location(Balance.place)))
     return qty(total or 0)

@@ -1,8 +1,8 @@
 """The shop's clock: times are stored in UTC and shown, and counted in working days, in the shop's
-time zone (SPEX_TIMEZONE, or the server's own when unset)."""
+time zone (SPEX_TIMEZONE, or the server's own when unset). The working calendar's maths is here too."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,3 +59,59 @@ def init_app(app) -> None:
     @app.template_filter("shop_time")
     def shop_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
         return local(moment).strftime(pattern) if moment is not None else ""
+
+
+# --- the working calendar ------------------------------------------------------------------
+
+WORKDAYS = (0, 1, 2, 3, 4)  # Monday..Friday
+
+
+def add_workdays(start: date, days: float) -> date:
+    """The date that many working days after start (today counts as day 0). Constant time: the
+    schedule calls it for every remaining operation of every open job."""
+    whole = int(days)
+    current = start
+    while current.weekday() not in WORKDAYS:
+        current += timedelta(days=1)
+    weeks, rest = divmod(whole, len(WORKDAYS))
+    current += timedelta(weeks=weeks)
+    while rest > 0:
+        current += timedelta(days=1)
+        if current.weekday() in WORKDAYS:
+            rest -= 1
+    return current
+
+
+def working_hours_between(start: datetime, end: datetime) -> float:
+    """Hours from start to end that fall on the shop's working days, on the shop's wall clock.
+    Constant time (the board ages every open job on each render): the two partial days at the
+    ends, and 24 hours for each working day in between."""
+    if end <= start:
+        return 0.0
+    first_moment = local(start).replace(tzinfo=None)
+    last_moment = local(end).replace(tzinfo=None)
+    first, last = first_moment.date(), last_moment.date()
+    first_counts, last_counts = first.weekday() in WORKDAYS, last.weekday() in WORKDAYS
+    if first == last:
+        return (last_moment - first_moment).total_seconds() / 3600 if first_counts else 0.0
+    hours = 24.0 * (workdays_between(first, last) - last_counts)  # the whole days in between
+    if first_counts:
+        hours += (datetime.combine(first + timedelta(days=1), time()) - first_moment).total_seconds() / 3600
+    if last_counts:
+        hours += (last_moment - datetime.combine(last, time())).total_seconds() / 3600
+    return hours
+
+
+def workdays_between(start: date, end: date) -> int:
+    """Working days from start to end; negative when end is before start."""
+    if end == start:
+        return 0
+    sign = 1 if end > start else -1
+    lo, hi = min(start, end), max(start, end)
+    weeks, rest = divmod((hi - lo).days, 7)
+    days, current = weeks * len(WORKDAYS), lo + timedelta(weeks=weeks)
+    while current < hi:
+        current += timedelta(days=1)
+        if current.weekday() in WORKDAYS:
+            days += 1
+    return sign * days

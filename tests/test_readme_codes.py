@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from spex import demo
-from spex.labels.records import find as find_labels
+from spex.labels.search import find as find_labels
 from spex.wip import lookup
 
 ROOT = Path(__file__).resolve().parents[1]

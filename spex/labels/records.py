@@ -1,21 +1,20 @@
-"""What goes on a label: finds the records behind a scanned or typed code (one, or a batch —
-every bar of a lot, every bin under a rack, every FG lot of a job) and turns each into the plain
-field values the label templates ask for."""
+"""What goes on a label: the records behind a code or a chosen batch, each turned into the plain
+field values the label templates ask for. The station's search (what a scan or words find) is
+labels/search.py."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from spex import codes, ledger, shoptime
+from spex import codes, ledger, shopfloor, shoptime
 from spex.labels.layouts import LabelError
-from spex.models import (OPEN_STATUSES, Balance, FinishedGoodsLot, Job, JobOperation, LedgerEntry,
-                         Location, Material, MaterialLot, OutsideShipment, Part, Station, StockUnit,
-                         User, Vendor)
+from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, LedgerEntry, Location, MaterialLot,
+                         OutsideShipment, Station, StockUnit, User)
+from spex.scan import grammar
 
 # Label kinds and the prefix of the code each one carries.
 KIND_TITLES = {
@@ -29,31 +28,15 @@ KIND_TITLES = {
 }
 COMMAND_CARD_CODE = "CMD"  # the command card is one card per station, not a record's code
 MAX_BATCH = 500  # one search never prints more than a few rolls' worth
-_AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")  # ]C0 etc. that some scanners put first
-
-
-def clean_code(raw: str | None) -> str:
-    """As the spec says: trimmed, case-insensitive, a scanner's stray CR/LF/TAB and AIM id ignored."""
-    text = (raw or "").strip(" \r\n\t")
-    text = _AIM_PREFIX.sub("", text).strip(" \r\n\t")
-    return text.upper()[:80]
-
-
-@dataclass
-class Found:
-    """What a search found: the label kind it suggests and the records, one label each."""
-    kind: str
-    title: str
-    records: list[dict] = field(default_factory=list)
-    job_number: str | None = None  # a JOB- scan also offers the job's traveler
+# As the spec says: trimmed, case-insensitive, a scanner's stray CR/LF/TAB and AIM id ignored —
+# the one grammar's reading of a code.
+clean_code = grammar.read_code
 
 
 def _fmt_qty(value: Decimal | int | None, unit: str = "") -> str:
     if value is None:
         return ""
-    number = Decimal(value).normalize()
-    text = f"{number:f}"
-    return f"{text} {unit}".strip()
+    return f"{ledger.format_qty(value)} {unit}".strip()
 
 
 def _day(value) -> str:
@@ -74,7 +57,7 @@ def unit_records(session: Session, units: list[StockUnit], *, in_stock_only: boo
     items = {ledger.unit_item(unit.id): unit for unit in units}
     left: dict[int, tuple[Decimal, int | None]] = {}
     rows = session.execute(select(Balance.item, Balance.place, Balance.quantity)
-                           .where(Balance.item.in_(list(items)), Balance.place.like("loc:%"))).all()
+                           .where(Balance.item.in_(list(items)), ledger.place_is_location(Balance.place))).all()
     for item, place, quantity in rows:
         if quantity > 0:
             left[items[item].id] = (quantity, ledger.parse_key(place).id)
@@ -174,7 +157,7 @@ def shipment_records(session: Session, operations: list[JobOperation]) -> list[d
             quantity, shipped, due = shipment.quantity_out, _day(shipment.shipped_at), shipment.expected_back
         else:
             quantity, shipped = job.quantity, "not shipped yet"
-            due = shoptime.today() + timedelta(days=op.turnaround_days or vendor.turnaround_days or 0)
+            due = shopfloor.due_back(op)
         records.append({
             "code": op.barcode,
             "job": job.barcode,
@@ -236,24 +219,24 @@ def _locations_under(session: Session, root: Location) -> list[Location]:
 def record_for(session: Session, kind: str, code: str) -> dict:
     """The one record a label of `kind` prints for `code`, or a LabelError saying what is wrong."""
     code = clean_code(code)
+    prefix, rest = grammar.split_prefix(code)
     if kind == "command_card":
-        if code != COMMAND_CARD_CODE and not code.startswith(codes.CMD):
+        if code != COMMAND_CARD_CODE and prefix != codes.CMD:
             raise LabelError(f"a command card is printed for {COMMAND_CARD_CODE}, not {code}")
         return command_card_record()
     if kind in ("stock_unit", "remnant"):
-        unit = _unit_by_code(session, code) if code.startswith(codes.LOT) else None
+        unit = _unit_by_code(session, code) if prefix == codes.LOT else None
         if unit is None:
             raise LabelError(f"no stock unit {code} — scan the bar's LOT- label")
         return unit_records(session, [unit])[0]
     if kind == "bin":
-        loc = session.scalar(select(Location).where(Location.code == code[len(codes.BIN):])) \
-            if code.startswith(codes.BIN) else None
+        loc = session.scalar(select(Location).where(Location.code == rest)) if prefix == codes.BIN else None
         if loc is None:
             raise LabelError(f"no bin or location {code}")
         return bin_records([loc])[0]
     if kind == "finished_goods":
-        lot = session.scalar(select(FinishedGoodsLot).where(FinishedGoodsLot.code == code[len(codes.FG):])) \
-            if code.startswith(codes.FG) else None
+        lot = session.scalar(select(FinishedGoodsLot).where(FinishedGoodsLot.code == rest)) \
+            if prefix == codes.FG else None
         if lot is None:
             raise LabelError(f"no finished-goods lot {code}")
         return fg_records(session, [lot])[0]
@@ -263,186 +246,11 @@ def record_for(session: Session, kind: str, code: str) -> dict:
             raise LabelError(f"{code} is not an outside operation of a job (scan JOB-<number>-<op>)")
         return shipment_records(session, [op])[0]
     if kind == "badge":
-        user = session.scalar(select(User).where(User.badge == code[len(codes.EMP):])) \
-            if code.startswith(codes.EMP) else None
+        user = session.scalar(select(User).where(User.badge == rest)) if prefix == codes.EMP else None
         if user is None:
             raise LabelError(f"no badge {code}")
         return badge_records([user])[0]
     raise LabelError(f"unknown label kind '{kind}'")
-
-
-def find(session: Session, query: str, kind: str | None = None) -> Found:
-    """Everything the station can print for what was typed or scanned. A full code finds its
-    record; a lot (LOT-1187), a rack (BIN-R2) or a job (JOB-24017) finds the whole batch; plain
-    words search heats, bin names and people — within `kind` when one is picked; a kind with no
-    words lists its records. Raises LabelError when nothing matches."""
-    code = clean_code(query)
-    if kind is not None and kind not in KIND_TITLES:
-        raise LabelError(f"unknown label kind '{kind}'")
-    if not code:
-        if kind:
-            return browse(session, kind)
-        raise LabelError("scan a code or type what to look for")
-    if kind and not any(code.startswith(prefix) for prefix in codes.PREFIXES) \
-            and code != COMMAND_CARD_CODE:
-        return _search_kind(session, kind, code)
-    if code == COMMAND_CARD_CODE or code.startswith(codes.CMD):
-        return Found("command_card", "Command card", [command_card_record()])
-    if code.startswith(codes.LOT):
-        unit = _unit_by_code(session, code)
-        if unit is not None:
-            kind = "remnant" if unit.kind == "remnant" else "stock_unit"
-            return Found(kind, f"{KIND_TITLES[kind]} {code}", unit_records(session, [unit]))
-        lot = session.scalar(select(MaterialLot).where(MaterialLot.number == code[len(codes.LOT):]))
-        if lot is not None:
-            units = session.scalars(_unit_query().where(StockUnit.lot_id == lot.id)
-                                    .order_by(StockUnit.code).limit(MAX_BATCH)).all()
-            records = unit_records(session, list(units), in_stock_only=True)
-            return Found("stock_unit", f"Every unit of lot {code} (heat {lot.heat_number}) in stock"
-                         + _used_up(len(units) - len(records)), records)
-        raise LabelError(f"no stock unit or lot {code}")
-    if code.startswith(codes.BIN):
-        loc = session.scalar(select(Location).where(Location.code == code[len(codes.BIN):]))
-        if loc is None:
-            raise LabelError(f"no bin or location {code}")
-        under = _locations_under(session, loc)
-        title = f"Bin {code}" if len(under) == 1 else f"{code} and every location under it"
-        return Found("bin", title, bin_records(under))
-    if code.startswith(codes.FG):
-        return Found("finished_goods", f"Finished goods {code}",
-                     [record_for(session, "finished_goods", code)])
-    if code.startswith(codes.EMP):
-        return Found("badge", f"Badge {code}", [record_for(session, "badge", code)])
-    if code.startswith(codes.JOB):
-        op = _operation(session, code)
-        if op is not None:
-            if not op.is_outside:
-                raise LabelError(f"{code} is an in-house operation; print the job's traveler "
-                                 f"(JOB-{op.job.number}) instead")
-            return Found("outside_shipment", f"Outside-process tag {code}",
-                         shipment_records(session, [op]), job_number=op.job.number)
-        job = session.scalar(select(Job).where(Job.number == code[len(codes.JOB):]))
-        if job is None:
-            raise LabelError(f"no job {code}")
-        lots = session.scalars(select(FinishedGoodsLot).where(FinishedGoodsLot.job_id == job.id)
-                               .order_by(FinishedGoodsLot.code).limit(MAX_BATCH)).all()
-        return Found("finished_goods", f"Finished-goods lots of {code}", fg_records(session, list(lots)),
-                     job_number=job.number)
-    if code.startswith(codes.VND):
-        raise LabelError(f"{code} is a vendor; scan the job operation (JOB-<number>-<op>) "
-                         f"to print its outside-process tag")
-    return _search_words(session, code)
-
-
-def _used_up(count: int) -> str:
-    return f" · {count} used up, left out" if count else ""
-
-
-BROWSE_ROWS = 100  # a picked kind with no search words lists this many, newest first
-
-
-def browse(session: Session, kind: str) -> Found:
-    """The records of one label kind, for picking by hand when there is no label to scan."""
-    title = f"{KIND_TITLES[kind]}: newest {BROWSE_ROWS}"
-    if kind in ("stock_unit", "remnant"):
-        is_remnant = StockUnit.kind == "remnant"
-        units = session.scalars(_unit_query().where(is_remnant if kind == "remnant" else ~is_remnant)
-                                .order_by(StockUnit.id.desc()).limit(BROWSE_ROWS)).all()
-        records = unit_records(session, list(units), in_stock_only=True)
-        found = Found(kind, title + _used_up(len(units) - len(records)), records)
-    elif kind == "bin":
-        locations = session.scalars(select(Location).where(Location.active.is_(True),
-                                                           Location.kind != "vendor")
-                                    .order_by(Location.code).limit(BROWSE_ROWS)).all()
-        found = Found(kind, f"{KIND_TITLES[kind]}: first {BROWSE_ROWS} by code", bin_records(list(locations)))
-    elif kind == "finished_goods":
-        lots = session.scalars(select(FinishedGoodsLot).order_by(FinishedGoodsLot.id.desc())
-                               .limit(BROWSE_ROWS)).all()
-        found = Found(kind, title, fg_records(session, list(lots)))
-    elif kind == "outside_shipment":
-        operations = session.scalars(select(JobOperation).join(Job)
-                                     .where(JobOperation.kind == "outside", Job.status.in_(OPEN_STATUSES),
-                                            JobOperation.vendor_id.is_not(None))
-                                     .order_by(Job.due_date, JobOperation.seq).limit(BROWSE_ROWS)).all()
-        found = Found(kind, "Outside operations of open jobs", shipment_records(session, list(operations)))
-    elif kind == "badge":
-        users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)
-                                .limit(BROWSE_ROWS)).all()
-        found = Found(kind, "Badges of active people", badge_records(list(users)))
-    else:
-        found = Found("command_card", "Command card", [command_card_record()])
-    if not found.records:
-        raise LabelError(f"there are no {KIND_TITLES[kind].lower()} records yet")
-    return found
-
-
-def _search_kind(session: Session, kind: str, words: str) -> Found:
-    """Words searched within the picked kind: heat, lot or grade for material; name for bins and
-    people; part number for finished goods; vendor for outside tags."""
-    like = f"%{words}%"
-    if kind in ("stock_unit", "remnant"):
-        is_remnant = StockUnit.kind == "remnant"
-        units = session.scalars(_unit_query().join(MaterialLot).join(Material)
-                                .where(is_remnant if kind == "remnant" else ~is_remnant,
-                                       or_(func.upper(MaterialLot.heat_number).like(like),
-                                           func.upper(MaterialLot.number).like(like),
-                                           func.upper(Material.grade).like(like)))
-                                .order_by(StockUnit.code).limit(MAX_BATCH)).all()
-        records = unit_records(session, list(units), in_stock_only=True)
-        found = Found(kind, f"{KIND_TITLES[kind]} matching '{words}'" + _used_up(len(units) - len(records)), records)
-    elif kind == "bin":
-        locations = session.scalars(select(Location).where(or_(func.upper(Location.name).like(like),
-                                                               func.upper(Location.code).like(like)))
-                                    .order_by(Location.code).limit(MAX_BATCH)).all()
-        found = Found(kind, f"Locations matching '{words}'", bin_records(list(locations)))
-    elif kind == "badge":
-        users = session.scalars(select(User).where(func.upper(User.name).like(like))
-                                .order_by(User.name).limit(MAX_BATCH)).all()
-        found = Found(kind, f"Badges matching '{words}'", badge_records(list(users)))
-    elif kind == "finished_goods":
-        lots = session.scalars(select(FinishedGoodsLot).join(Part).where(func.upper(Part.number).like(like))
-                               .order_by(FinishedGoodsLot.code).limit(MAX_BATCH)).all()
-        found = Found(kind, f"Finished goods of part matching '{words}'", fg_records(session, list(lots)))
-    elif kind == "outside_shipment":
-        operations = session.scalars(select(JobOperation).join(Job).join(Vendor, JobOperation.vendor_id == Vendor.id)
-                                     .where(JobOperation.kind == "outside", Job.status.in_(OPEN_STATUSES),
-                                            or_(func.upper(Vendor.name).like(like),
-                                                func.upper(Vendor.code).like(like)))
-                                     .order_by(Job.due_date, JobOperation.seq).limit(MAX_BATCH)).all()
-        found = Found(kind, f"Outside operations at vendors matching '{words}'",
-                      shipment_records(session, list(operations)))
-    else:
-        return Found("command_card", "Command card", [command_card_record()])
-    if not found.records:
-        raise LabelError(f"no {KIND_TITLES[kind].lower()} matches '{words}'")
-    return found
-
-
-def _search_words(session: Session, words: str) -> Found:
-    like = f"%{words}%"
-    units = session.scalars(_unit_query().join(MaterialLot)
-                            .where(func.upper(MaterialLot.heat_number).like(like))
-                            .order_by(StockUnit.code).limit(MAX_BATCH)).all()
-    if units:
-        records = unit_records(session, list(units), in_stock_only=True)
-        return Found("stock_unit", f"Stock units of heat matching '{words}'" + _used_up(len(units) - len(records)),
-                     records)
-    locations = session.scalars(select(Location).where(or_(func.upper(Location.name).like(like),
-                                                           func.upper(Location.code).like(like)))
-                                .order_by(Location.code).limit(MAX_BATCH)).all()
-    if locations:
-        return Found("bin", f"Locations matching '{words}'", bin_records(list(locations)))
-    users = session.scalars(select(User).where(func.upper(User.name).like(like))
-                            .order_by(User.name).limit(MAX_BATCH)).all()
-    if users:
-        return Found("badge", f"Badges matching '{words}'", badge_records(list(users)))
-    lots = session.scalars(select(FinishedGoodsLot).join(Part)
-                           .where(func.upper(Part.number).like(like))
-                           .order_by(FinishedGoodsLot.code).limit(MAX_BATCH)).all()
-    if lots:
-        return Found("finished_goods", f"Finished goods of part matching '{words}'",
-                     fg_records(session, list(lots)))
-    raise LabelError(f"nothing found for '{words}' — scan a LOT-, BIN-, FG-, JOB- or EMP- code")
 
 
 def records_for_codes(session: Session, kind: str, code_list: list[str]) -> list[dict]:
@@ -456,8 +264,10 @@ def records_for_codes(session: Session, kind: str, code_list: list[str]) -> list
     if kind == "command_card":
         return [record_for(session, kind, code) for code in wanted[:1]] * len(wanted)
 
+    split = [grammar.split_prefix(code) for code in wanted]
+
     def strip(prefix: str) -> list[str]:
-        return [code[len(prefix):] for code in wanted if code.startswith(prefix)]
+        return [rest for has, rest in split if has == prefix]
 
     if kind in ("stock_unit", "remnant"):
         records = unit_records(session, list(session.scalars(

@@ -16,7 +16,8 @@ from spex.labels.layouts import LabelError, LabelLayout, label_kinds, labels_dir
 from spex.labels.links import PRINT_ROLES, may_print
 from spex.labels.pdf import sheets
 from spex.labels.queue import FAILED, SENT, print_jobs, queue_labels
-from spex.labels.records import KIND_TITLES, MAX_BATCH, find, records_for_codes
+from spex.labels.records import KIND_TITLES, MAX_BATCH, records_for_codes
+from spex.labels.search import find
 from spex.labels.render import MAX_COPIES, MEDIA_TYPES, OUTPUTS, check_copies, render_labels
 from spex.labels.traveler import barcode_data_uri, build_traveler, render_traveler_pdf
 from spex.models import PrintJob, Station

@@ -63,8 +63,8 @@ def _in(period: Period, column):
 def inventory_value_at(session: Session, moment: datetime) -> Decimal:
     """Raw material in the bins at a moment, at unit cost: the ledger's movements in and out of
     locations before that moment, summed per material."""
-    into = case((LedgerEntry.to_place.like("loc:%"), RAW_QTY), else_=0)
-    out_of = case((LedgerEntry.from_place.like("loc:%"), RAW_QTY), else_=0)
+    into = case((ledger.place_is_location(LedgerEntry.to_place), RAW_QTY), else_=0)
+    out_of = case((ledger.place_is_location(LedgerEntry.from_place), RAW_QTY), else_=0)
     rows = session.execute(
         select(Material.unit_cost, func.sum(into) - func.sum(out_of))
         .select_from(LedgerEntry)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, String, case, cast, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, case, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from spex import ledger
@@ -133,12 +133,12 @@ def pulled_by_job(session: Session, job_ids=None) -> dict[int, Decimal]:
 
 def on_hand_by_material(session: Session) -> dict[int, Decimal]:
     """What is in the shop's bins per material: production.material_on_hand for all materials at once."""
-    unit_key = literal("unit:", String) + cast(StockUnit.id, String)
+    unit_key = ledger.key_sql(ledger.UNIT_KEY, StockUnit.id)
     stmt = (select(MaterialLot.material_id, func.sum(Balance.quantity))
             .select_from(Balance)
             .join(StockUnit, Balance.item == unit_key)
             .join(MaterialLot, StockUnit.lot_id == MaterialLot.id)
-            .where(Balance.place.like("loc:%"))
+            .where(ledger.place_is_location(Balance.place))
             .group_by(MaterialLot.material_id))
     return {material_id: qty(total or 0) for material_id, total in session.execute(stmt)}
 

@@ -15,11 +15,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from spex import ledger, shoptime
+from spex.config import DEFAULT_HOLDING_RATE
 from spex.models import CustomerOrder, LedgerEntry, Material, MaterialLot, OrderLine, Part, StockUnit, qty
 
 DAYS_PER_YEAR = 365
-# Carrying cost per year as a share of unit cost, when the app's config does not say otherwise.
-DEFAULT_HOLDING_RATE = Decimal("0.25")
 # ABC cut-offs: A takes the top 80 % of annual usage value, B the next 15 %, C the rest.
 ABC_A, ABC_B = 0.80, 0.95
 

@@ -13,6 +13,7 @@ from flask import current_app, render_template, request
 
 from spex import shoptime
 from spex.auth import office_required
+from spex.config import DEFAULT_HOLDING_RATE
 from spex.extensions import db
 from spex.metrics import bp
 from spex.metrics.charts import bar_chart
@@ -149,7 +150,7 @@ def material():
         return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS), 422
     form.values = {"service": service_text, "start": period.start.isoformat(), "end": period.end.isoformat()}
     session = db.session
-    holding = Decimal(str(current_app.config.get("SPEX_HOLDING_RATE", "0.25")))
+    holding = Decimal(str(current_app.config.get("SPEX_HOLDING_RATE", DEFAULT_HOLDING_RATE)))
     requirements = job_requirements(session)
     needs = material_needs(session, requirements)
     try:

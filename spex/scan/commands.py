@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from spex import codes
 from spex.labels.code128 import SymbolError, modules
-from spex.scan.codes import DISPOSITION_PREFIX, REASON_PREFIX
+from spex.scan.grammar import DISPOSITION_PREFIX, REASON_PREFIX
 
 # (heading, [(code, what it does)]) in the order the card prints them.
 CARD = (

@@ -25,8 +25,8 @@ from spex import codes, ledger, shopfloor, shoptime
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, MaterialLot, QualityHold, Release, ScanRecord,
                          Station, StationState, StockUnit, User, qty, utcnow)
 from spex.prepared import Prepared
-from spex.scan import codes as grammar
-from spex.scan.codes import Scan
+from spex.scan import grammar
+from spex.scan.grammar import Scan
 
 # Outcomes, and the colour/sound each gets on the station.
 DONE = "done"          # green: something was recorded
@@ -673,7 +673,7 @@ class _Flow:
         chosen = self.data.get("expected_back")
         if chosen:
             return date.fromisoformat(chosen)
-        return shoptime.today() + timedelta(days=op.turnaround_days or (op.vendor.turnaround_days if op.vendor else 5))
+        return shopfloor.due_back(op)
 
     def waiting(self, headline: str, detail: str = "") -> Answer:
         return Answer(WAITING, headline, detail, next_step=expected_next(self.session, self.state, self.data))
@@ -710,7 +710,7 @@ class _Flow:
         shopfloor.pull_material(self.session, unit, job, amount, scan_uid=self.scan_uid, **self.who())
         self.state.stock_unit_id = None
         self.expect(None)
-        _, left = _unit_left(self.session, unit)
+        _, left = ledger.location_of(self.session, ledger.unit_item(unit.id))
         material_unit = unit.lot.material.unit
         return Answer(DONE, f"Pulled {ledger.format_qty(amount)} {material_unit} of {unit.barcode} for job {job.number}",
                       f"Heat {unit.lot.heat_number} recorded against job {job.number}; "
@@ -898,7 +898,7 @@ class _Flow:
     def start_pull(self, scan: Scan) -> Answer:
         self.may("pull")
         unit = self.find_unit(scan)
-        place, left = _unit_left(self.session, unit)
+        place, left = ledger.location_of(self.session, ledger.unit_item(unit.id))
         if place is None:
             raise Refused(f"{unit.barcode} is empty or used up.", "Scan another bar (LOT-…).")
         self.clear()
@@ -1333,13 +1333,6 @@ def _length(scan: Scan) -> Decimal:
     if value != value.quantize(Decimal("0.001")):
         raise Refused(f"{scan.code}: lengths are measured to the thousandth.", "Scan or type the length again.")
     return qty(value)
-
-
-def _unit_left(session: Session, unit: StockUnit) -> tuple[str | None, Decimal]:
-    for place, amount in ledger.balances_of(session, ledger.unit_item(unit.id)).items():
-        if place.startswith("loc:"):
-            return place, amount
-    return None, qty(0)
 
 
 def _reasons_hint(reasons: dict[str, str]) -> str:

@@ -19,7 +19,7 @@ from spex.forms import checks_its_own_characters
 from spex.masters import certs
 from spex.models import Station
 from spex.scan import bp, commands, flows
-from spex.scan import codes as grammar
+from spex.scan import grammar
 
 # A client's scan id: what crypto.randomUUID() makes, or a fallback of the same alphabet.
 SCAN_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, String, cast, false, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, false, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from spex import codes, shoptime
+from spex import codes, ledger, shoptime
+# The working calendar is the shop clock's; its names stay readable here, where the board uses them.
+from spex.shoptime import WORKDAYS, add_workdays, workdays_between, working_hours_between  # noqa: F401
 from spex.models import (Balance, Customer, Job, JobOperation, LedgerEntry, OPEN_STATUSES, OutsideShipment, Part,
                          QualityHold, Vendor, WorkCenter, utcnow)
 
@@ -26,7 +28,6 @@ STALE_HOURS = 48     # two days untouched: red; in between amber
 RISK_SLACK_DAYS = 2
 # A work center with no hours set is assumed to run one shift.
 DEFAULT_HOURS_PER_DAY = 8.0
-WORKDAYS = (0, 1, 2, 3, 4)  # Monday..Friday
 
 STATE_DONE = "done"            # every expected piece passed on
 STATE_ACTIVE = "active"        # pieces waiting, held or out at this operation now
@@ -279,8 +280,8 @@ def load_board(session: Session, *, now: datetime | None = None,
         ops[oid] = op
         jobs[jid].ops.append(op)
 
-    # Pieces of each job by place: "job:J" at "op:O", "hold:O", "done:J".
-    job_item = literal("job:", String) + cast(Job.id, String)
+    # Pieces of each job by place: the job's item at an operation, on hold there, or finished.
+    job_item = ledger.key_sql(ledger.JOB_KEY, Job.id)
     rows = session.execute(
         select(Balance.item, Balance.place, Balance.quantity)
         .join(Job, Balance.item == job_item)
@@ -288,11 +289,11 @@ def load_board(session: Session, *, now: datetime | None = None,
     for item, place, quantity in rows:
         kind, _, ident = place.partition(":")
         pieces = int(quantity)
-        if kind == "op" and int(ident) in ops:
+        if kind == ledger.OPERATION_KEY and int(ident) in ops:
             ops[int(ident)].waiting += pieces
-        elif kind == "hold" and int(ident) in ops:
+        elif kind == ledger.HOLD_KEY and int(ident) in ops:
             ops[int(ident)].held += pieces
-        elif kind == "done":
+        elif kind == ledger.DONE_KEY:
             jid = int(item.partition(":")[2])
             if jid in jobs:
                 jobs[jid].finished += pieces
@@ -370,57 +371,6 @@ def risk_words(risk: str, slack_days: int | None, past_due: bool) -> str:
 
 
 # --- late risk -----------------------------------------------------------------------------
-
-def add_workdays(start: date, days: float) -> date:
-    """The date that many working days after start (today counts as day 0). Constant time: the
-    schedule calls it for every remaining operation of every open job."""
-    whole = int(days)
-    current = start
-    while current.weekday() not in WORKDAYS:
-        current += timedelta(days=1)
-    weeks, rest = divmod(whole, len(WORKDAYS))
-    current += timedelta(weeks=weeks)
-    while rest > 0:
-        current += timedelta(days=1)
-        if current.weekday() in WORKDAYS:
-            rest -= 1
-    return current
-
-
-def working_hours_between(start: datetime, end: datetime) -> float:
-    """Hours from start to end that fall on the shop's working days, on the shop's wall clock.
-    Constant time (the board ages every open job on each render): the two partial days at the
-    ends, and 24 hours for each working day in between."""
-    if end <= start:
-        return 0.0
-    first_moment = shoptime.local(start).replace(tzinfo=None)
-    last_moment = shoptime.local(end).replace(tzinfo=None)
-    first, last = first_moment.date(), last_moment.date()
-    first_counts, last_counts = first.weekday() in WORKDAYS, last.weekday() in WORKDAYS
-    if first == last:
-        return (last_moment - first_moment).total_seconds() / 3600 if first_counts else 0.0
-    hours = 24.0 * (workdays_between(first, last) - last_counts)  # the whole days in between
-    if first_counts:
-        hours += (datetime.combine(first + timedelta(days=1), time()) - first_moment).total_seconds() / 3600
-    if last_counts:
-        hours += (last_moment - datetime.combine(last, time())).total_seconds() / 3600
-    return hours
-
-
-def workdays_between(start: date, end: date) -> int:
-    """Working days from start to end; negative when end is before start."""
-    if end == start:
-        return 0
-    sign = 1 if end > start else -1
-    lo, hi = min(start, end), max(start, end)
-    weeks, rest = divmod((hi - lo).days, 7)
-    days, current = weeks * len(WORKDAYS), lo + timedelta(weeks=weeks)
-    while current < hi:
-        current += timedelta(days=1)
-        if current.weekday() in WORKDAYS:
-            days += 1
-    return sign * days
-
 
 def op_work_days(op: BoardOp) -> float:
     """Working days the rest of an operation needs: setup unless already started, run for what remains."""

@@ -5,27 +5,22 @@ tolerated) and says where to go, or gives a message a person can act on.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from spex import codes, ledger
+from spex.scan import grammar
 from spex.models import (LOCATION_KINDS, Balance, FinishedGoodsLot, Job, LedgerEntry, Location, Material,
                          MaterialLot, OrderLine, Release, Station, StockUnit, User)
 
-# A scanner may prefix an AIM symbology identifier (]C0 for Code 128) and end with CR/LF/TAB.
-_AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
-_NOISE = re.compile(r"[\x00-\x1f\x7f]")
-MAX_CODE = 80
 HISTORY_LIMIT = 200
 
 
 def normalize(raw: str | None) -> str:
-    text = _NOISE.sub("", (raw or "")).strip()
-    text = _AIM.sub("", text).strip()
-    return text.upper()[:MAX_CODE]
+    """A code as the scan station reads it (the one grammar's cleaning)."""
+    return grammar.read_code(raw)
 
 
 @dataclass
@@ -46,8 +41,8 @@ def find(session: Session, raw: str) -> Found:
     code = normalize(raw)
     if not code:
         return Found(message="Scan or type a code: JOB-, LOT-, FG-, BIN- or a job number.")
-    if code.startswith(codes.JOB) or code.isdecimal():
-        rest = code.removeprefix(codes.JOB)
+    prefix, rest = grammar.split_prefix(code)
+    if prefix == codes.JOB or (not prefix and code.isdecimal()):
         job = _job_by_number(session, rest)
         if job is not None:
             return Found("wip.job_page", {"number": job.number})
@@ -56,26 +51,23 @@ def find(session: Session, raw: str) -> Found:
         if job is not None:
             return Found("wip.job_page", {"number": job.number}, anchor=f"#op-{int(seq)}")
         return Found(message=f"No job {rest or code} in Spex. Check the number on the traveler.")
-    if code.startswith(codes.LOT):
-        rest = code.removeprefix(codes.LOT)
+    if prefix == codes.LOT:
         if _unit_by_code(session, rest) is not None or _lot_by_number(session, rest) is not None:
             return Found("wip.stock_unit", {"code": rest})
         return Found(message=f"No bar, plate or material lot {code}.")
-    if code.startswith(codes.FG):
-        rest = code.removeprefix(codes.FG)
+    if prefix == codes.FG:
         if _fg_by_code(session, rest) is not None:
             return Found("wip.fg_lot", {"code": rest})
         return Found(message=f"No finished-goods lot {code}.")
-    if code.startswith(codes.BIN):
-        rest = code.removeprefix(codes.BIN)
+    if prefix == codes.BIN:
         if _location_by_code(session, rest) is not None:
             return Found("wip.bin_page", {"code": rest})
         return Found(message=f"No bin {code}.")
-    if code.startswith(codes.EMP):
+    if prefix == codes.EMP:
         return Found(message=f"{code} is a person's badge; there is no page for it here.")
-    if code.startswith(codes.VND):
+    if prefix == codes.VND:
         return Found(message=f"{code} is an outside vendor; their open shipments show on the WIP board.")
-    if code.startswith(codes.CMD):
+    if prefix == codes.CMD:
         return Found(message=f"{code} is a station command; scan it at a station, not in search.")
     job = _job_by_number(session, code)
     if job is not None:
@@ -107,7 +99,7 @@ def lot_of(session: Session, code: str) -> MaterialLot | None:
 
 
 def _loc_place_join():
-    return Balance.place == literal("loc:", String) + cast(Location.id, String)
+    return Balance.place == ledger.key_sql(ledger.LOCATION_KEY, Location.id)
 
 
 def _history(session: Session, condition) -> list[dict]:
@@ -118,10 +110,10 @@ def _history(session: Session, condition) -> list[dict]:
         .outerjoin(Job, Job.id == LedgerEntry.job_id)
         .where(condition).order_by(LedgerEntry.id.desc()).limit(HISTORY_LIMIT)).all()
     loc_ids = {k.id for e, *_ in rows for k in (ledger.parse_key(e.from_place), ledger.parse_key(e.to_place))
-               if k is not None and k.kind == "loc"}
+               if k is not None and k.kind == ledger.LOCATION_KEY}
     names = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(loc_ids))).all()) \
         if loc_ids else {}
-    from spex.wip.status import KIND_NAMES, fmt_qty, outside_name
+    from spex.wip.status import KIND_NAMES, outside_name
 
     def place(key: str | None, kind: str, side: str, job_number: str | None) -> str:
         if key is None:
@@ -129,12 +121,12 @@ def _history(session: Session, condition) -> list[dict]:
                 return f"job {job_number}"
             return outside_name(kind, side)
         parsed = ledger.parse_key(key)
-        if parsed.kind == "loc" and parsed.id in names:
+        if parsed.kind == ledger.LOCATION_KEY and parsed.id in names:
             return Location.barcode_of(names[parsed.id])
-        return {"op": "job operation", "hold": "quality hold", "done": "finished"}.get(parsed.kind, key)
+        return {ledger.OPERATION_KEY: "job operation", ledger.HOLD_KEY: "quality hold", ledger.DONE_KEY: "finished"}.get(parsed.kind, key)
 
     return [{"id": e.id, "when": e.created_at, "kind_text": KIND_NAMES.get(e.kind, e.kind),
-             "quantity": f"{fmt_qty(e.quantity)} {e.unit}", "from": place(e.from_place, e.kind, "from", job_number),
+             "quantity": f"{ledger.format_qty(e.quantity)} {e.unit}", "from": place(e.from_place, e.kind, "from", job_number),
              "to": place(e.to_place, e.kind, "to", job_number),
              "job": job_number, "user": user_name or "—", "station": station_name or "—", "note": e.note}
             for e, user_name, station_name, job_number in rows]
@@ -211,22 +203,22 @@ def bin_page(session: Session, code: str) -> dict | None:
         key = ledger.parse_key(item)
         by_kind.setdefault(key.kind, []).append(key.id)
     units = {u.id: u for u in session.scalars(
-        select(StockUnit).where(StockUnit.id.in_(by_kind.get("unit", [])))
-        .options(joinedload(StockUnit.lot).joinedload(MaterialLot.material)))} if by_kind.get("unit") else {}
+        select(StockUnit).where(StockUnit.id.in_(by_kind.get(ledger.UNIT_KEY, [])))
+        .options(joinedload(StockUnit.lot).joinedload(MaterialLot.material)))} if by_kind.get(ledger.UNIT_KEY) else {}
     fgs = {f.id: f for f in session.scalars(
-        select(FinishedGoodsLot).where(FinishedGoodsLot.id.in_(by_kind.get("fg", [])))
-        .options(joinedload(FinishedGoodsLot.job), joinedload(FinishedGoodsLot.part)))} if by_kind.get("fg") else {}
-    jobs = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(by_kind.get("job", []))))} \
-        if by_kind.get("job") else {}
+        select(FinishedGoodsLot).where(FinishedGoodsLot.id.in_(by_kind.get(ledger.FG_KEY, [])))
+        .options(joinedload(FinishedGoodsLot.job), joinedload(FinishedGoodsLot.part)))} if by_kind.get(ledger.FG_KEY) else {}
+    jobs = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(by_kind.get(ledger.JOB_KEY, []))))} \
+        if by_kind.get(ledger.JOB_KEY) else {}
     contents = []
     for item, quantity, unit_name in balances:
         key = ledger.parse_key(item)
         row = {"quantity": quantity, "unit": unit_name, "kind": key.kind, "record": None}
-        if key.kind == "unit":
+        if key.kind == ledger.UNIT_KEY:
             row["record"] = units.get(key.id)
-        elif key.kind == "fg":
+        elif key.kind == ledger.FG_KEY:
             row["record"] = fgs.get(key.id)
-        elif key.kind == "job":
+        elif key.kind == ledger.JOB_KEY:
             row["record"] = jobs.get(key.id)
         contents.append(row)
     children = session.scalars(select(Location).where(Location.parent_id == location.id)

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from spex import codes, ledger, shoptime
@@ -245,7 +245,7 @@ def finished_goods_of(session: Session, job: Job) -> list[dict]:
     items = {ledger.fg_item(lot.id): lot for lot in lots}
     where: dict[int, list[dict]] = {lot.id: [] for lot in lots}
     balances = session.execute(select(Balance.item, Balance.place, Balance.quantity, Location.code)
-                               .outerjoin(Location, Balance.place == literal("loc:", String) + cast(Location.id, String))
+                               .outerjoin(Location, Balance.place == ledger.key_sql(ledger.LOCATION_KEY, Location.id))
                                .where(Balance.item.in_(list(items)), Balance.quantity > 0)).all()
     for item, place, quantity, loc_code in balances:
         where[items[item].id].append({"place": Location.barcode_of(loc_code) if loc_code else place,
@@ -279,11 +279,6 @@ class HistoryPage:
     total: int
 
 
-def fmt_qty(value) -> str:
-    """12 for whole numbers, 12.5 otherwise: quantities as people write them."""
-    return f"{value.normalize():f}" if value != value.to_integral() else str(int(value))
-
-
 # A movement's missing end (no place) is "outside the shop" to the ledger, but the floor says where:
 # a pulled bar went into the job, scrap to the chips, a shipment to the customer. (kind, side) -> words.
 OUTSIDE_WORDS = {
@@ -308,13 +303,13 @@ def place_name(place: str | None, op_seq: dict[int, int], loc_codes: dict[int, s
     if place is None:
         return outside_name(kind, side)
     key = ledger.parse_key(place)
-    if key.kind == "op":
+    if key.kind == ledger.OPERATION_KEY:
         return f"op {op_seq.get(key.id, '?')}"
-    if key.kind == "hold":
+    if key.kind == ledger.HOLD_KEY:
         return f"hold at op {op_seq.get(key.id, '?')}"
-    if key.kind == "done":
+    if key.kind == ledger.DONE_KEY:
         return "finished"
-    if key.kind == "loc":
+    if key.kind == ledger.LOCATION_KEY:
         return Location.barcode_of(loc_codes[key.id]) if key.id in loc_codes else place
     return place
 
@@ -337,7 +332,7 @@ def job_history(session: Session, job: Job, *, page: int = 1, per_page: int = 25
     op_seq = dict(session.execute(select(JobOperation.id, JobOperation.seq)
                                   .where(JobOperation.job_id == job.id)).all())
     loc_ids = {k.id for e, *_ in rows for k in (ledger.parse_key(e.from_place), ledger.parse_key(e.to_place))
-               if k is not None and k.kind == "loc"}
+               if k is not None and k.kind == ledger.LOCATION_KEY}
     loc_codes = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(loc_ids))).all()) \
         if loc_ids else {}
     entries = []
@@ -348,7 +343,7 @@ def job_history(session: Session, job: Job, *, page: int = 1, per_page: int = 25
             what = codes.FG + fg_code
         else:
             what = "pieces"
-        quantity = fmt_qty(entry.quantity)
+        quantity = ledger.format_qty(entry.quantity)
         entries.append({
             "id": entry.id, "when": entry.created_at, "kind": entry.kind,
             "kind_text": KIND_NAMES.get(entry.kind, entry.kind),

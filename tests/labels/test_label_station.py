@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from spex import codes, shopfloor
 from spex.labels import LabelError, print_job, queue_label
-from spex.labels.records import find, records_for_codes
+from spex.labels.records import records_for_codes
+from spex.labels.search import find
 from spex.labels.render import render_labels
 from spex.labels.traveler import build_traveler, render_traveler_pdf
 from spex.models import PrintJob

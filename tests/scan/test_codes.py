@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from spex.scan import codes as grammar
-from spex.scan.codes import parse
+from spex.scan import grammar
+from spex.scan.grammar import parse
 
 
 @pytest.mark.parametrize("raw, kind, value, seq", [

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from spex import ledger
 from spex.models import ScanRecord
-from spex.scan import codes as grammar
+from spex.scan import grammar
 from tests.scan.conftest import balances, entries
 
 # Codes a station really sees, so the machine gets deep into its flows, mixed with anything at all.

@@ -1,8 +1,10 @@
-"""The scan station's code grammar: what one scanned or typed string means.
+"""The shop's code grammar: what one scanned or typed string means.
 
 A keyboard-wedge scanner types whatever its label holds, sometimes with an AIM symbology
 identifier in front (]C0, ]d2) and CR/LF/TAB behind; people type in lower case. Everything is
-reduced here to one Scan, so the state machine in flows.py never looks at raw text.
+reduced here to one Scan, so the state machine in flows.py never looks at raw text. The top-bar
+search and the label station read codes with the same cleaning (read_code) and the same prefixes
+(split_prefix).
 """
 from __future__ import annotations
 
@@ -48,6 +50,9 @@ COMMANDS = (codes.CMD_DONE, codes.CMD_CANCEL, codes.CMD_UNDO, codes.CMD_SCRAP, c
             codes.CMD_RELEASE, codes.CMD_RETURN, codes.CMD_SHIP_OUT, codes.CMD_RECEIVE, codes.CMD_SHIP,
             codes.CMD_FG, codes.CMD_SIGN_OUT)
 
+# Prefixes whose code is the prefix and one record's code, nothing more to read.
+_SIMPLE_KINDS = {codes.EMP: BADGE, codes.BIN: BIN, codes.LOT: LOT, codes.FG: FG, codes.VND: VENDOR}
+
 # Longest code a label carries; anything longer is two scans run together or a stuck key.
 MAX_CODE_LENGTH = 80
 
@@ -92,6 +97,20 @@ def clean(raw: str | None) -> str:
     return text.upper()
 
 
+def read_code(raw: str | None) -> str:
+    """A code typed or scanned into a search box: cleaned as a scan is, no longer than a label's."""
+    return clean(raw)[:MAX_CODE_LENGTH]
+
+
+def split_prefix(code: str) -> tuple[str, str]:
+    """The label prefix a cleaned code starts with (codes.JOB, codes.LOT...) and what follows it;
+    ("", code) for a code without one."""
+    for prefix in codes.PREFIXES:
+        if code.startswith(prefix):
+            return prefix, code[len(prefix):]
+    return "", code
+
+
 def printable(raw: str | None, limit: int = 200) -> str:
     """The raw scan as it may be stored and shown: control and format characters dropped, length bounded."""
     return _CONTROL.sub("", _without_format_characters(raw or ""))[:limit]
@@ -113,16 +132,14 @@ def parse(raw: str | None) -> Scan:
     if code.startswith(DISPOSITION_PREFIX):
         value = DISPOSITION_CODES.get(code[len(DISPOSITION_PREFIX):])
         return Scan(DISPOSITION, code, value) if value else Scan(UNKNOWN, code)
-    if code.startswith(codes.CMD):
+    prefix, value = split_prefix(code)
+    if prefix == codes.CMD:
         return Scan(COMMAND, code, code) if code in COMMANDS else Scan(UNKNOWN, code)
-    if code.startswith(codes.JOB):
+    if prefix == codes.JOB:
         return _job(code)
-
-    simple = {codes.EMP: BADGE, codes.BIN: BIN, codes.LOT: LOT, codes.FG: FG, codes.VND: VENDOR}
-    for prefix, kind in simple.items():
-        if code.startswith(prefix):
-            value = code[len(prefix):]
-            return Scan(kind, code, value) if _CODE_BODY.match(value) else Scan(UNKNOWN, code)
+    kind = _SIMPLE_KINDS.get(prefix)
+    if kind is not None:
+        return Scan(kind, code, value) if _CODE_BODY.match(value) else Scan(UNKNOWN, code)
 
     # A bare word may be a typed reason or disposition; the step waiting for one judges it (and
     # names the choices), anywhere else the station refuses it as a code it does not know.

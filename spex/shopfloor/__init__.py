@@ -1,0 +1,21 @@
+"""What happens on the shop floor: pulls, completions, scrap, holds, outside processing, finished goods.
+
+Each function is one thing a person does, checks the shop's rules, and writes through the ledger in
+the caller's transaction. A refusal raises FloorError with a message for the person who scanned,
+before anything is written (or the caller rolls the whole scan back). Nothing here commits.
+
+One module per room of the floor; the verbs are all here, so callers write `shopfloor.ship_out(...)`.
+"""
+from spex.shopfloor.rules import (FloorError, Step, at_vendor, available_at, following_step, open_holds,
+                                  require_role)
+from spex.shopfloor.material import pull_material, return_remnant
+from spex.shopfloor.operations import complete_operation, scrap_pieces, start_operation
+from spex.shopfloor.holds import place_hold, release_hold
+from spex.shopfloor.outside import DEFAULT_TURNAROUND_DAYS, due_back, receive_back, ship_out
+from spex.shopfloor.goods import fg_location, next_fg_code, receive_finished_goods, ship_finished_goods
+from spex.shopfloor.undo import UNDOABLE, undo_last
+
+__all__ = ["DEFAULT_TURNAROUND_DAYS", "FloorError", "Step", "UNDOABLE", "at_vendor", "available_at",
+           "complete_operation", "due_back", "fg_location", "following_step", "next_fg_code", "open_holds",
+           "place_hold", "pull_material", "receive_back", "receive_finished_goods", "release_hold", "require_role",
+           "return_remnant", "scrap_pieces", "ship_finished_goods", "ship_out", "start_operation", "undo_last"]

@@ -1,0 +1,71 @@
+"""Material on the floor: bar and plate pulled to a job, remnants back on the rack."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from spex import ledger
+from spex.models import Job, LedgerEntry, Location, Station, StockUnit, User, qty
+from spex.shopfloor.rules import FloorError, _ids, require_role, _length, _job_open
+
+
+# --- material --------------------------------------------------------------------------------
+
+def _unit_bin(session: Session, unit: StockUnit) -> tuple[str, Decimal]:
+    place, amount = ledger.location_of(session, ledger.unit_item(unit.id))
+    if place is not None:
+        return place, amount
+    raise FloorError(f"{unit.barcode} is empty or used up; scan another bar.", "Scan another bar (LOT-…).")
+
+
+def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user: User,
+                  station: Station | None = None, scan_uid: str | None = None) -> ledger.LedgerEntry:
+    """Issue bar (inches) or plate (pieces) to a job; its heat is then recorded against the job."""
+    require_role(user, "pull")
+    _job_open(job)
+    amount = _length(quantity)
+    material = unit.lot.material
+    wanted = job.part.material
+    if wanted is not None and wanted.id != material.id:
+        raise FloorError(f"{unit.barcode} is {material.label}; job {job.number} calls for {wanted.label}. "
+                         "Scan a bar of the right material.", f"Scan a bar (LOT-…) of {wanted.label}.")
+    place, left = _unit_bin(session, unit)
+    if amount > left:
+        left_words = f"{ledger.format_qty(left)} {material.unit}"
+        raise FloorError(f"{unit.barcode} has only {left_words} left; {ledger.format_qty(amount)} asked.",
+                         f"Scan or type a length up to {left_words}, or another bar (LOT-…).")
+    return ledger.move(session, ledger.PULL, ledger.unit_item(unit.id), amount, place, None, unit=material.unit,
+                       job_id=job.id, scan_uid=scan_uid, note=f"heat {unit.lot.heat_number}", **_ids(user, station))
+
+
+def return_remnant(session: Session, unit: StockUnit, length, bin: Location, *, user: User,
+                   station: Station | None = None, scan_uid: str | None = None) -> StockUnit:
+    """A drop goes back on the rack as a stock unit of its own (same lot and heat), with a new label."""
+    require_role(user, "remnant")
+    amount = _length(length)
+    if bin.kind not in ("bin", "cart", "receiving") or not bin.active:
+        raise FloorError(f"{bin.barcode} is not a bin for material; scan a rack bin.")
+    pulled = session.scalar(select(func.sum(LedgerEntry.quantity)).where(
+        LedgerEntry.item == ledger.unit_item(unit.id), LedgerEntry.kind == ledger.PULL)) or 0
+    undone = session.scalar(select(func.sum(LedgerEntry.quantity)).where(
+        LedgerEntry.item == ledger.unit_item(unit.id), LedgerEntry.kind == ledger.REVERSAL,
+        LedgerEntry.to_place.is_not(None))) or 0
+    returned = session.scalar(select(func.sum(StockUnit.initial_qty)).where(StockUnit.parent_id == unit.id)) or 0
+    free = qty(pulled) - qty(undone) - qty(returned)
+    if amount > free:
+        raise FloorError(f"Only {ledger.format_qty(max(free, qty(0)))} {unit.lot.material.unit} of {unit.barcode} went to jobs; "
+                         f"a {ledger.format_qty(amount)} remnant cannot come back from it.")
+    count = session.scalar(select(func.count(StockUnit.id)).where(StockUnit.lot_id == unit.lot_id))
+    code = f"{unit.lot.number}-{count + 1:02d}"
+    while session.scalar(select(StockUnit.id).where(StockUnit.code == code)) is not None:
+        count += 1
+        code = f"{unit.lot.number}-{count + 1:02d}"
+    remnant = StockUnit(code=code, lot_id=unit.lot_id, kind="remnant", initial_qty=amount, parent_id=unit.id)
+    session.add(remnant)
+    session.flush()
+    ledger.move(session, ledger.REMNANT, ledger.unit_item(remnant.id), amount, None, ledger.at_location(bin.id),
+                unit=unit.lot.material.unit, scan_uid=scan_uid, note=f"remnant of {unit.barcode}",
+                **_ids(user, station))
+    return remnant

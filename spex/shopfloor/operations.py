@@ -1,0 +1,68 @@
+"""Work at an in-house operation: started, good pieces passed on, pieces scrapped."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from spex import codes, ledger
+from spex.models import JobOperation, Station, User, utcnow
+from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, _reason, following_step, _onward,
+                                  _stamp_activity, _scrap_location, _job_open, _not_on_hold, _enough,
+                                  _settle_operation, _settle_job)
+
+
+# --- operations --------------------------------------------------------------------------------
+
+def start_operation(session: Session, op: JobOperation, *, user: User, station: Station | None = None) -> None:
+    require_role(user, "complete")
+    _job_open(op.job)
+    if op.is_outside:
+        raise FloorError(f"Op {op.seq} is an outside process ({op.description}); ship it out with {codes.CMD_SHIP_OUT}.")
+    if op.started_at is None:
+        op.started_at = utcnow()
+
+
+def complete_operation(session: Session, op: JobOperation, good, *, user: User, station: Station | None = None,
+                       scan_uid: str | None = None, available: int | None = None) -> ledger.LedgerEntry:
+    """Good pieces done at an in-house operation pass on to the next (partial completions are normal).
+
+    A caller that has just counted the pieces at the operation in this transaction may pass that
+    count as `available` to spare the query; the ledger refuses an overdraw in any case.
+    """
+    require_role(user, "complete")
+    job = op.job
+    _job_open(job)
+    if op.is_outside:
+        vendor = op.vendor.name if op.vendor else "a vendor"
+        raise FloorError(f"Op {op.seq} is an outside process ({op.description} at {vendor}): "
+                         f"ship it out with {codes.CMD_SHIP_OUT} and receive it with {codes.CMD_RECEIVE}.")
+    _not_on_hold(session, job)
+    pieces = _pieces(good)
+    available = _enough(session, op, pieces, available)
+    now = utcnow()
+    following = following_step(session, op)
+    entry = ledger.move(session, ledger.COMPLETE, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),
+                        _onward(op, following), unit="pcs", job_operation_id=op.id, scan_uid=scan_uid,
+                        **_ids(user, station))
+    _stamp_activity(session, op, following, now)
+    if available == pieces:  # the last pieces waiting here: the operation may now be complete
+        _settle_operation(session, op, now)
+    return entry
+
+
+def scrap_pieces(session: Session, op: JobOperation, quantity, reason_code: str, *, user: User,
+                 station: Station | None = None, scan_uid: str | None = None) -> ledger.LedgerEntry:
+    require_role(user, "scrap")
+    job = op.job
+    _job_open(job)
+    reason = _reason(reason_code, codes.SCRAP_REASONS, "scrap")
+    pieces = _pieces(quantity)
+    _enough(session, op, pieces)
+    scrap_bin = _scrap_location(session)
+    now = utcnow()
+    entry = ledger.move(session, ledger.SCRAP, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),
+                        ledger.at_location(scrap_bin.id) if scrap_bin else None, unit="pcs",
+                        job_operation_id=op.id, reason=reason, scan_uid=scan_uid, **_ids(user, station))
+    _stamp_activity(session, op, None, now)
+    _settle_operation(session, op, now)
+    _settle_job(session, job, now)
+    return entry

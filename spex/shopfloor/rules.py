@@ -1,0 +1,235 @@
+"""The shop floor's rules and shared reads: who may do what, sane quantities, where pieces are,
+and when an operation or a job is done. Every verb of the floor checks through these."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from sqlalchemy import Integer, and_, bindparam, case, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from spex import codes, ledger
+from spex.ledger import LedgerError
+from spex.models import Balance, Job, JobOperation, Location, OutsideShipment, QualityHold, Station, User, qty
+from spex.prepared import Prepared
+from spex.production import next_operation
+
+
+class FloorError(LedgerError):
+    """A shop-floor action refused: the message says why; next_step, when the remedy is another
+    scan than the one refused, says what to do now (a station shows it as its next step)."""
+
+    def __init__(self, message: str, next_step: str = ""):
+        super().__init__(message)
+        self.next_step = next_step
+
+
+def _ids(user: User | None, station: Station | None) -> dict:
+    return {"user_id": user.id if user else None, "station_id": station.id if station else None}
+
+
+def require_role(user: User | None, action: str) -> None:
+    if user is None:
+        raise FloorError("Nobody is signed in at this station: scan your badge first.")
+    if not user.active:
+        raise FloorError(f"{user.name}'s badge is deactivated; see the office.")
+    allowed = codes.ACTION_ROLES[action]
+    if not user.has_role(*allowed):
+        who = " or ".join(codes.ROLE_NOUNS[r] for r in allowed)
+        article = "an" if who[0] in "aeiou" else "a"
+        raise FloorError(f"Only {article} {who} may {codes.ACTION_NAMES[action]}; {user.name} is signed in as "
+                         f"{codes.ROLE_NOUNS[user.role]}.",
+                         f"Ask {article} {who} to scan their badge (EMP-…) here and do it.")
+
+
+def _pieces(quantity) -> int:
+    """A piece count from a scan: a whole number between 1 and the largest sane scan."""
+    try:
+        value = Decimal(str(quantity))
+    except Exception:  # noqa: BLE001 - any unparsable input is a refusal, not an error
+        raise FloorError(f"{quantity!r} is not a number of pieces.") from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise FloorError("Pieces are counted in whole numbers.")
+    value = int(value)
+    if value <= 0:
+        raise FloorError("The quantity must be at least 1.")
+    if value > codes.MAX_SCAN_QUANTITY:
+        raise FloorError(f"{value} is more than any job here; check the quantity and scan again.")
+    return value
+
+
+def _length(quantity) -> Decimal:
+    try:
+        value = qty(quantity)
+    except Exception:  # noqa: BLE001
+        raise FloorError(f"{quantity!r} is not a quantity.") from None
+    if not value.is_finite() or value <= 0:
+        raise FloorError("The quantity must be more than zero.")
+    if value > codes.MAX_SCAN_QUANTITY:
+        raise FloorError(f"{value} is more than any bar or lot here; check the quantity and scan again.")
+    return value
+
+
+def _reason(code: str | None, reasons: dict[str, str], what: str) -> str:
+    reason = (code or "").upper().strip()
+    if reason not in reasons:
+        raise FloorError(f"Scan a {what} reason: " + ", ".join(f"{k} ({v})" for k, v in reasons.items()))
+    return reason
+
+
+# Statements every scan of an operation runs, built once (building one costs more than running it).
+_FIRST_TIME = and_(JobOperation.id == bindparam("b_op"), JobOperation.started_at.is_(None))
+# The operation and the next one (b_next is NULL at the last operation, and matches nothing).
+_STAMP = Prepared(update(JobOperation)
+                  .where(JobOperation.id.in_([bindparam("b_op"), bindparam("b_next", type_=Integer)]))
+                  .values(last_activity_at=bindparam("b_when"),
+                          started_at=case((_FIRST_TIME, bindparam("b_when")), else_=JobOperation.started_at)))
+_OPEN_HOLDS = (select(QualityHold).where(QualityHold.job_id == bindparam("b_job"), QualityHold.released_at.is_(None))
+               .order_by(QualityHold.placed_at))
+_FOLLOWING = Prepared(select(JobOperation.id, JobOperation.seq)
+                      .where(JobOperation.job_id == bindparam("b_job"), JobOperation.seq > bindparam("b_seq"))
+                      .order_by(JobOperation.seq).limit(1))
+_ANY_OPEN_HOLD = Prepared(select(QualityHold.id).where(QualityHold.job_id == bindparam("b_job"),
+                                                        QualityHold.released_at.is_(None)).limit(1))
+_OPEN_HOLDS_AT = select(func.count(QualityHold.id)).where(QualityHold.job_operation_id == bindparam("b_op"),
+                                                          QualityHold.released_at.is_(None))
+_AT_VENDOR = (select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
+              .where(OutsideShipment.job_operation_id == bindparam("b_op"), OutsideShipment.closed.is_(False)))
+_VENDOR_LOCATION = select(Location).where(Location.vendor_id == bindparam("b_vendor"))
+_SCRAP_LOCATION = (select(Location).where(Location.kind == "scrap", Location.active.is_(True))
+                   .order_by(Location.id).limit(1))
+_SCRAP_PLACES = select(Location.id).where(Location.kind == "scrap")
+_LEFT_OF_JOB = select(func.sum(Balance.quantity)).where(
+    Balance.item == bindparam("b_item"), Balance.quantity > 0,
+    Balance.place.not_in(bindparam("b_scrap", expanding=True)))
+
+
+class Step(NamedTuple):
+    """An operation of a job's routing, as far as knowing where pieces go next needs."""
+    id: int
+    seq: int
+
+
+def following_step(session: Session, op: JobOperation) -> Step | None:
+    """The operation after this one in its job's routing (None after the last), by one look-up
+    rather than loading the job's whole routing."""
+    row = _FOLLOWING.first(session, {"b_job": op.job_id, "b_seq": op.seq})
+    return Step._make(row) if row is not None else None
+
+
+def _onward(op: JobOperation, following: Step | None) -> str:
+    """Where good pieces of an operation go: the next operation's queue, or finished."""
+    return ledger.at_operation(following.id) if following is not None else ledger.finished(op.job_id)
+
+
+def _stamp_activity(session: Session, op: JobOperation, following: Step | None, when: datetime) -> None:
+    """One UPDATE: the operation has started (if it had not) and it and the next one saw work now.
+
+    Loaded objects are kept in step, so showing them afterwards needs no refresh.
+    """
+    following_id = following.id if following is not None else None
+    _STAMP.write(session, {"b_op": op.id, "b_next": following_id, "b_when": when})
+    if op.started_at is None:
+        set_committed_value(op, "started_at", when)
+    set_committed_value(op, "last_activity_at", when)
+    loaded = session.identity_map.get(identity_key(JobOperation, following_id)) if following_id else None
+    if loaded is not None:
+        set_committed_value(loaded, "last_activity_at", when)
+
+
+def _touch(session: Session, op_id: int, **values) -> None:
+    session.execute(update(JobOperation).where(JobOperation.id == op_id).values(**values)
+                    .execution_options(synchronize_session=False))
+
+
+# --- reading the floor -----------------------------------------------------------------------
+
+def available_at(session: Session, op: JobOperation) -> int:
+    """Pieces at an operation that may be worked: passed on by the one before, not done, not held."""
+    return int(ledger.balance(session, ledger.job_item(op.job_id), ledger.at_operation(op.id)))
+
+
+def open_holds(session: Session, job: Job) -> list[QualityHold]:
+    """A job's open holds, oldest first. Most jobs have none: one light query says so, and the
+    holds themselves are loaded only when there are some."""
+    if _ANY_OPEN_HOLD.scalar(session, {"b_job": job.id}) is None:
+        return []
+    return list(session.scalars(_OPEN_HOLDS, {"b_job": job.id}))
+
+
+def at_vendor(session: Session, op: JobOperation) -> int:
+    """Pieces of an outside operation still at the vendor."""
+    total = session.scalar(_AT_VENDOR, {"b_op": op.id})
+    return int(total or 0)
+
+
+def _vendor_location(session: Session, vendor_id: int) -> Location:
+    location = session.scalar(_VENDOR_LOCATION, {"b_vendor": vendor_id})
+    if location is None:
+        raise FloorError("This vendor has no location in Spex yet; ask the office to save the vendor again.")
+    return location
+
+
+def _scrap_location(session: Session) -> Location | None:
+    return session.scalar(_SCRAP_LOCATION)
+
+
+_ANOTHER_JOB = "Scan the traveler of another job (JOB-…)."
+
+
+def _job_open(job: Job) -> None:
+    if job.status == "planned":
+        raise FloorError(f"Job {job.number} is not released to the floor yet; ask the planner.", _ANOTHER_JOB)
+    if job.status in ("complete", "closed"):
+        raise FloorError(f"Job {job.number} is {job.status}: it takes no more pieces or material.", _ANOTHER_JOB)
+    if job.status == "cancelled":
+        raise FloorError(f"Job {job.number} was cancelled.", _ANOTHER_JOB)
+
+
+def _not_on_hold(session: Session, job: Job) -> None:
+    holds = open_holds(session, job)
+    if holds:
+        pieces = sum(h.quantity for h in holds)
+        reason = codes.HOLD_REASONS.get(holds[0].reason_code, holds[0].reason_code)
+        raise FloorError(f"Job {job.number} is on quality hold ({pieces} pcs, {reason}); "
+                         "an inspector must release it first.",
+                         "Ask an inspector to release the hold (badge, the job, CMD-RELEASE); meanwhile scan another "
+                         "job (JOB-…).")
+
+
+def _enough(session: Session, op: JobOperation, quantity: int, available: int | None = None) -> int:
+    """Refuse more pieces than are at the operation; returns how many are there."""
+    if available is None:
+        available = available_at(session, op)
+    if quantity > available:
+        before = next((o for o in reversed(op.job.operations) if o.seq < op.seq), None)
+        where = (f" (op {before.seq} has passed on {before.qty_good} of {op.job.quantity})" if before else "")
+        raise FloorError(f"Only {available} pcs are at op {op.seq}{where}; {quantity} asked.",
+                         "Count again and scan the quantity.")
+    return available
+
+
+def _settle_operation(session: Session, op: JobOperation, when: datetime) -> None:
+    """Mark an operation complete once nothing is left at it or before it."""
+    job = op.job
+    earlier_done = all(o.completed_at is not None for o in job.operations if o.seq < op.seq)
+    held = session.scalar(_OPEN_HOLDS_AT, {"b_op": op.id})
+    if earlier_done and not held and available_at(session, op) == 0 and at_vendor(session, op) == 0:
+        if op.completed_at is None:
+            _touch(session, op.id, completed_at=when)
+            op.completed_at = when
+        following = next_operation(job, op)
+        if following is not None:
+            _settle_operation(session, following, when)
+
+
+def _settle_job(session: Session, job: Job, when: datetime) -> None:
+    """A job is complete when no piece of it is anywhere but shipped, scrapped or put away."""
+    scrap_places = [ledger.at_location(i) for i in session.scalars(_SCRAP_PLACES)]
+    remaining = session.scalar(_LEFT_OF_JOB, {"b_item": ledger.job_item(job.id), "b_scrap": scrap_places})
+    if not remaining and job.status == "released":
+        job.status = "complete"
+        job.completed_at = when
