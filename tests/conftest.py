@@ -15,7 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from spex import codes, create_app, demo, ledger, production, shoptime
 from spex.extensions import db
@@ -344,27 +344,70 @@ def login_as(client, make):
 
 # --- a live server and a browser --------------------------------------------------------------
 
-class LiveServer:
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+class _OneRequestPerConnection(WSGIRequestHandler):
+    # A real restart drops every open connection; without keep-alive the dev server does the same,
+    # so a stopped server really is gone for the browser (nothing is served by a lingering thread).
+    protocol_version = "HTTP/1.0"
 
-    def start(self):
+
+class LiveServer:
+    """A Spex app served over real HTTP on loopback from a thread of its own. Started on the port of
+    a stopped one it stands for the same service after a restart."""
+
+    def __init__(self, app, port=0, *, keep_alive=True):
+        self.app = app
+        self.server = make_server("127.0.0.1", port, app, threaded=True,
+                                  request_handler=None if keep_alive else _OneRequestPerConnection)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
-        return self
+        self.stopped = False
 
     def stop(self):
+        if self.stopped:
+            return
+        self.stopped = True
         self.server.shutdown()
+        self.server.server_close()
         self.thread.join(timeout=5)
 
 
 @pytest.fixture
-def live_server(app):
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
+def start_server(app):
+    """Start live servers for an app (the test's, or a second process's worth of one), on a given port
+    to stand for a restart; any still running stop at teardown, before the test's app is closed."""
+    started = []
+
+    def _start(server_app, port=0, *, keep_alive=True):
+        server = LiveServer(server_app, port, keep_alive=keep_alive)
+        started.append(server)
+        return server
+
+    yield _start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(app, start_server):
+    """The test's app over real HTTP."""
+    return start_server(app)
+
+
+@pytest.fixture
+def sign_in():
+    """Sign a person in through the login form, as they would, and wait for the page they asked for.
+    `user` is a User or a user name; `server` anything with the server's `url`."""
+
+    def _sign_in(page, server, user, path="/", *, password=PASSWORD):
+        page.goto(f"{server.url}/login?next={path}")
+        page.fill("input[name=username]", getattr(user, "username", user))
+        page.fill("input[name=password]", password)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{server.url}{path}")
+
+    return _sign_in
 
 
 @pytest.fixture(scope="session")

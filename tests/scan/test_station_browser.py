@@ -1,11 +1,9 @@
 """The station in Chromium, used as an operator does: a keyboard-wedge scanner types each code at
 scanner speed and presses Enter into the focused input; the answer on screen and the ledger after."""
-import threading
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from spex import codes, create_app, ledger, shopfloor
 from spex.auth import STATION_COOKIE
@@ -197,24 +195,22 @@ def test_input_keeps_focus_after_clicks_and_cancel_clears(operator_at, shop):
     assert entries.count() == 10 and entries.first.inner_text() == "11"
 
 
-def test_station_keeps_working_across_a_server_restart(operator_at, shop, session, live_server, app, db_url, tmp_path):
+def test_station_keeps_working_across_a_server_restart(operator_at, shop, session, live_server, app, db_url, tmp_path,
+                                                        start_server):
     op10 = shop.job.operations[0]
     person = operator_at()
     person.scan(shop.operator.barcode, f"{shop.job.barcode}-10", "10")
     assert person.outcome == "done"
 
-    port = live_server.server.server_port
+    port = live_server.port
     live_server.stop()
-    live_server.server.server_close()
     # Scanned while the server is down: kept in the page and resent until it answers.
     person.scan("15", wait=False)
     person.page.wait_for_selector("#scan-status[data-offline]")
 
     restarted = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "test-secret",
                             "SPEX_UPLOAD_DIR": str(tmp_path / "uploads")})
-    server = make_server("127.0.0.1", port, restarted, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = start_server(restarted, port=port)
     try:
         person.page.wait_for_selector('body[data-answers="4"]', timeout=20_000)
         assert person.outcome == "done" and person.headline == f"15 good at op 10 of job {shop.job.number}"
@@ -224,8 +220,7 @@ def test_station_keeps_working_across_a_server_restart(operator_at, shop, sessio
         session.rollback()
         assert (op10.qty_good, op10.qty_scrap, pieces_at(session, op10)) == (25, 2, 73)
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
         with restarted.app_context():
             from spex.extensions import db
             db.engine.dispose()
