@@ -34,6 +34,8 @@ PASSWORD = "correct-horse-battery"
 SHOP_NOW = datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc)
 # The station PIN every test inspector and administrator gets (their badge alone does not sign in).
 TEST_PIN = "2468"
+# A keyboard-wedge scanner types a character every few milliseconds; browser tests type codes at its pace.
+SCANNER_KEY_DELAY_MS = 2
 
 
 def pytest_addoption(parser):
@@ -425,9 +427,24 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def screen(browser):
+    """Open pages on screens of a given size, each in a browser of its own (cookies, downloads);
+    all closed at teardown."""
+    contexts = []
+
+    def _open(size, *, timeout=10_000):
+        context = browser.new_context(viewport=size, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(timeout)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(screen):
+    """A page on an office laptop's screen."""
+    return screen({"width": 1366, "height": 768})

@@ -11,9 +11,10 @@ import pytest
 from spex import codes
 from spex.auth import STATION_COOKIE
 
+from tests.conftest import SCANNER_KEY_DELAY_MS
+
 pytestmark = pytest.mark.browser
 
-SCANNER_KEY_DELAY_MS = 2
 
 
 def scan(page, code) -> str:

@@ -15,22 +15,6 @@ LAPTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 1024, "height": 768}
 
 
-@pytest.fixture
-def screen(browser):
-    contexts = []
-
-    def _open(size):
-        context = browser.new_context(viewport=size)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
 def _box(page, selector):
     return page.locator(selector).first.bounding_box()
 

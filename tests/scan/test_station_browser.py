@@ -2,60 +2,12 @@
 scanner speed and presses Enter into the focused input; the answer on screen and the ledger after."""
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from spex import codes, create_app, ledger, shopfloor
-from spex.auth import STATION_COOKIE
 from spex.models import FinishedGoodsLot, OutsideShipment, QualityHold
-from tests.conftest import TEST_PIN
+from tests.conftest import SCANNER_KEY_DELAY_MS, TEST_PIN
 from tests.scan.conftest import order_with_releases, pieces_at
-
-SCANNER_KEY_DELAY_MS = 2  # a handheld scanner types a character every few milliseconds
-
-
-class Operator:
-    """The person at the station: scans codes, reads the big answer."""
-
-    def __init__(self, page, url):
-        self.page = page
-        page.goto(url + "/station")
-        page.wait_for_selector("#scan-input:focus")
-
-    def answers(self) -> int:
-        return int(self.page.evaluate("document.body.getAttribute('data-answers') || '0'"))
-
-    def scan(self, *codes_, wait=True):
-        before = self.answers()
-        for code in codes_:
-            self.page.keyboard.type(code, delay=SCANNER_KEY_DELAY_MS)
-            self.page.keyboard.press("Enter")
-        if wait:
-            # Selectors, not wait_for_function: the page's CSP forbids evaluating strings (no unsafe-eval).
-            self.page.wait_for_selector(f'body[data-answers="{before + len(codes_)}"]')
-        return self
-
-    @property
-    def headline(self) -> str:
-        return self.page.inner_text("#scan-feedback .scan-headline")
-
-    @property
-    def outcome(self) -> str:
-        return self.page.get_attribute("#scan-feedback [data-outcome]", "data-outcome")
-
-    @property
-    def context(self) -> str:
-        return self.page.inner_text("#scan-context")
-
-
-@pytest.fixture
-def operator_at(page, live_server, station):
-    page.context.add_cookies([{"name": STATION_COOKIE, "value": station.token, "url": live_server.url}])
-
-    def _open():
-        return Operator(page, live_server.url)
-
-    return _open
 
 
 def test_pull_by_scanner(operator_at, shop, session):

@@ -7,10 +7,11 @@ from spex import codes, create_app
 from spex.auth import STATION_COOKIE
 from spex.extensions import db
 
+from tests.conftest import SCANNER_KEY_DELAY_MS
+
 POLL_SECONDS = 1
 WALL = {"width": 1920, "height": 1080}
 STATION_SCREEN = {"width": 1366, "height": 768}
-SCANNER_KEY_DELAY_MS = 2  # a keyboard-wedge scanner types a character every few milliseconds
 
 
 def _configure(app):
@@ -18,33 +19,24 @@ def _configure(app):
 
 
 @pytest.fixture
-def board_page(browser):
-    context = browser.new_context(viewport=WALL)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page, context
-    context.close()
+def board_page(screen):
+    page = screen(WALL, timeout=15_000)
+    return page, page.context
 
 
 @pytest.fixture
-def station_browser(browser):
+def station_browser(screen):
     """A second browser, the PC at a machine: registered as a station the way the admin's
     registration leaves it, with the station cookie for the server's host."""
-    contexts = []
 
     def _open(url, station):
-        context = browser.new_context(viewport=STATION_SCREEN)
-        contexts.append(context)
-        context.add_cookies([{"name": STATION_COOKIE, "value": station.token, "url": url}])
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+        page = screen(STATION_SCREEN, timeout=15_000)
+        page.context.add_cookies([{"name": STATION_COOKIE, "value": station.token, "url": url}])
         page.goto(f"{url}/station")
         page.wait_for_selector("#scan-input:focus")
         return page
 
-    yield _open
-    for context in contexts:
-        context.close()
+    return _open
 
 
 def _scan(page, code):
