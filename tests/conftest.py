@@ -7,7 +7,7 @@ import re
 import shutil
 import threading
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -379,16 +379,13 @@ class LiveServer:
 def start_server(app):
     """Start live servers for an app (the test's, or a second process's worth of one), on a given port
     to stand for a restart; any still running stop at teardown, before the test's app is closed."""
-    started = []
+    with ExitStack() as running:
+        def _start(server_app, port=0, *, keep_alive=True):
+            server = LiveServer(server_app, port, keep_alive=keep_alive)
+            running.callback(server.stop)
+            return server
 
-    def _start(server_app, port=0, *, keep_alive=True):
-        server = LiveServer(server_app, port, keep_alive=keep_alive)
-        started.append(server)
-        return server
-
-    yield _start
-    for server in started:
-        server.stop()
+        yield _start
 
 
 @pytest.fixture
@@ -430,18 +427,15 @@ def browser():
 def screen(browser):
     """Open pages on screens of a given size, each in a browser of its own (cookies, downloads);
     all closed at teardown."""
-    contexts = []
+    with ExitStack() as opened:
+        def _open(size, *, timeout=10_000):
+            context = browser.new_context(viewport=size, accept_downloads=True)
+            opened.callback(context.close)
+            page = context.new_page()
+            page.set_default_timeout(timeout)
+            return page
 
-    def _open(size, *, timeout=10_000):
-        context = browser.new_context(viewport=size, accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(timeout)
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
+        yield _open
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from spex import codes, ledger, shoptime
+from spex import codes, ledger, shopfloor, shoptime
 from spex.auth import STATION_COOKIE
 from spex.models import Balance, CustomerOrder, LedgerEntry, OrderLine, Release, clock_at, utcnow
 from tests.conftest import SCANNER_KEY_DELAY_MS, TEST_PIN
@@ -135,6 +135,18 @@ def shop(session, make):
     scrap_bin = make.location("SCRAP", kind="scrap")
     make.commit()
     return Shop(operator, inspector, shipper, handler, job, lot, rack, fg_bin, scrap_bin)
+
+
+@pytest.fixture
+def at_receiving(scan, shop, session):
+    """Ten pieces of the shop's job at the anodizer, the shipper signed in at the station to receive them."""
+    op10, op20, op30 = shop.job.operations
+    shopfloor.complete_operation(session, op10, 10, user=shop.operator)
+    shopfloor.complete_operation(session, op20, 10, user=shop.operator)
+    shopfloor.ship_out(session, op30, 10, user=shop.shipper)
+    session.commit()
+    scan.all(shop.shipper.barcode, f"{shop.job.barcode}-30", "CMD-RECEIVE")
+    return shop
 
 
 def order_with_releases(session, make, job, quantities=(30, 70)):
