@@ -61,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from spex import models  # noqa: F401  (registers every table)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=False)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)
     # The signed-in user is looked up when a template asks for it, not for every template: a scan's

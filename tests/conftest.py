@@ -7,7 +7,7 @@ import re
 import shutil
 import threading
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -15,7 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from spex import codes, create_app, demo, ledger, production, shoptime
 from spex.extensions import db
@@ -34,6 +34,8 @@ PASSWORD = "correct-horse-battery"
 SHOP_NOW = datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc)
 # The station PIN every test inspector and administrator gets (their badge alone does not sign in).
 TEST_PIN = "2468"
+# A keyboard-wedge scanner types a character every few milliseconds; browser tests type codes at its pace.
+SCANNER_KEY_DELAY_MS = 2
 
 
 def pytest_addoption(parser):
@@ -344,27 +346,67 @@ def login_as(client, make):
 
 # --- a live server and a browser --------------------------------------------------------------
 
-class LiveServer:
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+class _OneRequestPerConnection(WSGIRequestHandler):
+    # A real restart drops every open connection; without keep-alive the dev server does the same,
+    # so a stopped server really is gone for the browser (nothing is served by a lingering thread).
+    protocol_version = "HTTP/1.0"
 
-    def start(self):
+
+class LiveServer:
+    """A Spex app served over real HTTP on loopback from a thread of its own. Started on the port of
+    a stopped one it stands for the same service after a restart."""
+
+    def __init__(self, app, port=0, *, keep_alive=True):
+        self.app = app
+        self.server = make_server("127.0.0.1", port, app, threaded=True,
+                                  request_handler=None if keep_alive else _OneRequestPerConnection)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
-        return self
+        self.stopped = False
 
     def stop(self):
+        if self.stopped:
+            return
+        self.stopped = True
         self.server.shutdown()
+        self.server.server_close()
         self.thread.join(timeout=5)
 
 
 @pytest.fixture
-def live_server(app):
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
+def start_server(app):
+    """Start live servers for an app (the test's, or a second process's worth of one), on a given port
+    to stand for a restart; any still running stop at teardown, before the test's app is closed."""
+    with ExitStack() as running:
+        def _start(server_app, port=0, *, keep_alive=True):
+            server = LiveServer(server_app, port, keep_alive=keep_alive)
+            running.callback(server.stop)
+            return server
+
+        yield _start
+
+
+@pytest.fixture
+def live_server(app, start_server):
+    """The test's app over real HTTP."""
+    return start_server(app)
+
+
+@pytest.fixture
+def sign_in():
+    """Sign a person in through the login form, as they would, and wait for the page they asked for.
+    `user` is a User or a user name; `server` anything with the server's `url`."""
+
+    def _sign_in(page, server, user, path="/", *, password=PASSWORD):
+        page.goto(f"{server.url}/login?next={path}")
+        page.fill("input[name=username]", getattr(user, "username", user))
+        page.fill("input[name=password]", password)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{server.url}{path}")
+
+    return _sign_in
 
 
 @pytest.fixture(scope="session")
@@ -382,9 +424,21 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def screen(browser):
+    """Open pages on screens of a given size, each in a browser of its own (cookies, downloads);
+    all closed at teardown."""
+    with ExitStack() as opened:
+        def _open(size, *, timeout=10_000):
+            context = browser.new_context(viewport=size, accept_downloads=True)
+            opened.callback(context.close)
+            page = context.new_page()
+            page.set_default_timeout(timeout)
+            return page
+
+        yield _open
+
+
+@pytest.fixture
+def page(screen):
+    """A page on an office laptop's screen."""
+    return screen({"width": 1366, "height": 768})

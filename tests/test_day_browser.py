@@ -11,19 +11,10 @@ import pytest
 from spex import codes
 from spex.auth import STATION_COOKIE
 
-from tests.conftest import PASSWORD
+from tests.conftest import SCANNER_KEY_DELAY_MS
 
 pytestmark = pytest.mark.browser
 
-SCANNER_KEY_DELAY_MS = 2
-
-
-def sign_in(page, url, user, path):
-    page.goto(f"{url}/login?next={path}")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{url}{path}")
 
 
 def scan(page, code) -> str:
@@ -35,7 +26,7 @@ def scan(page, code) -> str:
     return page.inner_text("#scan-feedback .scan-headline")
 
 
-def test_receive_pull_and_complete_show_on_the_job_page(make, live_server, browser):
+def test_receive_pull_and_complete_show_on_the_job_page(make, live_server, browser, sign_in):
     material = make.material(grade="316 stainless", size="0.750 dia")
     rack = make.location(code="R3-B02")
     part = make.part(ops=("lathe", "mill"), material=material)
@@ -53,7 +44,7 @@ def test_receive_pull_and_complete_show_on_the_job_page(make, live_server, brows
     try:
         # The dock: one heat of two bars into a rack bin, by the form.
         page = dock.new_page()
-        sign_in(page, url, handler, "/receive/")
+        sign_in(page, live_server, handler, "/receive/")
         page.select_option("select[name=material_id]", str(material.id))
         page.fill("input[name=heat_number]", "H-DAY-0718")
         page.fill("input[name=count]", "2")
@@ -81,7 +72,7 @@ def test_receive_pull_and_complete_show_on_the_job_page(make, live_server, brows
 
         # The office: the job page shows the heat it was made from and 40 of 100 done at op 10.
         desk = office.new_page()
-        sign_in(desk, url, planner, f"/jobs/{job.number}")
+        sign_in(desk, live_server, planner, f"/jobs/{job.number}")
         assert "H-DAY-0718" in desk.inner_text("section:has(h2:text('Material heats and lots'))")
         op10 = desk.locator("#op-10")
         assert op10.locator("td.num b").inner_text() == "40"

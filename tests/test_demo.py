@@ -1,6 +1,5 @@
 """The demo shop: realistic, complete, consistent with its ledger, and the same every time."""
 from collections import Counter
-from datetime import date
 
 from sqlalchemy import func, select
 
@@ -8,7 +7,9 @@ from spex import codes, demo, ledger, shoptime
 from spex.models import (Job, LedgerEntry, Location, Material, MaterialLot, OrderLine, OutsideShipment, Part,
                          QualityHold, Station, User)
 
-TODAY = date(2026, 11, 25)
+from tests.conftest import SHOP_NOW
+
+TODAY = SHOP_NOW.date()  # the day the demo_shop fixture builds the shop for
 
 
 def fingerprint(session):
@@ -16,9 +17,7 @@ def fingerprint(session):
                    for o in j.operations)) for j in session.scalars(select(Job)))
 
 
-def test_demo_shop_has_every_noun_and_stage(session):
-    demo.seed(session, today=TODAY)
-    session.commit()
+def test_demo_shop_has_every_noun_and_stage(session, demo_shop):
     count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa: E731
     assert count(Material) >= 12
     grades = set(session.scalars(select(Material.grade)))
@@ -47,9 +46,7 @@ def test_demo_shop_has_every_noun_and_stage(session):
     assert ledger.audit(session) == []
 
 
-def test_demo_shop_is_deterministic(app, session, tmp_path):
-    demo.seed(session, today=TODAY)
-    session.commit()
+def test_demo_shop_is_deterministic(app, session, demo_shop, tmp_path):
     first = fingerprint(session)
     from spex import create_app
     from spex.cli import upgrade_schema

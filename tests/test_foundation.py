@@ -17,7 +17,7 @@ def test_migrations_build_exactly_the_models(app):
     # The test database was made by running the migrations; the models must not differ from it,
     # or a schema change was made without its revision.
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models differ from migrations: {diff}"
     tables = set(inspect(db.engine).get_table_names())

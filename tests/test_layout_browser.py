@@ -9,36 +9,10 @@ import pytest
 from spex import codes
 from spex.auth import STATION_COOKIE
 
-from tests.conftest import PASSWORD
-
 pytestmark = pytest.mark.browser
 
 LAPTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 1024, "height": 768}
-
-
-@pytest.fixture
-def screen(browser):
-    contexts = []
-
-    def _open(size):
-        context = browser.new_context(viewport=size)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page, live_server, user, path="/"):
-    page.goto(f"{live_server.url}/login?next={path}")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}{path}")
 
 
 def _box(page, selector):
@@ -49,7 +23,7 @@ def _page_width(page):
     return page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
 
 
-def test_admin_top_bar_stays_one_line_on_a_laptop(make, live_server, screen):
+def test_admin_top_bar_stays_one_line_on_a_laptop(make, live_server, screen, sign_in):
     # The admin sees every link; on two lines the bar took a sixth of a 768-high screen.
     admin = make.user(codes.ADMIN, name="Alexandra Morgan-Whitfield")
     make.commit()
@@ -60,7 +34,7 @@ def test_admin_top_bar_stays_one_line_on_a_laptop(make, live_server, screen):
     assert _box(page, ".whoami")["y"] < 20
 
 
-def test_receive_form_controls_stay_inside_their_cells(make, live_server, screen):
+def test_receive_form_controls_stay_inside_their_cells(make, live_server, screen, sign_in):
     # A material's long name made its select wider than its grid cell, over the heat number box.
     make.material(grade="Inconel 718 aged per AMS 5663", size="2.500 in dia x 144 in random length mill finish")
     make.location(code="R1-A01")
@@ -79,7 +53,7 @@ def test_receive_form_controls_stay_inside_their_cells(make, live_server, screen
 
 
 @pytest.mark.parametrize("size, strip_width", [(LAPTOP, 250), (TABLET, 180)])
-def test_office_board_on_a_laptop_or_tablet_leaves_room_for_the_operations(make, live_server, screen, size,
+def test_office_board_on_a_laptop_or_tablet_leaves_room_for_the_operations(make, live_server, screen, sign_in, size,
                                                                            strip_width):
     # The wall's fixed columns (made for 1920) left the operations strip a few pixels at 1366 and none at 1024.
     planner = make.user(codes.PLANNER)
@@ -112,7 +86,7 @@ def test_station_page_fits_a_tablet(make, live_server, screen):
     assert scan_box["width"] >= 300 and scan_box["y"] + scan_box["height"] < TABLET["height"] / 2
 
 
-def test_job_page_fits_a_tablet(make, live_server, screen):
+def test_job_page_fits_a_tablet(make, live_server, screen, sign_in):
     # The operations table (eleven columns) pushed the whole job page sideways at 1024.
     operator = make.user(codes.OPERATOR)
     job = make.job(make.part(ops=("lathe", "mill", "deburr"), outside=("anodize",)), quantity=50)

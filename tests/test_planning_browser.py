@@ -6,26 +6,16 @@ import pytest
 
 from spex import codes, production
 
-from tests.conftest import PASSWORD
-
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, url, user, path):
-    page.goto(f"{url}/login?next={path}")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{url}{path}")
-
-
-def test_release_redraws_the_row_and_a_refusal_is_shown(make, session, live_server, page):
+def test_release_redraws_the_row_and_a_refusal_is_shown(make, session, live_server, page, sign_in):
     part = make.part(ops=("lathe",))
     first = make.job(part, quantity=100, release=False)
     second = make.job(part, quantity=40, release=False)
     planner = make.user(codes.PLANNER)
     make.commit()
-    sign_in(page, live_server.url, planner, "/plan/jobs?status=planned")
+    sign_in(page, live_server, planner, "/plan/jobs?status=planned")
 
     row = page.locator(f"#job-{first.number}")
     row.locator("button:text('Release')").click()

@@ -1,12 +1,8 @@
 """The codes a newcomer reads in the README and on the label station's hint are codes of the demo
 shop: typed into the demo, each one opens its page (a made-up example sends them to "no such lot")."""
 import re
-from datetime import date
 from pathlib import Path
 
-import pytest
-
-from spex import demo
 from spex.labels.search import find as find_labels
 from spex.wip import lookup
 
@@ -18,12 +14,6 @@ CODE = re.compile(r"\b(?:LOT-\d+(?:-\d+)?|FG-\d+|BIN-[A-Z0-9]+(?:-[A-Z0-9]+)*|JO
 
 def _codes(path: Path) -> list[str]:
     return sorted(set(CODE.findall(path.read_text())))
-
-
-@pytest.fixture
-def demo_shop(session):
-    demo.seed(session, today=date(2026, 12, 2))
-    session.commit()
 
 
 def test_readme_examples_are_codes_of_the_demo_shop(session, demo_shop):

@@ -19,8 +19,8 @@ from spex.labels.traveler import build_traveler, render_traveler_pdf
 from spex.models import PrintJob
 
 from label_decoding import decode_pdf, decode_png, zpl_code128_data
-from conftest import login
-from label_fixtures import free_port, printer, shop  # noqa: F401  (fixtures)
+
+from tests.conftest import login
 
 
 # --- finding what to print ----------------------------------------------------------------------
@@ -157,7 +157,7 @@ def test_print_sends_zpl_to_the_printer(shop, session, printer):
     assert (job.status, job.attempts, job.last_error) == ("sent", 1, None)
 
 
-def test_printer_switched_off_gives_clear_message_and_stays_queued(shop, session):
+def test_printer_switched_off_gives_clear_message_and_stays_queued(shop, session, free_port):
     shop.printer_station.printer_port = free_port()
     job = queue_label(session, "bin", shop.bins[0].barcode, station_id=shop.printer_station.id)
     started = time.monotonic()
@@ -195,7 +195,7 @@ def test_printer_that_does_not_answer_times_out_in_seconds(shop, session):
     assert "did not answer within 3 s" in jobs[0].last_error
 
 
-def test_print_route_then_retry_when_printer_is_back(shop, client, session, printer):
+def test_print_route_then_retry_when_printer_is_back(shop, client, session, printer, free_port):
     login(client, shop.admin)
     shop.printer_station.printer_port = free_port()
     session.commit()

@@ -9,26 +9,16 @@ import pytest
 
 from spex import codes
 
-from conftest import PASSWORD
 from label_decoding import decode_pdf
-from label_fixtures import shop  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server.url}/login?next=/labels/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/labels/")
-
-
-def test_scan_preview_and_download_pdf(shop, make, live_server, page, tmp_path):
+def test_scan_preview_and_download_pdf(shop, make, live_server, page, sign_in, tmp_path):
     handler = make.user(codes.MATERIAL_HANDLER)
     make.commit()
     unit = shop.units[1]
-    sign_in(page, live_server, handler)
+    sign_in(page, live_server, handler, "/labels/")
 
     search = page.locator("#label-q")
     assert search.evaluate("element => element === document.activeElement"), "scanner input has focus"
@@ -55,10 +45,10 @@ def test_scan_preview_and_download_pdf(shop, make, live_server, page, tmp_path):
     assert unit.barcode in page_codes
 
 
-def test_unknown_scan_shows_a_red_message(shop, make, live_server, page):
+def test_unknown_scan_shows_a_red_message(shop, make, live_server, page, sign_in):
     handler = make.user(codes.SHIPPING)
     make.commit()
-    sign_in(page, live_server, handler)
+    sign_in(page, live_server, handler, "/labels/")
     page.locator("#label-q").click()
     page.keyboard.type("LOT-0000-99")
     page.keyboard.press("Enter")
@@ -67,12 +57,12 @@ def test_unknown_scan_shows_a_red_message(shop, make, live_server, page):
     assert "no stock unit or lot LOT-0000-99" in error.inner_text()
 
 
-def test_preview_shows_whole_printer_dots_and_opens_one_to_one(shop, make, live_server, page, tmp_path):
+def test_preview_shows_whole_printer_dots_and_opens_one_to_one(shop, make, live_server, page, sign_in, tmp_path):
     """A 1-bit label scaled by 0.47 with hard pixels drops thin strokes ("Onl ne Metals") and makes
     bars uneven. The preview shows the PNG at a whole fraction of its size, smoothed, with a 1:1 link."""
     handler = make.user(codes.MATERIAL_HANDLER)
     make.commit()
-    sign_in(page, live_server, handler)
+    sign_in(page, live_server, handler, "/labels/")
     page.keyboard.type(shop.units[1].barcode)
     page.keyboard.press("Enter")
     out = Path(tmp_path)

@@ -3,16 +3,12 @@ and nothing trips the content security policy."""
 from spex import demo
 
 
-def test_metrics_pages_in_chromium(session, demo_shop, live_server, page):
+def test_metrics_pages_in_chromium(session, demo_shop, live_server, page, sign_in):
     problems = []
     # Chromium reports the favicon's 404 and the deliberate 422 as "Failed to load resource": not ours to fix.
     page.on("console", lambda message: problems.append(message.text)
             if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    page.goto(f"{live_server.url}/login")
-    page.fill("[name=username]", "planner")
-    page.fill("[name=password]", demo.DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "planner", password=demo.DEMO_PASSWORD)
 
     page.click("nav >> text=Metrics")
     page.wait_for_selector("text=Inventory turnover")

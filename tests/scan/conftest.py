@@ -1,5 +1,6 @@
 """Scan station fixtures: a registered station for the test client, a scan helper, and small shop
-set-ups (a job with its bar stock, scrap bin and FG bin) the flows scan against."""
+set-ups (a job with its bar stock, scrap bin and FG bin) the flows scan against; a station over HTTP,
+and one in Chromium with the person at it."""
 from __future__ import annotations
 
 import re
@@ -10,10 +11,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from spex import codes, ledger, shoptime
+from spex import codes, ledger, shopfloor, shoptime
 from spex.auth import STATION_COOKIE
 from spex.models import Balance, CustomerOrder, LedgerEntry, OrderLine, Release, clock_at, utcnow
-from tests.conftest import TEST_PIN
+from tests.conftest import SCANNER_KEY_DELAY_MS, TEST_PIN
 
 
 def entries(session) -> int:
@@ -136,6 +137,18 @@ def shop(session, make):
     return Shop(operator, inspector, shipper, handler, job, lot, rack, fg_bin, scrap_bin)
 
 
+@pytest.fixture
+def at_receiving(scan, shop, session):
+    """Ten pieces of the shop's job at the anodizer, the shipper signed in at the station to receive them."""
+    op10, op20, op30 = shop.job.operations
+    shopfloor.complete_operation(session, op10, 10, user=shop.operator)
+    shopfloor.complete_operation(session, op20, 10, user=shop.operator)
+    shopfloor.ship_out(session, op30, 10, user=shop.shipper)
+    session.commit()
+    scan.all(shop.shipper.barcode, f"{shop.job.barcode}-30", "CMD-RECEIVE")
+    return shop
+
+
 def order_with_releases(session, make, job, quantities=(30, 70)):
     """A scheduled order line for the job's part with one release per quantity, linked to the job."""
     order = CustomerOrder(number=f"SO{uuid.uuid4().hex[:6]}", customer_id=job.part.customer_id, po_number="PO-881",
@@ -175,3 +188,47 @@ class HttpStation:
         response = self.http.post(self.base_url + "/station/scan", data=data,
                                   headers={"HX-Request": "true", "X-CSRFToken": self.token}, timeout=60)
         return Answer(response.status_code, response.text, response.headers.get("X-Spex-Replayed") == "1")
+
+
+class Operator:
+    """The person at the station: scans codes, reads the big answer."""
+
+    def __init__(self, page, url):
+        self.page = page
+        page.goto(url + "/station")
+        page.wait_for_selector("#scan-input:focus")
+
+    def answers(self) -> int:
+        return int(self.page.evaluate("document.body.getAttribute('data-answers') || '0'"))
+
+    def scan(self, *codes_, wait=True):
+        before = self.answers()
+        for code in codes_:
+            self.page.keyboard.type(code, delay=SCANNER_KEY_DELAY_MS)
+            self.page.keyboard.press("Enter")
+        if wait:
+            # Selectors, not wait_for_function: the page's CSP forbids evaluating strings (no unsafe-eval).
+            self.page.wait_for_selector(f'body[data-answers="{before + len(codes_)}"]')
+        return self
+
+    @property
+    def headline(self) -> str:
+        return self.page.inner_text("#scan-feedback .scan-headline")
+
+    @property
+    def outcome(self) -> str:
+        return self.page.get_attribute("#scan-feedback [data-outcome]", "data-outcome")
+
+    @property
+    def context(self) -> str:
+        return self.page.inner_text("#scan-context")
+
+
+@pytest.fixture
+def operator_at(page, live_server, station):
+    page.context.add_cookies([{"name": STATION_COOKIE, "value": station.token, "url": live_server.url}])
+
+    def _open():
+        return Operator(page, live_server.url)
+
+    return _open

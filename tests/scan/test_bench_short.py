@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # a gunicorn and a baseline server started and driven: tens of seconds
 def test_scan_benchmark_replays_the_mix_over_http(request):
     if request.config.getoption("--db") != "sqlite":
         pytest.skip("the benchmark builds its own SQLite shop; once per suite is enough")

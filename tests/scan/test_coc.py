@@ -5,23 +5,11 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from spex import codes, shopfloor
+from spex import codes
 from spex.models import OutsideReceipt
 from tests.conftest import login
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def at_receiving(scan, shop, session):
-    """Ten pieces of the shop's job at the anodizer, the shipper signed in at the station to receive them."""
-    op10, op20, op30 = shop.job.operations
-    shopfloor.complete_operation(session, op10, 10, user=shop.operator)
-    shopfloor.complete_operation(session, op20, 10, user=shop.operator)
-    shopfloor.ship_out(session, op30, 10, user=shop.shipper)
-    session.commit()
-    scan.all(shop.shipper.barcode, f"{shop.job.barcode}-30", "CMD-RECEIVE")
-    return shop
 
 
 def _upload(client, data: bytes, name: str):

@@ -12,7 +12,6 @@ from sqlalchemy import create_engine, func, select, text
 from spex import codes, create_app, ledger
 from spex.extensions import db
 from spex.models import Job, LedgerEntry
-from tests.conftest import LiveServer
 from tests.scan.conftest import HttpStation, pieces_at
 
 PAIRS = 25
@@ -109,13 +108,13 @@ def test_an_office_save_ended_to_break_a_deadlock_says_save_again(rival, client,
 
 
 @pytest.fixture
-def second_server(app, request):
+def second_server(app, request, start_server):
     """Another Spex server process's worth: its own app, engine and pool, on the same database."""
     if request.config.getoption("--db") != "postgresql":
         pytest.skip("on SQLite every write waits for the one write lock: two scans cannot deadlock")
     other = create_app({key: app.config[key] for key in
                         ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "SPEX_UPLOAD_DIR", "SPEX_TIMEZONE")})
-    server = LiveServer(other).start()
+    server = start_server(other)
     yield server
     server.stop()
     with other.app_context():

@@ -5,23 +5,15 @@ refusal is written to docs/img/station-refusal.png (otherwise to the test's temp
 import os
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
-from spex.auth import STATION_COOKIE
 from spex.models import ScanRecord
+from tests.conftest import SCANNER_KEY_DELAY_MS
 from tests.scan.conftest import pieces_at
-from tests.scan.test_station_browser import SCANNER_KEY_DELAY_MS, Operator
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 # Long enough for a second answer, if one were coming, to reach the screen (a scan takes tens of ms here).
 A_SECOND_ANSWER_WOULD_HAVE_COME_MS = 800
-
-
-@pytest.fixture
-def operator_at(page, live_server, station):
-    page.context.add_cookies([{"name": STATION_COOKIE, "value": station.token, "url": live_server.url}])
-    return lambda: Operator(page, live_server.url)
 
 
 def test_a_cr_lf_scanners_second_enter_leaves_the_refusal_on_screen(operator_at, shop, session):

@@ -1,63 +1,13 @@
 """The station in Chromium, used as an operator does: a keyboard-wedge scanner types each code at
 scanner speed and presses Enter into the focused input; the answer on screen and the ledger after."""
-import threading
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from spex import codes, create_app, ledger, shopfloor
-from spex.auth import STATION_COOKIE
 from spex.models import FinishedGoodsLot, OutsideShipment, QualityHold
-from tests.conftest import TEST_PIN
+from tests.conftest import SCANNER_KEY_DELAY_MS, TEST_PIN
 from tests.scan.conftest import order_with_releases, pieces_at
-
-SCANNER_KEY_DELAY_MS = 2  # a handheld scanner types a character every few milliseconds
-
-
-class Operator:
-    """The person at the station: scans codes, reads the big answer."""
-
-    def __init__(self, page, url):
-        self.page = page
-        page.goto(url + "/station")
-        page.wait_for_selector("#scan-input:focus")
-
-    def answers(self) -> int:
-        return int(self.page.evaluate("document.body.getAttribute('data-answers') || '0'"))
-
-    def scan(self, *codes_, wait=True):
-        before = self.answers()
-        for code in codes_:
-            self.page.keyboard.type(code, delay=SCANNER_KEY_DELAY_MS)
-            self.page.keyboard.press("Enter")
-        if wait:
-            # Selectors, not wait_for_function: the page's CSP forbids evaluating strings (no unsafe-eval).
-            self.page.wait_for_selector(f'body[data-answers="{before + len(codes_)}"]')
-        return self
-
-    @property
-    def headline(self) -> str:
-        return self.page.inner_text("#scan-feedback .scan-headline")
-
-    @property
-    def outcome(self) -> str:
-        return self.page.get_attribute("#scan-feedback [data-outcome]", "data-outcome")
-
-    @property
-    def context(self) -> str:
-        return self.page.inner_text("#scan-context")
-
-
-@pytest.fixture
-def operator_at(page, live_server, station):
-    page.context.add_cookies([{"name": STATION_COOKIE, "value": station.token, "url": live_server.url}])
-
-    def _open():
-        return Operator(page, live_server.url)
-
-    return _open
 
 
 def test_pull_by_scanner(operator_at, shop, session):
@@ -197,24 +147,22 @@ def test_input_keeps_focus_after_clicks_and_cancel_clears(operator_at, shop):
     assert entries.count() == 10 and entries.first.inner_text() == "11"
 
 
-def test_station_keeps_working_across_a_server_restart(operator_at, shop, session, live_server, app, db_url, tmp_path):
+def test_station_keeps_working_across_a_server_restart(operator_at, shop, session, live_server, app, db_url, tmp_path,
+                                                        start_server):
     op10 = shop.job.operations[0]
     person = operator_at()
     person.scan(shop.operator.barcode, f"{shop.job.barcode}-10", "10")
     assert person.outcome == "done"
 
-    port = live_server.server.server_port
+    port = live_server.port
     live_server.stop()
-    live_server.server.server_close()
     # Scanned while the server is down: kept in the page and resent until it answers.
     person.scan("15", wait=False)
     person.page.wait_for_selector("#scan-status[data-offline]")
 
     restarted = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "test-secret",
                             "SPEX_UPLOAD_DIR": str(tmp_path / "uploads")})
-    server = make_server("127.0.0.1", port, restarted, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = start_server(restarted, port=port)
     try:
         person.page.wait_for_selector('body[data-answers="4"]', timeout=20_000)
         assert person.outcome == "done" and person.headline == f"15 good at op 10 of job {shop.job.number}"
@@ -224,8 +172,7 @@ def test_station_keeps_working_across_a_server_restart(operator_at, shop, sessio
         session.rollback()
         assert (op10.qty_good, op10.qty_scrap, pieces_at(session, op10)) == (25, 2, 73)
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
         with restarted.app_context():
             from spex.extensions import db
             db.engine.dispose()

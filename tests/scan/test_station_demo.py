@@ -10,10 +10,10 @@ from sqlalchemy import select
 from spex import shopfloor
 from spex.auth import STATION_COOKIE
 from spex.models import Job, JobOperation, Station
+from tests.conftest import SCANNER_KEY_DELAY_MS
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 MONITOR = {"width": 1280, "height": 800}
-SCANNER_KEY_DELAY_MS = 2
 
 
 def _work_waiting_at_the_lathe(session):

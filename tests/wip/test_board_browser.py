@@ -7,10 +7,11 @@ from spex import codes, create_app
 from spex.auth import STATION_COOKIE
 from spex.extensions import db
 
+from tests.conftest import SCANNER_KEY_DELAY_MS
+
 POLL_SECONDS = 1
 WALL = {"width": 1920, "height": 1080}
 STATION_SCREEN = {"width": 1366, "height": 768}
-SCANNER_KEY_DELAY_MS = 2  # a keyboard-wedge scanner types a character every few milliseconds
 
 
 def _configure(app):
@@ -18,33 +19,24 @@ def _configure(app):
 
 
 @pytest.fixture
-def board_page(browser):
-    context = browser.new_context(viewport=WALL)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page, context
-    context.close()
+def board_page(screen):
+    page = screen(WALL, timeout=15_000)
+    return page, page.context
 
 
 @pytest.fixture
-def station_browser(browser):
+def station_browser(screen):
     """A second browser, the PC at a machine: registered as a station the way the admin's
     registration leaves it, with the station cookie for the server's host."""
-    contexts = []
 
     def _open(url, station):
-        context = browser.new_context(viewport=STATION_SCREEN)
-        contexts.append(context)
-        context.add_cookies([{"name": STATION_COOKIE, "value": station.token, "url": url}])
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+        page = screen(STATION_SCREEN, timeout=15_000)
+        page.context.add_cookies([{"name": STATION_COOKIE, "value": station.token, "url": url}])
         page.goto(f"{url}/station")
         page.wait_for_selector("#scan-input:focus")
         return page
 
-    yield _open
-    for context in contexts:
-        context.close()
+    return _open
 
 
 def _scan(page, code):
@@ -91,7 +83,7 @@ def test_board_recovers_by_itself_after_a_server_restart(app, make, session, boa
     job = make.job(quantity=100)
     make.commit()
     _configure(app)
-    server = start_server(app)
+    server = start_server(app, keep_alive=False)
     port = server.port
     page, _ = board_page
     page.goto(f"{server.url}/board/kiosk?token=board-token")
@@ -109,7 +101,7 @@ def test_board_recovers_by_itself_after_a_server_restart(app, make, session, boa
     restarted_app = create_app({**{k: app.config[k] for k in (
         "TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "SPEX_UPLOAD_DIR", "SPEX_BOARD_TOKEN")},
         "SPEX_BOARD_POLL_SECONDS": POLL_SECONDS})
-    restarted = start_server(restarted_app, port=port)
+    restarted = start_server(restarted_app, port=port, keep_alive=False)
     try:
         page.wait_for_selector("[data-board-offline]", state="hidden", timeout=(POLL_SECONDS + 10) * 1000)
         page.wait_for_function(
@@ -131,7 +123,8 @@ def _lowest_row(page):
                          ".map(e => e.getBoundingClientRect().bottom))")
 
 
-def test_board_fills_the_wall_with_even_pages_of_25_jobs(app, make, board_page, start_server, tmp_path, session):
+def test_board_fills_the_wall_with_even_pages_of_25_jobs(app, make, board_page, start_server, tmp_path, session,
+                                                         sign_in):
     # The shop of the report: 25 open jobs, 3 of them not released yet. Before, 8 rows a page made
     # 8/8/8/1 and the wall spent a quarter of its rotation on one unreleased job.
     part = make.part(ops=("lathe", "mill", "deburr"), outside=("anodize",))
@@ -161,11 +154,7 @@ def test_board_fills_the_wall_with_even_pages_of_25_jobs(app, make, board_page, 
         # The office copy under its top bar: a pager, and the page stays put until someone turns it.
         office = make.user(codes.PLANNER, password="office-board-pw")
         make.commit()
-        page.goto(f"{server.url}/login?next=/board")
-        page.fill("input[name=username]", office.username)
-        page.fill("input[name=password]", "office-board-pw")
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{server.url}/board")
+        sign_in(page, server, office, "/board", password="office-board-pw")
         assert "Page 1 of 3" in page.inner_text(".board-pager")
         assert WALL["height"] - SMALL_MARGIN <= _lowest_row(page) <= WALL["height"]
         first = page.eval_on_selector_all(".board-job", "els => els.map(e => e.dataset.job)")

@@ -47,17 +47,14 @@ def test_demo_board_is_legible_from_across_the_room(app, demo_shop, browser, sta
         context.close()
 
 
-def test_demo_job_page(app, demo_shop, browser, start_server, tmp_path, session):
+def test_demo_job_page(app, demo_shop, browser, start_server, tmp_path, session, sign_in):
     from sqlalchemy import select
     from spex.models import Job, QualityHold
     server = start_server(app)
     context = browser.new_context(viewport={"width": 1366, "height": 1400})
     page = context.new_page()
     try:
-        page.goto(f"{server.url}/login")
-        page.fill("input[name=username]", "planner")
-        page.fill("input[name=password]", demo.DEMO_PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, server, "planner", password=demo.DEMO_PASSWORD)
         # A job with history on every side: material, a hold, an operation in progress.
         job = session.scalar(select(Job).join(QualityHold).order_by(Job.number))
         page.goto(f"{server.url}/jobs/{job.number}")
@@ -69,15 +66,13 @@ def test_demo_job_page(app, demo_shop, browser, start_server, tmp_path, session)
         context.close()
 
 
-def test_office_board_with_the_top_bar_fits_a_1080p_screen(app, demo_shop, browser, start_server, tmp_path):
+def test_office_board_with_the_top_bar_fits_a_1080p_screen(app, demo_shop, browser, start_server, tmp_path,
+                                                            sign_in):
     server = start_server(app)
     context = browser.new_context(viewport=WALL)
     page = context.new_page()
     try:
-        page.goto(f"{server.url}/login")
-        page.fill("input[name=username]", "planner")
-        page.fill("input[name=password]", demo.DEMO_PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, server, "planner", password=demo.DEMO_PASSWORD)
         page.goto(f"{server.url}/board?page=1")
         assert page.locator(".board-job").count() >= 7
         assert page.evaluate("document.querySelector('#board').getBoundingClientRect().bottom") <= WALL["height"]

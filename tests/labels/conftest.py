@@ -1,5 +1,5 @@
-"""Shared by the label station tests: a small shop with one record of every labelled kind, and a
-loopback TCP listener standing in for a network label printer. Test modules import the fixtures."""
+"""Label station tests' fixtures: a small shop with one record of every labelled kind, a loopback
+TCP listener standing in for a network label printer, and a port where no printer answers."""
 from __future__ import annotations
 
 import socket
@@ -85,8 +85,13 @@ def printer():
     fake.close()
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on: a printer that is switched off."""
+@pytest.fixture
+def free_port():
+    """Gives a loopback port nobody listens on: a printer that is switched off."""
+    return _free_port
+
+
+def _free_port() -> int:
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
