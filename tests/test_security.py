@@ -296,7 +296,9 @@ def test_the_kiosk_token_is_not_written_to_gunicorns_access_log(db_url, tmp_path
     port, log = _free_port(), tmp_path / "access.log"
     secret = "kiosk-secret-4d1f"
     env = {**os.environ, "DATABASE_URL": db_url, "SPEX_BOARD_TOKEN": secret, "SPEX_SECRET_KEY": "test-secret",
-           "SPEX_UPLOAD_DIR": str(tmp_path / "uploads"), "PYTHONPATH": ROOT}
+           "SPEX_UPLOAD_DIR": str(tmp_path / "uploads"),
+           # The checkout first, and whatever the run already put on the path (CI's fake-date run needs its own).
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "python:spex.gunicorn_conf",
                                "--workers", "1", "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log),
                                "app:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
