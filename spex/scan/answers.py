@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from spex.models import User
     from spex.scan.flows import Person, State, StationRef
 
+# Outcomes, and the colour/sound each gets on the station.
 DONE = "done"          # green: something was recorded
 WAITING = "waiting"    # amber: context taken, waiting for the next scan
 REFUSED = "refused"    # red: nothing written; says why and what to do

@@ -24,22 +24,17 @@ from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, Material
                          Station, StationState, StockUnit, User, utcnow)
 from spex.prepared import Prepared
 from spex.scan import grammar
-from spex.scan.answers import DONE, REFUSED, SIGNED_OUT, WAITING, Answer, Refused
+from spex.scan.answers import DONE, REFUSED, WAITING, Answer, Refused
 from spex.scan.grammar import Scan
-from spex.scan.steps import STEPS, on_the_clock, pieces_of, stored_moment
+from spex.scan.steps import STEPS, pieces_of, stored_moment
 from spex.scan.steps.goods import FG_QTY, SHIP_FG, SHIP_QTY, release_words
 from spex.scan.steps.holds import HOLD_QTY, RELEASE_DISPOSITION
 from spex.scan.steps.material import PULL_JOB, RETURN_LOT
 from spex.scan.steps.operations import SCRAP_QTY
 from spex.scan.steps.outside import RECEIVE_QTY, SHIP_OUT_QTY
 # PIN_WAIT and PIN_LOCKOUT are named here too, as the station's rules the tests read.
-from spex.scan.steps.sign_in import (BADGE_AGAIN_AT, KEPT_BY_CLEAR, MAY_BE_A_PIN, PIN_ASKED_AT, PIN_FOR,
-                                     PIN_LOCKED_UNTIL, PIN_LOCKOUT, PIN_MASK, PIN_TRIES, PIN_WAIT, SIGN_IN_PIN)
-
-# One's own badge again answers "already signed in"; only the same badge once more within this
-# time of that answer signs out. Sooner than DOUBLE_READ it is the scanner reading the badge twice.
-SIGN_OUT_AGAIN = timedelta(seconds=5)
-DOUBLE_READ = timedelta(seconds=1)
+from spex.scan.steps.sign_in import (BADGE_AGAIN_AT, KEPT_BY_CLEAR, MAY_BE_A_PIN, PIN_LOCKOUT, PIN_MASK, PIN_WAIT,
+                                     SIGN_IN_PIN, scan_badge, sign_out)
 
 UNREGISTERED = "This browser is not registered as a station."
 UNREGISTERED_NEXT = "Ask an administrator to register it; nothing was recorded."
@@ -328,6 +323,10 @@ class _Flow:
         row = _PERSON_WITH_PIN.first(self.session, {"b_value": user_id})
         return (Person._make(row[:-1]), row[-1]) if row is not None else (None, None)
 
+    def person_by_badge(self, badge: str) -> Person | None:
+        row = _PERSON_BY_BADGE.first(self.session, {"b_value": badge})
+        return Person._make(row) if row is not None else None
+
     def who(self) -> dict:
         return {"user": self.operator, "station": self.station}
 
@@ -341,7 +340,7 @@ class _Flow:
         if scan.kind == grammar.EMPTY:
             return Answer(WAITING, "Nothing was scanned", next_step=expected_next(self.session, self.state, self.data))
         if scan.kind == grammar.BADGE:
-            return self.badge(scan, badge_again_at)
+            return scan_badge(self, scan, badge_again_at)
         if self.state.pending == SIGN_IN_PIN:  # before anything that would repeat what was typed
             return STEPS[SIGN_IN_PIN].handle(self, scan)
         if scan.kind == grammar.UNKNOWN:
@@ -354,7 +353,7 @@ class _Flow:
                 return Answer(WAITING, "Cleared", "Job, bar and pending command are cleared.",
                               next_step=expected_next(self.session, self.state, self.data))
             if scan.code == codes.CMD_SIGN_OUT:
-                return self.sign_out()
+                return sign_out(self)
             if scan.code == codes.CMD_UNDO:
                 return self.undo()
         if self.state.pending:
@@ -367,74 +366,6 @@ class _Flow:
             # A new job, bar, lot or command starts over: the half-finished one is dropped.
             self.expect(None)
         return self.start(scan)
-
-    # badge, PIN and sign-out
-    def badge(self, scan: Scan, badge_again_at: datetime | None = None) -> Answer:
-        row = _PERSON_BY_BADGE.first(self.session, {"b_value": scan.value})
-        user = Person._make(row) if row is not None else None
-        if user is None:
-            raise Refused(f"Badge {scan.code} belongs to nobody.", "Ask the office to register the badge.")
-        if not user.active:
-            raise Refused(f"{user.name}'s badge is deactivated.", "See the office.")
-        if self.operator is not None and self.operator.id == user.id:
-            return self.badge_again(badge_again_at)
-        if user.role not in codes.FLOOR_ROLES and user.role != codes.ADMIN:
-            raise Refused(f"{user.name} is a {codes.ROLES[user.role].lower()}, not a shop-floor role.",
-                          "Scan the badge of an operator, material handler, inspector or shipper.")
-        if user.role in codes.PIN_ROLES:
-            return self.ask_pin(user)
-        return self.sign_in(user)
-
-    def sign_in(self, user: Person) -> Answer:
-        self.clear(keep_operator=False)
-        self.state.operator_id = user.id
-        self.operator = user
-        return Answer(DONE, f"Signed in: {user.name}", codes.ROLES[user.role],
-                      next_step=expected_next(self.session, self.state, self.data))
-
-    def badge_again(self, badge_again_at: datetime | None) -> Answer:
-        """One's own badge again changes nothing: people re-scan to be sure. Signing out is meant: the
-        badge once more within a few seconds of this answer, or CMD-SIGN-OUT."""
-        now = utcnow()
-        if badge_again_at is not None and timedelta(0) <= now - badge_again_at < SIGN_OUT_AGAIN:
-            if now - badge_again_at >= DOUBLE_READ:
-                return self.sign_out()
-            now = badge_again_at  # the scanner read the badge twice: the seconds count from the first
-        self.data[BADGE_AGAIN_AT] = now.isoformat()
-        return Answer(WAITING, f"Already signed in: {self.operator.name}",
-                      f"Nothing changed. To sign out, scan your badge once more within "
-                      f"{SIGN_OUT_AGAIN.seconds} seconds, or scan CMD-SIGN-OUT.",
-                      next_step=expected_next(self.session, self.state, self.data))
-
-    def sign_out(self) -> Answer:
-        name = self.operator.name
-        self.clear(keep_operator=False)
-        return Answer(SIGNED_OUT, f"Signed out: {name}", next_step="Next person: scan your badge.")
-
-    def pin_locked_until(self) -> datetime | None:
-        until = stored_moment(self.data.get(PIN_LOCKED_UNTIL))
-        if until is not None and utcnow() < until:
-            return until
-        self.data.pop(PIN_LOCKED_UNTIL, None)  # over: forgotten
-        return None
-
-    def ask_pin(self, user: Person) -> Answer:
-        """The badge of someone who may release holds or administer is half a sign-in: the PIN follows."""
-        locked = self.pin_locked_until()
-        if locked is not None:
-            raise Refused(f"PIN entry at this station is locked until {on_the_clock(locked)} after {PIN_TRIES} wrong PINs.",
-                          "Wait until then; badges without a PIN still sign in here. Forgot your PIN? "
-                          "Ask an administrator.")
-        if not self.person_with_pin(user.id)[1]:
-            raise Refused(f"{user.name} has no station PIN yet — an {codes.ROLE_NOUNS[user.role]}'s badge alone "
-                          "does not sign in.", "Ask an administrator to set your PIN (Masters › Users).")
-        self.clear(keep_operator=False)
-        self.expect(SIGN_IN_PIN, **{PIN_FOR: user.id, PIN_ASKED_AT: utcnow().isoformat()})
-        return Answer(WAITING, f"Enter your PIN: {user.name}",
-                      f"{codes.ROLES[user.role]}: the badge alone does not sign in.",
-                      next_step=expected_next(self.session, self.state, self.data))
-
-
 
     def undo(self) -> Answer:
         reversals = shopfloor.undo_last(self.session, user=self.operator, station=self.station,
@@ -573,23 +504,6 @@ class _Flow:
             self.expect(None)
             return self.start(scan)
         return step.handle(self, scan)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
     # starting points
     def start_pull(self, scan: Scan) -> Answer:
@@ -967,10 +881,6 @@ def _after_refusal(session: Session, state: State, refusal: Exception) -> str:
     return remedy
 
 
-
-
-
-
 def _decode(text: str | None) -> dict:
     if not text:
         return {}
@@ -1000,16 +910,6 @@ def _describe_scan(scan: Scan) -> str:
              grammar.REASON: "A reason code", grammar.DISPOSITION: "A disposition", grammar.COMMAND: scan.code}
     name = names.get(scan.kind)
     return f"{name} ({scan.code})" if name and name != scan.code else (name or scan.code)
-
-
-
-
-
-
-
-
-
-
 
 
 def _taken_back(session: Session, reversals: list) -> str:
@@ -1056,4 +956,3 @@ def _undone_words(session: Session, entry) -> str:
     if kind == ledger.SHIP:
         return f"{amount} pcs of {session.get(FinishedGoodsLot, item.id).barcode} shipped"
     return f"{kind.replace('_', ' ')} of {amount} {entry.unit}"
-
