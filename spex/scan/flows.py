@@ -12,116 +12,34 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, desc, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.util import identity_key
-from werkzeug.security import check_password_hash
 
 from spex import codes, ledger, shopfloor, shoptime
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, MaterialLot, QualityHold, Release, ScanRecord,
-                         Station, StationState, StockUnit, User, qty, utcnow)
+                         Station, StationState, StockUnit, User, utcnow)
 from spex.prepared import Prepared
 from spex.scan import grammar
+from spex.scan.answers import DONE, REFUSED, WAITING, Answer, Refused
 from spex.scan.grammar import Scan
-
-# Outcomes, and the colour/sound each gets on the station.
-DONE = "done"          # green: something was recorded
-WAITING = "waiting"    # amber: context taken, waiting for the next scan
-REFUSED = "refused"    # red: nothing written; says why and what to do
-SIGNED_OUT = "signed_out"  # slate: the operator signed out (not the green of a recorded movement)
-
-# Pending commands: which step of which flow the station is in.
-PULL_JOB = "pull:job"
-PULL_QTY = "pull:qty"
-RETURN_LOT = "return:lot"
-RETURN_LENGTH = "return:length"
-RETURN_BIN = "return:bin"
-SCRAP_QTY = "scrap:qty"
-SCRAP_REASON = "scrap:reason"
-HOLD_QTY = "hold:qty"
-HOLD_REASON = "hold:reason"
-RELEASE_DISPOSITION = "release:disposition"
-SHIP_OUT_QTY = "ship_out:qty"
-RECEIVE_QTY = "receive:qty"
-FG_QTY = "fg:qty"
-FG_BIN = "fg:bin"
-SHIP_FG = "ship:fg"
-SHIP_QTY = "ship:qty"
-SIGN_IN_PIN = "sign_in:pin"
-
-PENDING_NAMES = {
-    PULL_JOB: "Material pull", PULL_QTY: "Material pull",
-    RETURN_LOT: "Remnant return", RETURN_LENGTH: "Remnant return", RETURN_BIN: "Remnant return",
-    SCRAP_QTY: "Scrap", SCRAP_REASON: "Scrap",
-    HOLD_QTY: "Quality hold", HOLD_REASON: "Quality hold",
-    RELEASE_DISPOSITION: "Hold release",
-    SHIP_OUT_QTY: "Ship out", RECEIVE_QTY: "Receive back",
-    FG_QTY: "To finished goods", FG_BIN: "To finished goods",
-    SHIP_FG: "Ship", SHIP_QTY: "Ship",
-    SIGN_IN_PIN: "Sign-in: PIN",
-}
-
-# One's own badge again answers "already signed in"; only the same badge once more within this
-# time of that answer signs out. Sooner than DOUBLE_READ it is the scanner reading the badge twice.
-SIGN_OUT_AGAIN = timedelta(seconds=5)
-DOUBLE_READ = timedelta(seconds=1)
-# A person of codes.PIN_ROLES types their PIN within PIN_WAIT of their badge. After PIN_TRIES wrong
-# PINs in a row at one station, that station takes no PIN for PIN_LOCKOUT (badges without a PIN
-# still sign in there). Counted per station, in its state: simple, and enough against guessing at
-# the keyboard of one station.
-PIN_WAIT = timedelta(minutes=2)
-PIN_TRIES = 3
-PIN_LOCKOUT = timedelta(minutes=5)
-# What the scan records and the recent list show instead of anything typed while a PIN is awaited.
-PIN_MASK = "PIN ••••"
-# Scans that may be a PIN (or a mistyped one); labels with a prefix plainly are not.
-_MAY_BE_A_PIN = (grammar.QUANTITY, grammar.WORD, grammar.UNKNOWN)
-# Keys of the station's data: the moment of "already signed in", the PIN being awaited, the count of
-# wrong PINs and the lockout (these last survive a cleared context).
-BADGE_AGAIN_AT = "badge_again_at"
-PIN_FOR, PIN_ASKED_AT = "pin_for", "pin_asked_at"
-PIN_MISSES, PIN_MISSED_AT, PIN_LOCKED_UNTIL = "pin_misses", "pin_missed_at", "pin_locked_until"
-_KEPT_BY_CLEAR = (PIN_MISSES, PIN_MISSED_AT, PIN_LOCKED_UNTIL)
+from spex.scan.steps import STEPS, pieces_of, stored_moment
+from spex.scan.steps.goods import FG_QTY, SHIP_FG, SHIP_QTY, release_words
+from spex.scan.steps.holds import HOLD_QTY, RELEASE_DISPOSITION
+from spex.scan.steps.material import PULL_JOB, RETURN_LOT
+from spex.scan.steps.operations import SCRAP_QTY
+from spex.scan.steps.outside import RECEIVE_QTY, SHIP_OUT_QTY
+# PIN_WAIT and PIN_LOCKOUT are named here too, as the station's rules the tests read.
+from spex.scan.steps.sign_in import (BADGE_AGAIN_AT, KEPT_BY_CLEAR, MAY_BE_A_PIN, PIN_LOCKOUT, PIN_MASK, PIN_WAIT,
+                                     SIGN_IN_PIN, scan_badge, sign_out)
 
 UNREGISTERED = "This browser is not registered as a station."
 UNREGISTERED_NEXT = "Ask an administrator to register it; nothing was recorded."
 UNKNOWN_HINT = "Scan a label (EMP-, JOB-, LOT-, BIN-, FG-, CMD-) or type a quantity and press Enter."
-DISPOSITION_CARD = "CMD-D-USE-AS-IS, CMD-D-REWORK, CMD-SCRAP or CMD-D-RTV"
 READ_TWICE = "Read twice, counted once"
-
-
-@dataclass
-class Answer:
-    """What the station shows after a scan: one line in large type, the detail, and what to do next."""
-    outcome: str
-    headline: str
-    detail: str = ""
-    next_step: str = ""
-    warnings: list[str] = field(default_factory=list)
-    operator_id: int | None = None  # who was signed in when the scan was answered
-    loaded: list = field(default_factory=list, repr=False)  # keeps the scan's records alive for its panels
-    available: int | None = None  # pieces at the operation in context, when the scan already counted them
-    state: State | None = field(default=None, repr=False)  # the station's state as the scan left it
-    station: StationRef | None = field(default=None, repr=False)  # the station that scanned
-    operator: Person | User | None = field(default=None, repr=False)  # who is signed in after the scan
-    secret: bool = False  # the scan was (perhaps) a PIN: what was typed is neither shown nor kept
-
-    @property
-    def status(self) -> int:
-        return 422 if self.outcome == REFUSED else 200
-
-
-class Refused(Exception):
-    """A scan the station turns down before asking the shop floor: why, and what to do."""
-
-    def __init__(self, message: str, next_step: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.next_step = next_step
 
 
 class ScanLine(NamedTuple):
@@ -383,7 +301,7 @@ class _Flow:
         self.state.pending = pending
         if pending is None:
             # Attachments chosen beside the scan field wait for the receipt or ship-out they belong to.
-            self.data = {k: v for k, v in self.data.items() if k in ("coc", "expected_back", *_KEPT_BY_CLEAR)}
+            self.data = {k: v for k, v in self.data.items() if k in ("coc", "expected_back", *KEPT_BY_CLEAR)}
         self.data.update({k: str(v) for k, v in collected.items()})
 
     def clear(self, keep_operator: bool = True) -> None:
@@ -391,7 +309,7 @@ class _Flow:
         self.state.stock_unit_id = self.state.fg_lot_id = None
         self.state.pending = None
         # Wrong PINs are counted at the station whoever signs in or out meanwhile.
-        self.data = {k: v for k, v in self.data.items() if k in _KEPT_BY_CLEAR}
+        self.data = {k: v for k, v in self.data.items() if k in KEPT_BY_CLEAR}
         if not keep_operator:
             self.state.operator_id = None
             self.operator = None
@@ -399,6 +317,15 @@ class _Flow:
     def save(self) -> None:
         self.state.data = json.dumps(self.data) if self.data else None
         _save_state(self.session, self.state)
+
+    def person_with_pin(self, user_id: int) -> tuple[Person | None, str | None]:
+        """The person and their PIN's hash (None when they have none), for the PIN step."""
+        row = _PERSON_WITH_PIN.first(self.session, {"b_value": user_id})
+        return (Person._make(row[:-1]), row[-1]) if row is not None else (None, None)
+
+    def person_by_badge(self, badge: str) -> Person | None:
+        row = _PERSON_BY_BADGE.first(self.session, {"b_value": badge})
+        return Person._make(row) if row is not None else None
 
     def who(self) -> dict:
         return {"user": self.operator, "station": self.station}
@@ -409,13 +336,13 @@ class _Flow:
     # the scan
     def handle(self, scan: Scan) -> Answer:
         # "Already signed in" is remembered for the very next scan only.
-        badge_again_at = _moment(self.data.pop(BADGE_AGAIN_AT, None))
+        badge_again_at = stored_moment(self.data.pop(BADGE_AGAIN_AT, None))
         if scan.kind == grammar.EMPTY:
             return Answer(WAITING, "Nothing was scanned", next_step=expected_next(self.session, self.state, self.data))
         if scan.kind == grammar.BADGE:
-            return self.badge(scan, badge_again_at)
+            return scan_badge(self, scan, badge_again_at)
         if self.state.pending == SIGN_IN_PIN:  # before anything that would repeat what was typed
-            return self.step_sign_in_pin(scan)
+            return STEPS[SIGN_IN_PIN].handle(self, scan)
         if scan.kind == grammar.UNKNOWN:
             raise Refused(f"{scan.code or 'That'} is not a code Spex knows.", UNKNOWN_HINT)
         if self.operator is None:
@@ -426,7 +353,7 @@ class _Flow:
                 return Answer(WAITING, "Cleared", "Job, bar and pending command are cleared.",
                               next_step=expected_next(self.session, self.state, self.data))
             if scan.code == codes.CMD_SIGN_OUT:
-                return self.sign_out()
+                return sign_out(self)
             if scan.code == codes.CMD_UNDO:
                 return self.undo()
         if self.state.pending:
@@ -439,118 +366,6 @@ class _Flow:
             # A new job, bar, lot or command starts over: the half-finished one is dropped.
             self.expect(None)
         return self.start(scan)
-
-    # badge, PIN and sign-out
-    def badge(self, scan: Scan, badge_again_at: datetime | None = None) -> Answer:
-        row = _PERSON_BY_BADGE.first(self.session, {"b_value": scan.value})
-        user = Person._make(row) if row is not None else None
-        if user is None:
-            raise Refused(f"Badge {scan.code} belongs to nobody.", "Ask the office to register the badge.")
-        if not user.active:
-            raise Refused(f"{user.name}'s badge is deactivated.", "See the office.")
-        if self.operator is not None and self.operator.id == user.id:
-            return self.badge_again(badge_again_at)
-        if user.role not in codes.FLOOR_ROLES and user.role != codes.ADMIN:
-            raise Refused(f"{user.name} is a {codes.ROLES[user.role].lower()}, not a shop-floor role.",
-                          "Scan the badge of an operator, material handler, inspector or shipper.")
-        if user.role in codes.PIN_ROLES:
-            return self.ask_pin(user)
-        return self.sign_in(user)
-
-    def sign_in(self, user: Person) -> Answer:
-        self.clear(keep_operator=False)
-        self.state.operator_id = user.id
-        self.operator = user
-        return Answer(DONE, f"Signed in: {user.name}", codes.ROLES[user.role],
-                      next_step=expected_next(self.session, self.state, self.data))
-
-    def badge_again(self, badge_again_at: datetime | None) -> Answer:
-        """One's own badge again changes nothing: people re-scan to be sure. Signing out is meant: the
-        badge once more within a few seconds of this answer, or CMD-SIGN-OUT."""
-        now = utcnow()
-        if badge_again_at is not None and timedelta(0) <= now - badge_again_at < SIGN_OUT_AGAIN:
-            if now - badge_again_at >= DOUBLE_READ:
-                return self.sign_out()
-            now = badge_again_at  # the scanner read the badge twice: the seconds count from the first
-        self.data[BADGE_AGAIN_AT] = now.isoformat()
-        return Answer(WAITING, f"Already signed in: {self.operator.name}",
-                      f"Nothing changed. To sign out, scan your badge once more within "
-                      f"{SIGN_OUT_AGAIN.seconds} seconds, or scan CMD-SIGN-OUT.",
-                      next_step=expected_next(self.session, self.state, self.data))
-
-    def sign_out(self) -> Answer:
-        name = self.operator.name
-        self.clear(keep_operator=False)
-        return Answer(SIGNED_OUT, f"Signed out: {name}", next_step="Next person: scan your badge.")
-
-    def pin_locked_until(self) -> datetime | None:
-        until = _moment(self.data.get(PIN_LOCKED_UNTIL))
-        if until is not None and utcnow() < until:
-            return until
-        self.data.pop(PIN_LOCKED_UNTIL, None)  # over: forgotten
-        return None
-
-    def ask_pin(self, user: Person) -> Answer:
-        """The badge of someone who may release holds or administer is half a sign-in: the PIN follows."""
-        locked = self.pin_locked_until()
-        if locked is not None:
-            raise Refused(f"PIN entry at this station is locked until {_clock(locked)} after {PIN_TRIES} wrong PINs.",
-                          "Wait until then; badges without a PIN still sign in here. Forgot your PIN? "
-                          "Ask an administrator.")
-        if not _PERSON_WITH_PIN.first(self.session, {"b_value": user.id})[-1]:
-            raise Refused(f"{user.name} has no station PIN yet — an {codes.ROLE_NOUNS[user.role]}'s badge alone "
-                          "does not sign in.", "Ask an administrator to set your PIN (Masters › Users).")
-        self.clear(keep_operator=False)
-        self.expect(SIGN_IN_PIN, **{PIN_FOR: user.id, PIN_ASKED_AT: utcnow().isoformat()})
-        return Answer(WAITING, f"Enter your PIN: {user.name}",
-                      f"{codes.ROLES[user.role]}: the badge alone does not sign in.",
-                      next_step=expected_next(self.session, self.state, self.data))
-
-    def step_sign_in_pin(self, scan: Scan) -> Answer:
-        """The PIN after the badge. Nothing typed here is repeated in an answer. A wrong PIN is refused
-        but returned, not raised: the count of wrong PINs must stay, and a refusal rolls back."""
-        if scan.kind == grammar.COMMAND and scan.code in (codes.CMD_CANCEL, codes.CMD_SIGN_OUT):
-            self.clear(keep_operator=False)
-            return Answer(WAITING, "Cleared", "Nobody is signed in.",
-                          next_step=expected_next(self.session, self.state, self.data))
-        now = utcnow()
-        row = _PERSON_WITH_PIN.first(self.session, {"b_value": int(self.data.get(PIN_FOR) or 0)})
-        asked = _moment(self.data.get(PIN_ASKED_AT))
-        if row is None or not row[-1] or not row[4] or asked is None or not timedelta(0) <= now - asked <= PIN_WAIT:
-            self.clear(keep_operator=False)
-            return Answer(REFUSED, "The PIN was not entered in time — nobody is signed in.",
-                          next_step="Scan your badge (EMP-…) again.")
-        pin = scan.code
-        if scan.kind not in _MAY_BE_A_PIN or not (pin.isascii() and pin.isdigit()
-                                                   and codes.PIN_MIN_DIGITS <= len(pin) <= codes.PIN_MAX_DIGITS):
-            raise Refused(f"A PIN is {codes.PIN_MIN_DIGITS} to {codes.PIN_MAX_DIGITS} digits — nobody was signed in.",
-                          "Type your PIN and press Enter, or scan CMD-CANCEL.")
-        if not check_password_hash(row[-1], pin):
-            return self.wrong_pin(now)
-        answer = self.sign_in(Person._make(row[:-1]))
-        for key in (PIN_MISSES, PIN_MISSED_AT):
-            self.data.pop(key, None)
-        return answer
-
-    def wrong_pin(self, now: datetime) -> Answer:
-        missed_at = _moment(self.data.get(PIN_MISSED_AT))
-        in_a_row = missed_at is not None and timedelta(0) <= now - missed_at < PIN_LOCKOUT
-        misses = (int(self.data.get(PIN_MISSES) or 0) if in_a_row else 0) + 1
-        minutes = PIN_LOCKOUT.seconds // 60
-        if misses >= PIN_TRIES:
-            until = now + PIN_LOCKOUT
-            self.clear(keep_operator=False)
-            for key in (PIN_MISSES, PIN_MISSED_AT):
-                self.data.pop(key, None)
-            self.data[PIN_LOCKED_UNTIL] = until.isoformat()
-            return Answer(REFUSED, f"Wrong PIN — PIN entry at this station is locked until {_clock(until)}.",
-                          f"{PIN_TRIES} wrong PINs in a row; nobody was signed in.",
-                          next_step="Badges without a PIN still sign in here. Forgot your PIN? Ask an administrator.")
-        self.data[PIN_MISSES], self.data[PIN_MISSED_AT] = str(misses), now.isoformat()
-        left = PIN_TRIES - misses
-        return Answer(REFUSED, "Wrong PIN — nobody was signed in.",
-                      f"{left} more {'try' if left == 1 else 'tries'} before PIN entry at this station locks for "
-                      f"{minutes} minutes.", next_step="Type your PIN again, or scan CMD-CANCEL.")
 
     def undo(self) -> Answer:
         reversals = shopfloor.undo_last(self.session, user=self.operator, station=self.station,
@@ -676,223 +491,19 @@ class _Flow:
         return shopfloor.due_back(op)
 
     def waiting(self, headline: str, detail: str = "") -> Answer:
-        return Answer(WAITING, headline, detail, next_step=expected_next(self.session, self.state, self.data))
+        return Answer(WAITING, headline, detail, next_step=self.next_step())
+
+    def next_step(self) -> str:
+        """In words, the scan the station now waits for."""
+        return expected_next(self.session, self.state, self.data)
 
     # pending steps: None means "not a scan this step takes"
     def continue_pending(self, scan: Scan) -> Answer | None:
-        pending = self.state.pending
-        step = getattr(self, "step_" + pending.replace(":", "_"), None)
+        step = STEPS.get(self.state.pending)
         if step is None:  # a pending command this version does not know: start over with this scan
             self.expect(None)
             return self.start(scan)
-        return step(scan)
-
-    def step_pull_job(self, scan: Scan) -> Answer | None:
-        if scan.kind == grammar.OPERATION:
-            op = self.find_operation(scan)
-            job = op.job if op else self.find_job(f"{scan.value}-{scan.op_seq}", scan.code)
-        elif scan.kind == grammar.JOB:
-            job = self.find_job(scan.value, scan.code)
-        else:
-            return None
-        self.state.job_id, self.state.job_operation_id = job.id, None
-        self.expect(PULL_QTY)
-        unit = self.unit
-        return self.waiting(f"Pull {unit.barcode} for job {job.number}",
-                            f"Part {job.part.label}: {job.part.bar_length_per_piece.normalize():f} "
-                            f"{unit.lot.material.unit} of bar per piece.")
-
-    def step_pull_qty(self, scan: Scan) -> Answer | None:
-        if scan.kind != grammar.QUANTITY:
-            return None
-        amount = _length(scan)
-        unit, job = self.unit, self.job
-        shopfloor.pull_material(self.session, unit, job, amount, scan_uid=self.scan_uid, **self.who())
-        self.state.stock_unit_id = None
-        self.expect(None)
-        _, left = ledger.location_of(self.session, ledger.unit_item(unit.id))
-        material_unit = unit.lot.material.unit
-        return Answer(DONE, f"Pulled {ledger.format_qty(amount)} {material_unit} of {unit.barcode} for job {job.number}",
-                      f"Heat {unit.lot.heat_number} recorded against job {job.number}; "
-                      f"{ledger.format_qty(left)} {material_unit} left on the bar.",
-                      next_step=expected_next(self.session, self.state, self.data))
-
-    def step_return_lot(self, scan: Scan) -> Answer | None:
-        if scan.kind != grammar.LOT:
-            return None
-        unit = self.find_unit(scan)
-        self.state.stock_unit_id = unit.id
-        self.expect(RETURN_LENGTH)
-        return self.waiting(f"Remnant of {unit.barcode}", f"Heat {unit.lot.heat_number}, {unit.lot.material.label}.")
-
-    def step_return_length(self, scan: Scan) -> Answer | None:
-        if scan.kind != grammar.QUANTITY:
-            return None
-        amount = _length(scan)
-        self.expect(RETURN_BIN, length=amount)
-        return self.waiting(f"Remnant of {self.unit.barcode}: {ledger.format_qty(amount)} {self.unit.lot.material.unit}")
-
-    def step_return_bin(self, scan: Scan) -> Answer | None:
-        if scan.kind != grammar.BIN:
-            return None
-        bin = self.find_bin(scan)
-        unit, length = self.unit, qty(self.data["length"])
-        remnant = shopfloor.return_remnant(self.session, unit, length, bin, scan_uid=self.scan_uid, **self.who())
-        answer = Answer(DONE, f"Remnant {remnant.barcode}: {ledger.format_qty(length)} {unit.lot.material.unit} into {bin.barcode}",
-                        f"Cut from {unit.barcode}, heat {unit.lot.heat_number}. Its label is queued at the printer.")
-        warning = _queue_remnant_label(self.session, remnant, self.station)
-        if warning:
-            answer.detail = f"Cut from {unit.barcode}, heat {unit.lot.heat_number}."
-            answer.warnings.append(warning)
-        self.state.stock_unit_id = None
-        self.expect(None)
-        answer.next_step = expected_next(self.session, self.state, self.data)
-        return answer
-
-    def _pieces_then_reason(self, scan: Scan, reason_step: str, verb: str) -> Answer | None:
-        """A count of pieces at the current operation (no more than are there), then wait for the reason."""
-        if scan.kind != grammar.QUANTITY:
-            return None
-        pieces = _pieces(scan)
-        op = self.op
-        available = shopfloor.available_at(self.session, op)
-        if pieces > available:
-            raise Refused(f"Only {available} pcs are at op {op.seq}; {pieces} scanned.",
-                          "Count again and scan the quantity.")
-        self.expect(reason_step, quantity=pieces)
-        return self.waiting(f"{verb} {pieces} pcs at op {op.seq} of job {op.job.number}")
-
-    def step_scrap_qty(self, scan: Scan) -> Answer | None:
-        return self._pieces_then_reason(scan, SCRAP_REASON, "Scrap")
-
-    def step_scrap_reason(self, scan: Scan) -> Answer | None:
-        reason = grammar.reason_of(scan, codes.SCRAP_REASONS)
-        if reason is None:
-            if scan.kind in (grammar.REASON, grammar.WORD):
-                raise Refused(f"{scan.code} is not a scrap reason.", _reasons_hint(codes.SCRAP_REASONS))
-            return None
-        op, pieces = self.op, int(self.data["quantity"])
-        shopfloor.scrap_pieces(self.session, op, pieces, reason, scan_uid=self.scan_uid, **self.who())
-        self.expect(None)
-        return Answer(DONE, f"Scrapped {pieces} pcs at op {op.seq} of job {op.job.number}",
-                      f"Reason: {codes.SCRAP_REASONS[reason]}. "
-                      f"{shopfloor.available_at(self.session, op)} pcs left at op {op.seq}.",
-                      next_step=expected_next(self.session, self.state, self.data))
-
-    def step_hold_qty(self, scan: Scan) -> Answer | None:
-        return self._pieces_then_reason(scan, HOLD_REASON, "Hold")
-
-    def step_hold_reason(self, scan: Scan) -> Answer | None:
-        reason = grammar.reason_of(scan, codes.HOLD_REASONS)
-        if reason is None:
-            if scan.kind in (grammar.REASON, grammar.WORD):
-                raise Refused(f"{scan.code} is not a hold reason.", _reasons_hint(codes.HOLD_REASONS))
-            return None
-        op, pieces = self.op, int(self.data["quantity"])
-        hold = shopfloor.place_hold(self.session, op, pieces, reason, scan_uid=self.scan_uid, **self.who())
-        self.expect(None)
-        return Answer(DONE, f"On hold: {pieces} pcs of job {op.job.number} at op {op.seq}",
-                      f"Hold #{hold.id}, reason: {codes.HOLD_REASONS[reason]}. An inspector releases it.",
-                      next_step=expected_next(self.session, self.state, self.data))
-
-    def step_release_disposition(self, scan: Scan) -> Answer | None:
-        disposition = grammar.disposition_of(scan)
-        if disposition is None:
-            if scan.kind in (grammar.WORD, grammar.REASON):
-                raise Refused(f"{scan.code} is not a disposition.", f"Scan {DISPOSITION_CARD}.")
-            return None
-        hold = self.session.get(QualityHold, int(self.data["hold"]))
-        shopfloor.release_hold(self.session, hold, disposition, scan_uid=self.scan_uid, **self.who())
-        self.expect(None)
-        return Answer(DONE, f"Hold released: {hold.quantity} pcs of job {hold.job.number} — "
-                            f"{codes.DISPOSITIONS[disposition].lower()}",
-                      f"Op {hold.operation.seq}, hold #{hold.id}.",
-                      next_step=expected_next(self.session, self.state, self.data))
-
-    def step_ship_out_qty(self, scan: Scan) -> Answer | None:
-        if scan.kind != grammar.QUANTITY:
-            return None
-        pieces = _pieces(scan)
-        op = self.op
-        shipment = shopfloor.ship_out(self.session, op, pieces, expected_back=self.expected_back(op),
-                                      scan_uid=self.scan_uid, **self.who())
-        self.data.pop("expected_back", None)
-        self.expect(None)
-        return Answer(DONE, f"Shipped out {pieces} pcs of job {op.job.number} to {shipment.vendor.name}",
-                      f"Op {op.seq} {op.description}; expected back {shipment.expected_back:%a %d %b}.",
-                      next_step=expected_next(self.session, self.state, self.data))
-
-    def step_receive_qty(self, scan: Scan) -> Answer | None:
-        if scan.kind == grammar.COMMAND and scan.code == codes.CMD_DONE:
-            self.data["close_short"] = "1"
-            return self.waiting("Receive and close short",
-                                "Pieces not counted now are recorded short and the shipment closes.")
-        if scan.kind != grammar.QUANTITY:
-            return None
-        pieces = _pieces(scan)
-        op = self.op
-        close_short = self.data.get("close_short") == "1"
-        coc = self.data.get("coc")
-        out = shopfloor.at_vendor(self.session, op)
-        shopfloor.receive_back(self.session, op, pieces, close_short=close_short, coc_filename=coc,
-                               scan_uid=self.scan_uid, **self.who())
-        self.data.pop("coc", None)
-        self.expect(None)
-        # Closing short records every piece not counted now as short; otherwise they are still out.
-        short, still_out = (out - pieces, 0) if close_short else (0, out - pieces)
-        answer = Answer(DONE, f"Received {pieces} pcs of job {op.job.number} back at op {op.seq}"
-                              + (f"; {short} short — the shipment is closed" if short else ""),
-                        "CoC attached." if coc else "")
-        if short:
-            answer.warnings.append(f"{short} pcs are recorded as short at the vendor.")
-        elif close_short:
-            answer.detail = " ".join(filter(None, ["Nothing short: every piece is back.", answer.detail]))
-        elif still_out:
-            answer.warnings.append(f"{still_out} still at the vendor (partial receipt).")
-        answer.next_step = expected_next(self.session, self.state, self.data)
-        return answer
-
-    def step_fg_qty(self, scan: Scan) -> Answer | None:
-        if scan.kind != grammar.QUANTITY:
-            return None
-        pieces = _pieces(scan)
-        job = self.job
-        waiting = int(ledger.balance(self.session, ledger.job_item(job.id), ledger.finished(job.id)))
-        if pieces > waiting:
-            raise Refused(f"Only {waiting} finished pcs of job {job.number} are waiting; {pieces} scanned.",
-                          "Count again and scan the quantity.")
-        self.expect(FG_BIN, quantity=pieces)
-        return self.waiting(f"{pieces} finished pcs of job {job.number}")
-
-    def step_fg_bin(self, scan: Scan) -> Answer | None:
-        if scan.kind != grammar.BIN:
-            return None
-        bin = self.find_bin(scan)
-        job, pieces = self.job, int(self.data["quantity"])
-        lot = shopfloor.receive_finished_goods(self.session, job, pieces, bin, scan_uid=self.scan_uid, **self.who())
-        self.expect(None)
-        return Answer(DONE, f"Finished goods {lot.barcode}: {pieces} pcs of job {job.number} into {bin.barcode}",
-                      f"Part {job.part.label}.", next_step=expected_next(self.session, self.state, self.data))
-
-    def step_ship_fg(self, scan: Scan) -> Answer | None:
-        if scan.kind != grammar.FG:
-            return None
-        return self.take_fg(self.find_fg(scan))
-
-    def step_ship_qty(self, scan: Scan) -> Answer | None:
-        if scan.kind != grammar.QUANTITY:
-            return None
-        pieces = _pieces(scan)
-        lot = self.fg_lot
-        release, line = self.release_for(lot)
-        shopfloor.ship_finished_goods(self.session, lot, pieces, release=release, order_line=line,
-                                      scan_uid=self.scan_uid, **self.who())
-        _, left = shopfloor.fg_location(self.session, lot)
-        self.state.fg_lot_id = None
-        self.expect(None)
-        against = _release_words(release, line)
-        return Answer(DONE, f"Shipped {pieces} pcs of {lot.barcode}", f"Against {against}. {left} pcs left in the lot.",
-                      next_step=expected_next(self.session, self.state, self.data))
+        return step.handle(self, scan)
 
     # starting points
     def start_pull(self, scan: Scan) -> Answer:
@@ -951,7 +562,7 @@ class _Flow:
         self.state.fg_lot_id = lot.id
         self.expect(SHIP_QTY)
         return self.waiting(f"Ship {lot.barcode}: {on_hand} pcs of {lot.part.label}",
-                            f"Next due: {_release_words(release, line)}.")
+                            f"Next due: {release_words(release, line)}.")
 
     def quantity_at_operation(self, scan: Scan) -> Answer:
         op = self.op
@@ -965,7 +576,7 @@ class _Flow:
             vendor = op.vendor.name if op.vendor else "a vendor"
             raise Refused(f"Op {op.seq} of job {op.job.number} is an outside process at {vendor}.",
                           "Scan CMD-SHIP-OUT or CMD-RECEIVE before the quantity.")
-        pieces = _pieces(scan)
+        pieces = pieces_of(scan)
         here = shopfloor.available_at(self.session, op)
         shopfloor.complete_operation(self.session, op, pieces, scan_uid=self.scan_uid, available=here,
                                      **self.who())
@@ -1106,7 +717,7 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
     signed_in = state.operator_id
     # What may be a PIN is not kept: anything typed while one is awaited, and digits typed while
     # nobody is signed in (a PIN typed after a refused badge or after the wait ran out).
-    secret = ((state.pending == SIGN_IN_PIN and scan.kind in _MAY_BE_A_PIN)
+    secret = ((state.pending == SIGN_IN_PIN and scan.kind in MAY_BE_A_PIN)
               or (state.operator_id is None and scan.kind == grammar.QUANTITY))
     try:
         if is_read_twice(state.last_scan, raw, double_read_ms, read_gap_ms):
@@ -1230,7 +841,7 @@ def describe(session: Session, station: StationRef | Station, answer: Answer | N
         unit=session.get(StockUnit, state.stock_unit_id) if state.stock_unit_id else None,
         fg_lot=session.get(FinishedGoodsLot, state.fg_lot_id) if state.fg_lot_id else None,
         pending=state.pending,
-        pending_name=PENDING_NAMES.get(state.pending),
+        pending_name=STEPS[state.pending].name if state.pending in STEPS else None,
         collected={k: v for k, v in data.items()
                    if k in ("quantity", "length", "coc", "close_short", "expected_back")},
         expected=refused_step or expected_next(session, state, data),
@@ -1242,11 +853,11 @@ def expected_next(session: Session, state: State | StationState, data: dict) -> 
     """In words, the scan the station waits for."""
     if state.operator_id is None:
         if state.pending == SIGN_IN_PIN:
-            return _PROMPTS[SIGN_IN_PIN]
+            return STEPS[SIGN_IN_PIN].prompt
         return "Scan your badge (EMP-…) to sign in."
-    pending = state.pending
-    if pending in _PROMPTS:
-        return _PROMPTS[pending]
+    step = STEPS.get(state.pending)
+    if step is not None:
+        return step.prompt
     if state.job_operation_id:
         op = session.get(JobOperation, state.job_operation_id)
         if op is not None and op.is_outside:
@@ -1264,21 +875,10 @@ def _after_refusal(session: Session, state: State, refusal: Exception) -> str:
     (another bar, an inspector's badge...), else the step the station still waits for; and while a
     command is half done, how to drop it, since it still waits."""
     remedy = getattr(refusal, "next_step", "") or expected_next(session, state, _decode(state.data))
-    if state.operator_id is not None and state.pending in PENDING_NAMES and codes.CMD_CANCEL not in remedy:
-        remedy = f"{remedy.rstrip('.')}, or {codes.CMD_CANCEL} to drop the {PENDING_NAMES[state.pending].lower()}."
+    step = STEPS.get(state.pending)
+    if state.operator_id is not None and step is not None and codes.CMD_CANCEL not in remedy:
+        remedy = f"{remedy.rstrip('.')}, or {codes.CMD_CANCEL} to drop the {step.name.lower()}."
     return remedy
-
-
-def _moment(text: str | None) -> datetime | None:
-    """A moment kept in the station's data (ISO text, UTC)."""
-    try:
-        return datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _clock(moment: datetime) -> str:
-    return f"{shoptime.local(moment):%H:%M}"
 
 
 def _decode(text: str | None) -> dict:
@@ -1310,64 +910,6 @@ def _describe_scan(scan: Scan) -> str:
              grammar.REASON: "A reason code", grammar.DISPOSITION: "A disposition", grammar.COMMAND: scan.code}
     name = names.get(scan.kind)
     return f"{name} ({scan.code})" if name and name != scan.code else (name or scan.code)
-
-
-def _quantity(scan: Scan) -> Decimal:
-    value = scan.quantity
-    if value is None or value <= 0:
-        raise Refused("A quantity of zero records nothing.", "Scan or type the real quantity.")
-    if value > codes.MAX_SCAN_QUANTITY:
-        raise Refused(f"{scan.code} is more than any job or bar here.", "Check the quantity and scan again.")
-    return value
-
-
-def _pieces(scan: Scan) -> int:
-    value = _quantity(scan)
-    if value != value.to_integral_value():
-        raise Refused(f"{scan.code}: pieces are counted in whole numbers.", "Scan or type a whole number of pieces.")
-    return int(value)
-
-
-def _length(scan: Scan) -> Decimal:
-    value = _quantity(scan)
-    if value != value.quantize(Decimal("0.001")):
-        raise Refused(f"{scan.code}: lengths are measured to the thousandth.", "Scan or type the length again.")
-    return qty(value)
-
-
-def _reasons_hint(reasons: dict[str, str]) -> str:
-    return ", ".join(f"CMD-R-{code} ({name})" for code, name in reasons.items())
-
-
-# What the station waits for in each pending step, in words (the reason lists are fixed).
-_PROMPTS = {
-    PULL_JOB: "Scan the job (JOB-…) the bar is for.",
-    PULL_QTY: "Scan or type the length to pull.",
-    RETURN_LOT: "Scan the bar (LOT-…) the remnant was cut from.",
-    RETURN_LENGTH: "Scan or type the remnant's length.",
-    RETURN_BIN: "Scan the bin (BIN-…) the remnant goes to.",
-    SCRAP_QTY: "Scan or type the number of pieces scrapped.",
-    SCRAP_REASON: "Scan the scrap reason: " + _reasons_hint(codes.SCRAP_REASONS),
-    HOLD_QTY: "Scan or type the number of pieces to hold.",
-    HOLD_REASON: "Scan the hold reason: " + _reasons_hint(codes.HOLD_REASONS),
-    RELEASE_DISPOSITION: f"Scan the disposition: {DISPOSITION_CARD}.",
-    SHIP_OUT_QTY: "Scan or type the number of pieces going out.",
-    RECEIVE_QTY: "Scan or type the number of pieces received back.",
-    FG_QTY: "Scan or type the number of finished pieces.",
-    FG_BIN: "Scan the finished-goods bin (BIN-…).",
-    SHIP_FG: "Scan the finished-goods lot (FG-…).",
-    SHIP_QTY: "Scan or type the number of pieces to ship.",
-    SIGN_IN_PIN: "Type your PIN and press Enter (it is not shown), or scan CMD-CANCEL.",
-}
-
-
-def _release_words(release: Release | None, line) -> str:
-    order = line.order
-    if release is not None:
-        kind = "call-off" if release.kind == "calloff" else "release"
-        left = release.quantity - release.shipped_qty
-        return f"{kind} due {release.due_date:%d %b} on PO {order.po_number} line {line.line_no} ({left} pcs open)"
-    return f"PO {order.po_number} line {line.line_no} (ship complete, {line.quantity - line.shipped_qty} pcs)"
 
 
 def _taken_back(session: Session, reversals: list) -> str:
@@ -1414,17 +956,3 @@ def _undone_words(session: Session, entry) -> str:
     if kind == ledger.SHIP:
         return f"{amount} pcs of {session.get(FinishedGoodsLot, item.id).barcode} shipped"
     return f"{kind.replace('_', ' ')} of {amount} {entry.unit}"
-
-
-def _queue_remnant_label(session: Session, remnant: StockUnit, station: Station) -> str | None:
-    """Queue the remnant's label; a label problem must not lose the remnant, so it is only a warning."""
-    from spex.labels import LabelError, queue_label
-
-    savepoint = session.begin_nested()
-    try:
-        queue_label(session, "remnant", remnant.barcode, station_id=station.id)
-    except (LabelError, LookupError, ValueError) as exc:
-        savepoint.rollback()
-        return f"The remnant label could not be queued ({exc}); print it from the label station."
-    savepoint.commit()
-    return None
