@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.util import identity_key
 
-from spex import codes, ledger, shopfloor, shoptime
+from spex import codes, ledger, shopfloor, shoptime, transactions
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, MaterialLot, QualityHold, Release, ScanRecord,
                          Station, StationState, StockUnit, User, utcnow)
 from spex.prepared import Prepared
@@ -956,3 +956,35 @@ def _undone_words(session: Session, entry) -> str:
     if kind == ledger.SHIP:
         return f"{amount} pcs of {session.get(FinishedGoodsLot, item.id).barcode} shipped"
     return f"{kind.replace('_', ' ')} of {amount} {entry.unit}"
+
+
+class Recorded(NamedTuple):
+    """What became of a scan: its answer and the line it added (the answer names no station when no
+    active station has the token), or the earlier record that carries its scan id."""
+    answer: Answer | None = None
+    record: ScanLine | None = None
+    earlier: ScanRecord | None = None
+
+
+def record_scan(session: Session, station_token: str, raw: str, scan_uid: str, *, undo_window: int,
+                double_read_ms: int = 0, read_gap_ms: int | None = None) -> Recorded:
+    """Handle and keep one scan in one writer's transaction (spex.transactions: the write lock, the
+    commit, one retry). Nothing is read before the write lock: every station queues on it, and the
+    scan's first query finds the station by its token together with its state. A resent scan id is
+    not looked up first either: the unique scan id of the scan record (and of its ledger entries)
+    refuses it, the whole transaction rolls back, and the earlier record is returned for the caller
+    to answer as the first time. Resends are rare; the look-up was on every scan. Raises
+    spex.transactions.LostTheRace when another station's write met this one twice."""
+    def work(session: Session) -> Recorded:
+        answer = interpret(session, station_token, raw, scan_uid, undo_window=undo_window,
+                           double_read_ms=double_read_ms, read_gap_ms=read_gap_ms)
+        if answer.station is None:  # the token names no active station
+            session.rollback()
+            return Recorded(answer)
+        return Recorded(answer, remember(session, answer.station, raw, scan_uid, answer))
+
+    def resent(session: Session) -> Recorded | None:
+        earlier = earlier_answer(session, scan_uid)
+        return None if earlier is None else Recorded(earlier=earlier)
+
+    return transactions.write_transaction(session, work, resent=resent)

@@ -1,18 +1,16 @@
 """The scan station's pages: the station itself, the scan endpoint, the CoC upload, the command card."""
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import uuid
 
-from flask import (abort, current_app, flash, g, make_response, redirect, render_template, request, url_for)
+from flask import (abort, current_app, flash, make_response, redirect, render_template, request, url_for)
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.utils import secure_filename
 
-from spex import codes, database, ledger
+from spex import codes, ledger, transactions
 from spex.auth import current_station, station_token
 from spex.extensions import db
 from spex.forms import checks_its_own_characters
@@ -25,31 +23,11 @@ from spex.scan import grammar
 SCAN_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-def _queue_for_the_write_lock() -> None:
-    """On SQLite, scans wait their turn on a kernel file lock before the database's write lock.
-
-    SQLite makes a writer that finds the database locked poll with growing sleeps (1, 2, 5, 10...
-    up to 100 ms), which gives busy stations long, unfair waits; a file lock wakes the next scan
-    the moment the previous one commits. PostgreSQL needs none of this (row locks queue fairly).
-    """
-    path = database.sqlite_file(db.engine)
-    if path is None:
-        return
-    handle = os.open(path + ".scan-lock", os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    g.spex_scan_lock = handle
-
-
-def _release_scan_lock() -> None:
-    handle = g.pop("spex_scan_lock", None)
-    if handle is not None:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        os.close(handle)
-
-
 @bp.teardown_app_request
 def _release_scan_lock_at_the_latest(error=None):
-    _release_scan_lock()
+    # The transaction lets the lock go on every way out; this is the net under an unforeseen one.
+    if db.session.registry.has():
+        transactions.release_write_lock(db.session())
 
 
 @bp.get("/station")
@@ -79,57 +57,20 @@ def scan():
                              "Reload the station page and scan again; nothing was recorded.")
     gap = request.form.get("gap_ms", "")
     read_gap_ms = int(gap) if gap.isdigit() and len(gap) < 10 else None
-
-    # What this scan loaded and wrote is what the answer's panels show: keep it after the commit
-    # instead of reading it all again (this request's session only). The session itself, not the
-    # request-scoped proxy, goes to the domain: every call through the proxy costs a look-up.
-    session = db.session()
-    session.expire_on_commit = False
-    # Nothing is read before the write lock: every station queues on it, and the scan's first
-    # query finds the station by its token together with its state. A resent scan id is not
-    # looked up first either: the unique scan id of the scan record (and of its ledger entries)
-    # refuses it, the whole transaction rolls back, and the first answer is sent again. Resends
-    # are rare; the look-up was on every scan.
-    for attempt in (1, 2):
-        if session.in_transaction():
-            session.commit()  # no read may span the wait for the lock
-        _queue_for_the_write_lock()
-        ledger.begin_write(session)
-        try:
-            answer = flows.interpret(session, token, raw, scan_uid,
-                                     undo_window=current_app.config["SPEX_UNDO_WINDOW"],
-                                     double_read_ms=current_app.config["SPEX_DOUBLE_READ_MS"], read_gap_ms=read_gap_ms)
-            if answer.station is None:  # the token names no active station
-                session.rollback()
-                _release_scan_lock()
-                return _not_a_station()
-            record = flows.remember(session, answer.station, raw, scan_uid, answer)
-            session.commit()
-            break
-        except (IntegrityError, ledger.DuplicateScan):
-            session.rollback()
-            _release_scan_lock()
-            earlier = flows.earlier_answer(session, scan_uid)
-            if earlier is not None:
-                # The same scan id, already recorded or being recorded: answer as the first did.
-                return _replay(earlier, raw)
-            # Not a resend: another station's write met this one on a unique key (PostgreSQL, where
-            # scans of different stations run side by side), say both chose the next finished-goods
-            # lot number. Nothing of this scan stayed, so it is simply done again, once.
-            current_app.logger.warning("scan %s met a unique key (attempt %d)", scan_uid, attempt, exc_info=True)
-        except DBAPIError as error:
-            if not database.lost_a_race(error):
-                raise
-            # PostgreSQL ended this scan's transaction to let another station's through (a deadlock
-            # or a serialization conflict). Nothing of it stayed: it is done again, once, as above.
-            session.rollback()
-            _release_scan_lock()
-            current_app.logger.warning("scan %s lost a race (attempt %d): %s", scan_uid, attempt, error.orig)
-    else:
+    try:
+        # The session itself, not the request-scoped proxy, goes to the domain: every call through
+        # the proxy costs a look-up.
+        done = flows.record_scan(db.session(), token, raw, scan_uid,
+                                 undo_window=current_app.config["SPEX_UNDO_WINDOW"],
+                                 double_read_ms=current_app.config["SPEX_DOUBLE_READ_MS"], read_gap_ms=read_gap_ms)
+    except transactions.LostTheRace:
         return _refused_here("Another station changed the same record at the same moment.",
                              "Scan it again; nothing was recorded.")
-    _release_scan_lock()  # committed: the answer and the panels below only read
-    return _answer(answer.station, answer, record)
+    if done.earlier is not None:  # the same scan id, already recorded or being recorded
+        return _replay(done.earlier, raw)
+    if done.answer.station is None:
+        return _not_a_station()
+    return _answer(done.answer.station, done.answer, done.record)
 
 
 @bp.post("/station/coc")
