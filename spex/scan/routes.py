@@ -56,7 +56,7 @@ def scan():
         return _refused_here("The scan came without a usable id.",
                              "Reload the station page and scan again; nothing was recorded.")
     gap = request.form.get("gap_ms", "")
-    read_gap_ms = int(gap) if gap.isdigit() and len(gap) < 10 else None
+    read_gap_ms = int(gap) if gap.isascii() and gap.isdigit() and len(gap) < 10 else None
     try:
         # The session itself, not the request-scoped proxy, goes to the domain: every call through
         # the proxy costs a look-up.

@@ -144,6 +144,21 @@ def test_the_station_scripts_own_gap_between_reads_decides(scan, shop, session):
     assert op10.qty_good == 10
 
 
+@pytest.mark.parametrize("gap", ["²", "٣", "-5", "1e3", "99999999999"])
+def test_a_gap_that_is_no_number_of_milliseconds_is_ignored_not_a_500(scan, shop, session, client, gap):
+    """The gap comes from the browser: one it cannot have sent (a superscript digit, say) counts as
+    no gap at all, so the shop's clock decides, and the scan is recorded as any other."""
+    op10 = shop.job.operations[0]
+    with at(0):
+        scan.all(shop.operator.barcode, f"{shop.job.barcode}-10")
+    with at(10):
+        response = client.post("/station/scan", data={"code": "5", "scan_id": uuid.uuid4().hex, "gap_ms": gap},
+                               headers={"HX-Request": "true"})
+    assert response.status_code == 200 and 'data-outcome="done"' in response.get_data(as_text=True)
+    session.expire_all()
+    assert op10.qty_good == 5
+
+
 def test_the_double_read_window_is_configurable(scan, shop, session, app):
     op10 = shop.job.operations[0]
     with at(0):
