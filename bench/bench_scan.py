@@ -161,12 +161,16 @@ def start_gunicorn(target: str, env: dict, args, chdir: Path) -> tuple[subproces
     if args.worker_class == "gthread":
         command[-1:-1] = ["--threads", str(args.threads)]
     process = subprocess.Popen(command, env={**os.environ, **env})
-    base = f"http://127.0.0.1:{port}"
+    return process, wait_until_serving(process, port)
+
+
+def wait_until_serving(process: subprocess.Popen, port: int) -> str:
+    """The server's base URL once it accepts connections on its loopback port; stops it if it never does."""
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=10):
-                return process, base
+                return f"http://127.0.0.1:{port}"
         except OSError:
             # Not up yet (or still importing the app on a busy machine).
             if process.poll() is not None:

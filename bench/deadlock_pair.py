@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,38 +25,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_scan import free_port, stop, wait_until_serving  # noqa: E402  (one way to start and stop a server)
 
 STATION_COOKIE = "spex_station"
 
 
 def start_gunicorn(env: dict, workers: int, log) -> tuple[subprocess.Popen, str]:
     """Spex under gunicorn as `spex serve` runs it, on a free loopback port; its log to `log`."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "python:spex.gunicorn_conf",
                                 "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                                 "--log-level", "warning", "app:app"],
                                cwd=ROOT, env={**os.environ, **env}, stderr=log)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=10):
-                return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            if process.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {process.returncode}")
-            time.sleep(0.2)
-    stop(process)
-    raise SystemExit("gunicorn did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    return process, wait_until_serving(process, port)
 
 
 def build_shop(url: str, pieces: int) -> dict:
