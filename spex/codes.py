@@ -22,6 +22,7 @@ CMD_SHIP_OUT = "CMD-SHIP-OUT"
 CMD_RECEIVE = "CMD-RECEIVE"
 CMD_SHIP = "CMD-SHIP"
 CMD_FG = "CMD-FG"
+CMD_MOVE = "CMD-MOVE"
 CMD_SIGN_OUT = "CMD-SIGN-OUT"
 
 # Scrap and hold reasons, scanned as CMD-R-<code> or typed as the code.
@@ -94,6 +95,7 @@ ACTION_ROLES = {
     "receive_back": (SHIPPING, MATERIAL_HANDLER, INSPECTOR),
     "fg_receipt": (OPERATOR, INSPECTOR, SHIPPING, MATERIAL_HANDLER),
     "ship": (SHIPPING,),
+    "move": (OPERATOR, MATERIAL_HANDLER, SHIPPING),
 }
 # Whose badge is not enough at a station: roles that may release quality holds or administer.
 # A badge number is short and sequential, so these people confirm it with a PIN of their own.
@@ -110,6 +112,7 @@ ACTION_NAMES = {
     "receive_back": "receive from an outside vendor",
     "fg_receipt": "put away finished goods",
     "ship": "ship finished goods",
+    "move": "move stock",
 }
 
 # Largest quantity a single scan may record; a bigger number is a mis-scan, not a job.

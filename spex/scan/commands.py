@@ -23,6 +23,7 @@ CARD = (
         (codes.CMD_RECEIVE, "Receive back from vendor"),
         (codes.CMD_FG, "Put away finished goods"),
         (codes.CMD_SHIP, "Ship finished goods"),
+        (codes.CMD_MOVE, "Move stock to a bin (or a bin first: put-away)"),
     ]),
     ("Dispositions (inspector)", [
         (DISPOSITION_PREFIX + "USE-AS-IS", "Use as is"),

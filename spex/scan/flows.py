@@ -30,6 +30,7 @@ from spex.scan.steps import STEPS, pieces_of, stored_moment
 from spex.scan.steps.goods import FG_QTY, SHIP_FG, SHIP_QTY, release_words
 from spex.scan.steps.holds import HOLD_QTY, RELEASE_DISPOSITION
 from spex.scan.steps.material import PULL_JOB, RETURN_LOT
+from spex.scan.steps.move import start_move
 from spex.scan.steps.operations import SCRAP_QTY
 from spex.scan.steps.outside import RECEIVE_QTY, SHIP_OUT_QTY
 # PIN_WAIT and PIN_LOCKOUT are named here too, as the station's rules the tests read.
@@ -425,6 +426,8 @@ class _Flow:
             self.state.stock_unit_id = None
             self.expect(RETURN_LOT)
             return self.waiting("Remnant return")
+        if code == codes.CMD_MOVE:
+            return start_move(self)
         if code == codes.CMD_SHIP:
             self.may("ship")
             fg = self.fg_lot

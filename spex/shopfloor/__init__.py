@@ -1,4 +1,4 @@
-"""What happens on the shop floor: pulls, completions, scrap, holds, outside processing, finished goods.
+"""What happens on the shop floor: pulls, completions, scrap, holds, outside processing, finished goods, moves.
 
 Each function is one thing a person does, checks the shop's rules, and writes through the ledger in
 the caller's transaction. A refusal raises FloorError with a message for the person who scanned,
@@ -13,9 +13,11 @@ from spex.shopfloor.operations import complete_operation, scrap_pieces, start_op
 from spex.shopfloor.holds import place_hold, release_hold
 from spex.shopfloor.outside import DEFAULT_TURNAROUND_DAYS, due_back, receive_back, ship_out
 from spex.shopfloor.goods import fg_location, next_fg_code, receive_finished_goods, ship_finished_goods
+from spex.shopfloor.moves import Moved, may_receive, move_fg_lot, move_unit, where_fg_is, where_unit_is
 from spex.shopfloor.undo import UNDOABLE, undo_last
 
-__all__ = ["DEFAULT_TURNAROUND_DAYS", "FloorError", "Step", "UNDOABLE", "at_vendor", "available_at",
-           "complete_operation", "due_back", "fg_location", "following_step", "next_fg_code", "open_holds",
-           "place_hold", "pull_material", "receive_back", "receive_finished_goods", "release_hold", "require_role",
-           "return_remnant", "scrap_pieces", "ship_finished_goods", "ship_out", "start_operation", "undo_last"]
+__all__ = ["DEFAULT_TURNAROUND_DAYS", "FloorError", "Moved", "Step", "UNDOABLE", "at_vendor", "available_at",
+           "complete_operation", "due_back", "fg_location", "following_step", "may_receive", "move_fg_lot",
+           "move_unit", "next_fg_code", "open_holds", "place_hold", "pull_material", "receive_back",
+           "receive_finished_goods", "release_hold", "require_role", "return_remnant", "scrap_pieces",
+           "ship_finished_goods", "ship_out", "start_operation", "undo_last", "where_fg_is", "where_unit_is"]
