@@ -125,4 +125,6 @@ def _issued_to(session: Session, unit: StockUnit) -> str | None:
 
 
 def _kind(bin: Location) -> str:
-    return LOCATION_KINDS.get(bin.kind, bin.kind).lower()
+    """The kind of place in a sentence: "rack", "finished goods", "WIP cart"."""
+    name = LOCATION_KINDS.get(bin.kind, bin.kind)
+    return name if name.split()[0].isupper() else name.lower()
