@@ -220,7 +220,7 @@ CASES = [
          "11", "{fg} holds only 10 pcs; 11 asked."),
     Case("sign_in:pin", at_pin, TEST_PIN, DONE, "Signed in: Ida Inspector", None,
          "12345678", "Wrong PIN — nobody was signed in."),
-    Case(MOVE_WHAT, at_move_what, lambda s: s.lot.units[0].barcode, WAITING, "Move {bar}: 144 in in BIN-R1-A01",
+    Case(MOVE_WHAT, at_move_what, lambda s: s.lot.units[0].barcode, WAITING, "Move {bar} from BIN-R1-A01: 144 in",
          MOVE_TO, "BIN-NOPE", "There is no bin BIN-NOPE."),
     Case(MOVE_TO, at_move_to, "BIN-R1-B02", DONE, "Moved {bar} to BIN-R1-B02", None,
          "BIN-R1-A01", "{bar} is already in BIN-R1-A01."),

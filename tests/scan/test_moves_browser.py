@@ -35,7 +35,7 @@ def test_a_bar_and_an_fg_lot_move_by_scanning(operator_at, yard, session, screen
     person.scan(yard.handler.barcode, codes.CMD_MOVE)
     assert person.outcome == "waiting" and person.headline == "Move stock"
     person.scan(bar.barcode.lower())
-    assert person.outcome == "waiting" and person.headline == f"Move {bar.barcode}: 144 in in BIN-R1-A01"
+    assert person.outcome == "waiting" and person.headline == f"Move {bar.barcode} from BIN-R1-A01: 144 in"
     assert "Move" in person.context and bar.barcode in person.context
     assert person.page.inner_text("#scan-expected") == "Next: Scan the bin (BIN-…) it goes to."
     person.page.screenshot(path=str(tmp_path / "move-waiting-for-bin.png"))

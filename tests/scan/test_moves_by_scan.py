@@ -46,7 +46,7 @@ def test_a_bar_then_its_bin_moves_it(desk, yard, session):
     desk(bar.barcode)
     moved = desk("bin-r1-b02")
     assert moved.outcome == DONE and moved.headline == f"Moved {bar.barcode} to BIN-R1-B02"
-    assert moved.detail.startswith("144 in from BIN-R1-A01")
+    assert moved.detail == "144 in from BIN-R1-A01."
     assert moved.state.pending is None and moved.state.stock_unit_id is None
     [entry] = putaways(session)
     assert (entry.stock_unit_id, entry.from_location_id, entry.to_location_id, entry.quantity, entry.station_id) == \
@@ -57,7 +57,7 @@ def test_a_bar_then_its_bin_moves_it(desk, yard, session):
 def test_an_fg_lot_then_its_bin_moves_it(desk, yard, session):
     desk(yard.handler.barcode, codes.CMD_MOVE)
     waiting = desk(yard.fg.barcode)
-    assert waiting.headline == f"Move {yard.fg.barcode}: 10 pcs in BIN-FG-01" and waiting.state.pending == MOVE_TO
+    assert waiting.headline == f"Move {yard.fg.barcode} from BIN-FG-01: 10 pcs" and waiting.state.pending == MOVE_TO
     moved = desk("BIN-R1-B02")
     assert moved.outcome == DONE and moved.headline == f"Moved {yard.fg.barcode} to BIN-R1-B02"
     assert shopfloor.fg_location(session, yard.fg) == (ledger.at_location(yard.bin_b.id), 10)

@@ -35,7 +35,7 @@ def move_what(flow: _Flow, scan: Scan) -> Answer | None:
         shopfloor.may_receive(bin, "stock")
         flow.expect(PUT_AWAY, bin=bin.id, moved=0)
         return flow.waiting(f"Put away into {bin.barcode}",
-                            f"{bin.path}. Scan each bar or FG lot that goes in; {codes.CMD_DONE} after the last.")
+                            f"Scan each bar or FG lot that goes in; {codes.CMD_DONE} after the last.")
     return take_what_moves(flow, scan) or nothing_moved(flow, scan)
 
 
@@ -49,7 +49,7 @@ def move_to(flow: _Flow, scan: Scan) -> Answer | None:
     flow.state.stock_unit_id = flow.state.fg_lot_id = None
     flow.expect(None)
     return Answer(DONE, f"Moved {barcode} to {bin.barcode}",
-                  f"{ledger.format_qty(moved.quantity)} {moved.unit} from {moved.came_from.barcode} to {bin.path}.",
+                  f"{ledger.format_qty(moved.quantity)} {moved.unit} from {moved.came_from.barcode}.",
                   next_step=flow.next_step())
 
 
@@ -84,14 +84,14 @@ def take_what_moves(flow: _Flow, scan: Scan) -> Answer | None:
         flow.state.stock_unit_id, flow.state.fg_lot_id = unit.id, None
         flow.expect(MOVE_TO)
         material = unit.lot.material
-        return flow.waiting(f"Move {unit.barcode}: {ledger.format_qty(here.quantity)} {material.unit} "
-                            f"in {here.bin.barcode}", f"{material.label}, heat {unit.lot.heat_number}.")
+        return flow.waiting(f"Move {unit.barcode} from {here.bin.barcode}: {ledger.format_qty(here.quantity)} "
+                            f"{material.unit}", f"{material.label}, heat {unit.lot.heat_number}.")
     if scan.kind == grammar.FG:
         lot = flow.find_fg(scan)
         here = shopfloor.where_fg_is(flow.session, lot)
         flow.state.stock_unit_id, flow.state.fg_lot_id = None, lot.id
         flow.expect(MOVE_TO)
-        return flow.waiting(f"Move {lot.barcode}: {ledger.format_qty(here.quantity)} pcs in {here.bin.barcode}",
+        return flow.waiting(f"Move {lot.barcode} from {here.bin.barcode}: {ledger.format_qty(here.quantity)} pcs",
                             f"Part {lot.part.label}, job {lot.job.number}.")
     return None
 
