@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from spex import codes, ledger, shopfloor
 from spex.models import Location
 from spex.scan import grammar
-from spex.scan.answers import DONE, WAITING, Answer, Refused
+from spex.scan.answers import DONE, REFUSED, WAITING, Answer, Refused
 from spex.scan.grammar import Scan
 from spex.scan.steps import step
 
@@ -53,9 +53,14 @@ def move_to(flow: _Flow, scan: Scan) -> Answer | None:
                   next_step=flow.next_step())
 
 
-@step(PUT_AWAY, "Put-away", f"Scan each bar (LOT-…) or FG lot (FG-…) that goes in the bin; {codes.CMD_DONE} after the last.")
+@step(PUT_AWAY, "Put-away",
+      f"Scan each bar (LOT-…) or FG lot (FG-…) that goes in the bin; {codes.CMD_DONE} after the last.")
 def put_away(flow: _Flow, scan: Scan) -> Answer | None:
-    bin = flow.session.get(Location, int(flow.data["bin"]))
+    bin = flow.session.get(Location, int(flow.data.get("bin") or 0))
+    if bin is None:  # a station's state from before its bin was known: the put-away starts over
+        flow.clear()
+        return Answer(REFUSED, "Which bin? The put-away lost its bin.",
+                      next_step=f"Scan {codes.CMD_MOVE} and the bin again.")
     count = int(flow.data.get("moved", 0))
     if scan.kind == grammar.COMMAND and scan.code == codes.CMD_DONE:
         flow.clear()
@@ -64,10 +69,12 @@ def put_away(flow: _Flow, scan: Scan) -> Answer | None:
         return move_what(flow, scan)
     if scan.kind == grammar.LOT:
         unit = flow.find_unit(scan)
-        moved, barcode = shopfloor.move_unit(flow.session, unit, bin, scan_uid=flow.scan_uid, **flow.who()), unit.barcode
+        barcode = unit.barcode
+        moved = shopfloor.move_unit(flow.session, unit, bin, scan_uid=flow.scan_uid, **flow.who())
     elif scan.kind == grammar.FG:
         lot = flow.find_fg(scan)
-        moved, barcode = shopfloor.move_fg_lot(flow.session, lot, bin, scan_uid=flow.scan_uid, **flow.who()), lot.barcode
+        barcode = lot.barcode
+        moved = shopfloor.move_fg_lot(flow.session, lot, bin, scan_uid=flow.scan_uid, **flow.who())
     else:
         return None
     flow.expect(PUT_AWAY, moved=count + 1)
