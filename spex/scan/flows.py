@@ -577,16 +577,13 @@ class _Flow:
             raise Refused(f"Op {op.seq} of job {op.job.number} is an outside process at {vendor}.",
                           "Scan CMD-SHIP-OUT or CMD-RECEIVE before the quantity.")
         pieces = pieces_of(scan)
-        here = shopfloor.available_at(self.session, op)
-        shopfloor.complete_operation(self.session, op, pieces, scan_uid=self.scan_uid, available=here,
-                                     **self.who())
+        done = shopfloor.complete_operation(self.session, op, pieces, scan_uid=self.scan_uid, **self.who())
         job = op.job
-        left = here - pieces
-        following = shopfloor.following_step(self.session, op)
-        onward = f"on to op {following.seq}" if following else "finished: put them away with CMD-FG"
+        onward = f"on to op {done.following.seq}" if done.following else "finished: put them away with CMD-FG"
         return Answer(DONE, f"{pieces} good at op {op.seq} of job {job.number}",
-                      f"{op.qty_good} of {job.quantity} done at op {op.seq}, {left} still here; pieces go {onward}.",
-                      next_step=expected_next(self.session, self.state, self.data), available=left)
+                      f"{op.qty_good} of {job.quantity} done at op {op.seq}, {done.left_here} still here; "
+                      f"pieces go {onward}.",
+                      next_step=expected_next(self.session, self.state, self.data), available=done.left_here)
 
     # look-ups and requirements
     def find_job(self, number: str, code: str) -> Job:

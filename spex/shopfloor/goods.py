@@ -1,12 +1,21 @@
 """Finished goods: pieces past the last operation put in a bin as a lot, and shipped to orders."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from spex import ledger
 from spex.models import FinishedGoodsLot, Job, Location, OrderLine, Release, Station, User, utcnow
 from spex.database import next_number
 from spex.shopfloor.rules import FloorError, _ids, require_role, _pieces, _job_open, _settle_job
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """What a shipment of finished goods learned: its entry, and the pieces left in the lot."""
+    entry: ledger.LedgerEntry
+    left_in_lot: int
 
 
 # --- finished goods -----------------------------------------------------------------------------------
@@ -48,7 +57,7 @@ def fg_location(session: Session, lot: FinishedGoodsLot) -> tuple[str | None, in
 
 def ship_finished_goods(session: Session, fg_lot: FinishedGoodsLot, quantity, *, user: User,
                         release: Release | None = None, order_line: OrderLine | None = None,
-                        station: Station | None = None, scan_uid: str | None = None) -> ledger.LedgerEntry:
+                        station: Station | None = None, scan_uid: str | None = None) -> Shipped:
     """Ship finished pieces against an order line, a scheduled release or a blanket call-off."""
     require_role(user, "ship")
     pieces = _pieces(quantity)
@@ -83,4 +92,4 @@ def ship_finished_goods(session: Session, fg_lot: FinishedGoodsLot, quantity, *,
         release.shipped_qty += pieces
         if release.shipped_qty == release.quantity:
             release.shipped_at = entry.created_at
-    return entry
+    return Shipped(entry, on_hand - pieces)

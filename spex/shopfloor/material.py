@@ -1,6 +1,7 @@
 """Material on the floor: bar and plate pulled to a job, remnants back on the rack."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -9,6 +10,15 @@ from sqlalchemy.orm import Session
 from spex import ledger
 from spex.models import Job, LedgerEntry, Location, Station, StockUnit, User, qty
 from spex.shopfloor.rules import FloorError, _ids, require_role, _length, _job_open
+
+
+@dataclass(frozen=True)
+class Pull:
+    """What a pull learned: its entry, what is left of the bar and the place it is in (the place
+    stays named when the bar is used up: it is where the last of it was)."""
+    entry: ledger.LedgerEntry
+    left: Decimal
+    place: str
 
 
 # --- material --------------------------------------------------------------------------------
@@ -21,7 +31,7 @@ def _unit_bin(session: Session, unit: StockUnit) -> tuple[str, Decimal]:
 
 
 def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user: User,
-                  station: Station | None = None, scan_uid: str | None = None) -> ledger.LedgerEntry:
+                  station: Station | None = None, scan_uid: str | None = None) -> Pull:
     """Issue bar (inches) or plate (pieces) to a job; its heat is then recorded against the job."""
     require_role(user, "pull")
     _job_open(job)
@@ -36,8 +46,9 @@ def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user
         left_words = f"{ledger.format_qty(left)} {material.unit}"
         raise FloorError(f"{unit.barcode} has only {left_words} left; {ledger.format_qty(amount)} asked.",
                          f"Scan or type a length up to {left_words}, or another bar (LOT-…).")
-    return ledger.move(session, ledger.PULL, ledger.unit_item(unit.id), amount, place, None, unit=material.unit,
-                       job_id=job.id, scan_uid=scan_uid, note=f"heat {unit.lot.heat_number}", **_ids(user, station))
+    entry = ledger.move(session, ledger.PULL, ledger.unit_item(unit.id), amount, place, None, unit=material.unit,
+                        job_id=job.id, scan_uid=scan_uid, note=f"heat {unit.lot.heat_number}", **_ids(user, station))
+    return Pull(entry, left - amount, place)
 
 
 def return_remnant(session: Session, unit: StockUnit, length, bin: Location, *, user: User,

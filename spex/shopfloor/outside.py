@@ -1,6 +1,7 @@
 """Outside processing: pieces shipped to a vendor and received back from them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -11,6 +12,15 @@ from spex.models import JobOperation, OutsideReceipt, OutsideShipment, Station, 
 from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, following_step, _onward, _stamp_activity,
                                   at_vendor, _vendor_location, _job_open, _not_on_hold, _enough, _settle_operation,
                                   _settle_job)
+
+
+@dataclass(frozen=True)
+class ReceivedBack:
+    """What a receipt from a vendor learned: the receipt, the pieces recorded short (closing the
+    shipment short) and the pieces still at the vendor."""
+    receipt: OutsideReceipt
+    short: int
+    still_out: int
 
 
 # --- outside processing ------------------------------------------------------------------------------
@@ -59,7 +69,7 @@ def ship_out(session: Session, op: JobOperation, quantity, *, user: User, expect
 
 def receive_back(session: Session, op: JobOperation, quantity, *, user: User, close_short: bool = False,
                  coc_filename: str | None = None, station: Station | None = None,
-                 scan_uid: str | None = None) -> OutsideReceipt:
+                 scan_uid: str | None = None) -> ReceivedBack:
     """Pieces back from the vendor complete the outside operation; partial receipts are normal.
 
     With close_short the vendor's count is final: pieces still missing are recorded as short
@@ -112,4 +122,5 @@ def receive_back(session: Session, op: JobOperation, quantity, *, user: User, cl
     session.refresh(op)
     _settle_operation(session, op, now)
     _settle_job(session, job, now)
-    return receipt
+    short = out - pieces if close_short else 0
+    return ReceivedBack(receipt, short, out - pieces - short)

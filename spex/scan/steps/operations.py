@@ -31,9 +31,8 @@ def scrap_reason(flow: _Flow, scan: Scan) -> Answer | None:
             raise Refused(f"{scan.code} is not a scrap reason.", reasons_hint(codes.SCRAP_REASONS))
         return None
     op, pieces = flow.op, int(flow.data["quantity"])
-    shopfloor.scrap_pieces(flow.session, op, pieces, reason, scan_uid=flow.scan_uid, **flow.who())
+    scrapped = shopfloor.scrap_pieces(flow.session, op, pieces, reason, scan_uid=flow.scan_uid, **flow.who())
     flow.expect(None)
     return Answer(DONE, f"Scrapped {pieces} pcs at op {op.seq} of job {op.job.number}",
-                  f"Reason: {codes.SCRAP_REASONS[reason]}. "
-                  f"{shopfloor.available_at(flow.session, op)} pcs left at op {op.seq}.",
-                  next_step=flow.next_step())
+                  f"Reason: {codes.SCRAP_REASONS[reason]}. {scrapped.left_here} pcs left at op {op.seq}.",
+                  next_step=flow.next_step(), available=scrapped.left_here)
