@@ -17,14 +17,14 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, desc, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, joinedload
-from sqlalchemy.orm.util import identity_key
 
 from spex import codes, ledger, shopfloor, shoptime, transactions
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, MaterialLot, QualityHold, Release, ScanRecord,
                          Station, StationState, StockUnit, User, utcnow)
+from spex.models.people import role_allows
 from spex.prepared import Prepared
 from spex.scan import grammar
-from spex.scan.answers import DONE, REFUSED, WAITING, Answer, Refused
+from spex.scan.answers import DONE, REFUSED, WAITING, Answer, Context, Refused
 from spex.scan.grammar import Scan
 from spex.scan.steps import STEPS, pieces_of, stored_moment
 from spex.scan.steps.goods import FG_QTY, SHIP_FG, SHIP_QTY, release_words
@@ -134,11 +134,12 @@ _SCAN_RECORD = Prepared(insert(ScanRecord).values({f: bindparam("b_" + f) for f 
 # An operation comes with its job and part (every answer about it names them) and, for an outside
 # process, its vendor (named too; a lazy load of it cost more than the join on every operation).
 _OPERATION_WITH = (joinedload(JobOperation.job).joinedload(Job.part), joinedload(JobOperation.vendor))
-_BY_ID = {
-    Job: _by(Job, Job.id, joinedload(Job.part)),
-    JobOperation: _by(JobOperation, JobOperation.id, *_OPERATION_WITH),
-    StockUnit: _by(StockUnit, StockUnit.id, joinedload(StockUnit.lot).joinedload(MaterialLot.material)),
-    FinishedGoodsLot: _by(FinishedGoodsLot, FinishedGoodsLot.id),
+# What each record of the context is loaded with: what every answer about it names.
+_SHOWN_WITH = {
+    Job: (joinedload(Job.part),),
+    JobOperation: _OPERATION_WITH,
+    StockUnit: (joinedload(StockUnit.lot).joinedload(MaterialLot.material),),
+    FinishedGoodsLot: (),
 }
 _PERSON_BY_BADGE = Prepared(select(*(getattr(User, f) for f in _PERSON_FIELDS))
                             .where(User.badge == bindparam("b_value")))
@@ -161,12 +162,6 @@ _RECENT = Prepared(select(*(getattr(ScanRecord, f) for f in ScanLine._fields))
 
 def _one(session: Session, statement, value):
     return session.scalar(statement, {"b_value": value})
-
-
-def _loaded_or_read(session: Session, model, ident):
-    """A row by id: the one this session already holds, else one query (with what it is shown with)."""
-    found = session.identity_map.get(identity_key(model, ident))
-    return found if found is not None else _one(session, _BY_ID[model], ident)
 
 
 # --- the station's state ---------------------------------------------------------------------
@@ -222,8 +217,8 @@ class Person(NamedTuple):
     role: str
     active: bool
 
-    has_role = User.has_role
-    barcode = User.barcode
+    def has_role(self, *roles: str) -> bool:
+        return role_allows(self.role, roles)
 
 
 def _load_state(session: Session, token: str) -> tuple[StationRef | None, State | None, Person | None]:
@@ -269,15 +264,16 @@ class _Flow:
         self.undo_window = undo_window
         self.data = _decode(state.data)
         self.operator = operator
-        # Strong references to what this scan loaded: the session's identity map holds objects only
-        # weakly, and the answer's panels, rendered after the commit, read them again.
-        self.loaded: list = []
+        # The records in context (job, operation, bar, FG lot), each loaded once in the scan: its
+        # steps and the answer's panels, rendered after the commit, show the same objects.
+        self.context: dict[type, object] = {}
 
     def _get(self, model, ident):
         if ident is None:
             return None
-        found = _loaded_or_read(self.session, model, ident)
-        self.loaded.append(found)
+        found = self.context.get(model)
+        if found is None or found.id != ident:
+            found = self.context[model] = self.session.get(model, ident, options=_SHOWN_WITH[model])
         return found
 
     # context helpers
@@ -523,7 +519,6 @@ class _Flow:
         job = op.job
         self.state.job_id, self.state.job_operation_id = job.id, op.id
         self.state.stock_unit_id = self.state.fg_lot_id = None
-        self.loaded += [job, op]
         self.expect(None)
         if op.is_outside:
             vendor = op.vendor.name if op.vendor else "a vendor"
@@ -543,7 +538,6 @@ class _Flow:
         return answer
 
     def take_job(self, job: Job) -> Answer:
-        self.loaded.append(job)
         self.state.job_id, self.state.job_operation_id = job.id, None
         self.state.stock_unit_id = self.state.fg_lot_id = None
         self.expect(None)
@@ -590,18 +584,21 @@ class _Flow:
         job = _one(self.session, _JOB_BY_NUMBER, number)
         if job is None:
             raise Refused(f"There is no job {code}.", "Check the traveler and scan again.")
-        self.loaded.append(job)
+        self.context[Job] = job
         return job
 
     def find_operation(self, scan: Scan) -> JobOperation | None:
         # The job and part come in the same query: every answer about an operation names them.
-        return self.session.scalar(_OPERATION, {"b_number": scan.value, "b_seq": scan.op_seq})
+        op = self.session.scalar(_OPERATION, {"b_number": scan.value, "b_seq": scan.op_seq})
+        if op is not None:
+            self.context[JobOperation], self.context[Job] = op, op.job
+        return op
 
     def find_unit(self, scan: Scan) -> StockUnit:
         unit = _one(self.session, _UNIT_BY_CODE, scan.value)
         if unit is None:
             raise Refused(f"There is no bar or plate {scan.code}.", "Check the label, or scan another bar.")
-        self.loaded.append(unit)
+        self.context[StockUnit] = unit
         return unit
 
     def find_bin(self, scan: Scan) -> Location:
@@ -614,7 +611,7 @@ class _Flow:
         lot = _one(self.session, _FG_BY_CODE, scan.value)
         if lot is None:
             raise Refused(f"There is no finished-goods lot {scan.code}.", "Check the carton label.")
-        self.loaded.append(lot)
+        self.context[FinishedGoodsLot] = lot
         return lot
 
     def need_job(self, doing: str) -> Job:
@@ -736,7 +733,7 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
     answer.secret = secret
     answer.operator_id = state.operator_id
     answer.operator = flow.operator
-    answer.loaded = flow.loaded
+    answer.context = Context(flow.job, flow.op, flow.unit, flow.fg_lot)
     answer.state = state
     answer.station = station
     if answer.available is None and state.job_operation_id is not None:
@@ -814,6 +811,7 @@ def describe(session: Session, station: StationRef | Station, answer: Answer | N
     """The station's context for the page. After a scan, what the scan read and left (its state, who
     is signed in, the pieces it counted at the operation) is shown as it is, not read again."""
     refused_step = None
+    context = answer.context if answer is not None else None
     if answer is not None and answer.state is not None:
         state, operator, available = answer.state, answer.operator, answer.available
         if answer.outcome == REFUSED:
@@ -827,16 +825,20 @@ def describe(session: Session, station: StationRef | Station, answer: Answer | N
         return StationView(station, None, None, None, None, None, None, None, {}, "Scan your badge (EMP-…) to sign in.",
                            None)
     data = _decode(state.data)
-    op = session.get(JobOperation, state.job_operation_id) if state.job_operation_id else None
+    if context is None:
+        context = Context(*(session.get(model, ident) if ident else None for model, ident in (
+            (Job, state.job_id), (JobOperation, state.job_operation_id), (StockUnit, state.stock_unit_id),
+            (FinishedGoodsLot, state.fg_lot_id))))
+    op = context.operation
     if available is None and op is not None:
         available = shopfloor.available_at(session, op)
     return StationView(
         station=station,
         operator=operator,
-        job=session.get(Job, state.job_id) if state.job_id else None,
+        job=context.job,
         operation=op,
-        unit=session.get(StockUnit, state.stock_unit_id) if state.stock_unit_id else None,
-        fg_lot=session.get(FinishedGoodsLot, state.fg_lot_id) if state.fg_lot_id else None,
+        unit=context.unit,
+        fg_lot=context.fg_lot,
         pending=state.pending,
         pending_name=STEPS[state.pending].name if state.pending in STEPS else None,
         collected={k: v for k, v in data.items()

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from spex import ledger
-from spex.models import FinishedGoodsLot, Job, Location, OrderLine, Release, Station, User, utcnow
+from spex.models.people import Worker
+from spex.models import FinishedGoodsLot, Job, Location, OrderLine, Release, Station, utcnow
 from spex.database import next_number
 from spex.shopfloor.rules import FloorError, _ids, require_role, _pieces, _job_open, _settle_job
 
@@ -24,7 +25,7 @@ def next_fg_code(session: Session) -> str:
     return next_number(session, FinishedGoodsLot.code, after=5500)
 
 
-def receive_finished_goods(session: Session, job: Job, quantity, bin: Location, *, user: User,
+def receive_finished_goods(session: Session, job: Job, quantity, bin: Location, *, user: Worker,
                            station: Station | None = None, scan_uid: str | None = None) -> FinishedGoodsLot:
     """Pieces past the last operation go to a bin as a finished-goods lot."""
     require_role(user, "fg_receipt")
@@ -55,7 +56,7 @@ def fg_location(session: Session, lot: FinishedGoodsLot) -> tuple[str | None, in
     return place, int(amount)
 
 
-def ship_finished_goods(session: Session, fg_lot: FinishedGoodsLot, quantity, *, user: User,
+def ship_finished_goods(session: Session, fg_lot: FinishedGoodsLot, quantity, *, user: Worker,
                         release: Release | None = None, order_line: OrderLine | None = None,
                         station: Station | None = None, scan_uid: str | None = None) -> Shipped:
     """Ship finished pieces against an order line, a scheduled release or a blanket call-off."""

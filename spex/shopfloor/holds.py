@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from spex import codes, ledger
-from spex.models import JobOperation, OutsideShipment, QualityHold, Station, User, utcnow
+from spex.models.people import Worker
+from spex.models import JobOperation, OutsideShipment, QualityHold, Station, utcnow
 from spex.shopfloor.outside import due_back
 from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, _reason, _vendor_location,
                                   _scrap_location, _job_open, _enough, _settle_operation, _settle_job)
@@ -12,7 +13,7 @@ from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, _reas
 
 # --- quality holds ---------------------------------------------------------------------------------
 
-def place_hold(session: Session, op: JobOperation, quantity, reason_code: str, *, user: User, note: str | None = None,
+def place_hold(session: Session, op: JobOperation, quantity, reason_code: str, *, user: Worker, note: str | None = None,
                station: Station | None = None, scan_uid: str | None = None) -> QualityHold:
     require_role(user, "hold")
     job = op.job
@@ -30,7 +31,7 @@ def place_hold(session: Session, op: JobOperation, quantity, reason_code: str, *
     return hold
 
 
-def release_hold(session: Session, hold: QualityHold, disposition: str, *, user: User, note: str | None = None,
+def release_hold(session: Session, hold: QualityHold, disposition: str, *, user: Worker, note: str | None = None,
                  station: Station | None = None, scan_uid: str | None = None) -> QualityHold:
     """An inspector's disposition: use as is or rework (back to the operation), scrap, or return to vendor."""
     require_role(user, "release_hold")
@@ -70,8 +71,6 @@ def release_hold(session: Session, hold: QualityHold, disposition: str, *, user:
     hold.released_by_id = user.id
     hold.disposition = disposition
     hold.disposition_note = note
-    session.flush()
-    session.refresh(op)
     _settle_operation(session, op, now)
     _settle_job(session, job, now)
     return hold

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spex import ledger
-from spex.models import Job, LedgerEntry, Location, Station, StockUnit, User, qty
+from spex.models.people import Worker
+from spex.models import Job, LedgerEntry, Location, Station, StockUnit, qty
 from spex.shopfloor.rules import FloorError, _ids, require_role, _length, _job_open
 
 
@@ -30,7 +31,7 @@ def _unit_bin(session: Session, unit: StockUnit) -> tuple[str, Decimal]:
     raise FloorError(f"{unit.barcode} is empty or used up; scan another bar.", "Scan another bar (LOT-…).")
 
 
-def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user: User,
+def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user: Worker,
                   station: Station | None = None, scan_uid: str | None = None) -> Pull:
     """Issue bar (inches) or plate (pieces) to a job; its heat is then recorded against the job."""
     require_role(user, "pull")
@@ -51,7 +52,7 @@ def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user
     return Pull(entry, left - amount, place)
 
 
-def return_remnant(session: Session, unit: StockUnit, length, bin: Location, *, user: User,
+def return_remnant(session: Session, unit: StockUnit, length, bin: Location, *, user: Worker,
                    station: Station | None = None, scan_uid: str | None = None) -> StockUnit:
     """A drop goes back on the rack as a stock unit of its own (same lot and heat), with a new label."""
     require_role(user, "remnant")

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from spex import codes, ledger
-from spex.models import JobOperation, Station, User, utcnow
+from spex.models.people import Worker
+from spex.models import JobOperation, Station, utcnow
 from spex.shopfloor.rules import (FloorError, Step, _ids, require_role, _pieces, _reason, following_step, _onward,
                                   _stamp_activity, _scrap_location, _job_open, _not_on_hold, _enough,
                                   _settle_operation, _settle_job)
@@ -30,7 +31,7 @@ class Scrapped:
 
 # --- operations --------------------------------------------------------------------------------
 
-def start_operation(session: Session, op: JobOperation, *, user: User, station: Station | None = None) -> None:
+def start_operation(session: Session, op: JobOperation, *, user: Worker, station: Station | None = None) -> None:
     require_role(user, "complete")
     _job_open(op.job)
     if op.is_outside:
@@ -39,7 +40,7 @@ def start_operation(session: Session, op: JobOperation, *, user: User, station: 
         op.started_at = utcnow()
 
 
-def complete_operation(session: Session, op: JobOperation, good, *, user: User, station: Station | None = None,
+def complete_operation(session: Session, op: JobOperation, good, *, user: Worker, station: Station | None = None,
                        scan_uid: str | None = None) -> Completion:
     """Good pieces done at an in-house operation pass on to the next (partial completions are normal)."""
     require_role(user, "complete")
@@ -63,7 +64,7 @@ def complete_operation(session: Session, op: JobOperation, good, *, user: User, 
     return Completion(entry, available - pieces, following)
 
 
-def scrap_pieces(session: Session, op: JobOperation, quantity, reason_code: str, *, user: User,
+def scrap_pieces(session: Session, op: JobOperation, quantity, reason_code: str, *, user: Worker,
                  station: Station | None = None, scan_uid: str | None = None) -> Scrapped:
     require_role(user, "scrap")
     job = op.job

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spex import ledger, shoptime
-from spex.models import JobOperation, OutsideReceipt, OutsideShipment, Station, User, utcnow
+from spex.models.people import Worker
+from spex.models import JobOperation, OutsideReceipt, OutsideShipment, Station, utcnow
 from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, following_step, _onward, _stamp_activity,
                                   at_vendor, _vendor_location, _job_open, _not_on_hold, _enough, _settle_operation,
                                   _settle_job)
@@ -43,7 +44,7 @@ def _outside(op: JobOperation) -> None:
                          "scan the quantity to complete it instead of shipping it out.")
 
 
-def ship_out(session: Session, op: JobOperation, quantity, *, user: User, expected_back: date | None = None,
+def ship_out(session: Session, op: JobOperation, quantity, *, user: Worker, expected_back: date | None = None,
              packing_slip: str | None = None, po_number: str | None = None, station: Station | None = None,
              scan_uid: str | None = None) -> OutsideShipment:
     require_role(user, "ship_out")
@@ -67,7 +68,7 @@ def ship_out(session: Session, op: JobOperation, quantity, *, user: User, expect
     return shipment
 
 
-def receive_back(session: Session, op: JobOperation, quantity, *, user: User, close_short: bool = False,
+def receive_back(session: Session, op: JobOperation, quantity, *, user: Worker, close_short: bool = False,
                  coc_filename: str | None = None, station: Station | None = None,
                  scan_uid: str | None = None) -> ReceivedBack:
     """Pieces back from the vendor complete the outside operation; partial receipts are normal.
@@ -118,8 +119,6 @@ def receive_back(session: Session, op: JobOperation, quantity, *, user: User, cl
             seq += 1
             shipment.closed = True
     _stamp_activity(session, op, following, now)
-    session.flush()
-    session.refresh(op)
     _settle_operation(session, op, now)
     _settle_job(session, job, now)
     short = out - pieces if close_short else 0

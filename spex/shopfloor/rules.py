@@ -6,15 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam, case, func, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from spex import codes, ledger
 from spex.ledger import LedgerError
-from spex.models import Balance, Job, JobOperation, Location, OutsideShipment, QualityHold, Station, User, qty
-from spex.prepared import Prepared
+from spex.models.people import Worker
+from spex.models import Balance, Job, JobOperation, Location, OutsideShipment, QualityHold, Station, qty
 from spex.production import next_operation
 
 
@@ -27,11 +25,11 @@ class FloorError(LedgerError):
         self.next_step = next_step
 
 
-def _ids(user: User | None, station: Station | None) -> dict:
+def _ids(user: Worker | None, station: Station | None) -> dict:
     return {"user_id": user.id if user else None, "station_id": station.id if station else None}
 
 
-def require_role(user: User | None, action: str) -> None:
+def require_role(user: Worker | None, action: str) -> None:
     if user is None:
         raise FloorError("Nobody is signed in at this station: scan your badge first.")
     if not user.active:
@@ -80,33 +78,6 @@ def _reason(code: str | None, reasons: dict[str, str], what: str) -> str:
     return reason
 
 
-# Statements every scan of an operation runs, built once (building one costs more than running it).
-_FIRST_TIME = and_(JobOperation.id == bindparam("b_op"), JobOperation.started_at.is_(None))
-# The operation and the next one (b_next is NULL at the last operation, and matches nothing).
-_STAMP = Prepared(update(JobOperation)
-                  .where(JobOperation.id.in_([bindparam("b_op"), bindparam("b_next", type_=Integer)]))
-                  .values(last_activity_at=bindparam("b_when"),
-                          started_at=case((_FIRST_TIME, bindparam("b_when")), else_=JobOperation.started_at)))
-_OPEN_HOLDS = (select(QualityHold).where(QualityHold.job_id == bindparam("b_job"), QualityHold.released_at.is_(None))
-               .order_by(QualityHold.placed_at))
-_FOLLOWING = Prepared(select(JobOperation.id, JobOperation.seq)
-                      .where(JobOperation.job_id == bindparam("b_job"), JobOperation.seq > bindparam("b_seq"))
-                      .order_by(JobOperation.seq).limit(1))
-_ANY_OPEN_HOLD = Prepared(select(QualityHold.id).where(QualityHold.job_id == bindparam("b_job"),
-                                                        QualityHold.released_at.is_(None)).limit(1))
-_OPEN_HOLDS_AT = select(func.count(QualityHold.id)).where(QualityHold.job_operation_id == bindparam("b_op"),
-                                                          QualityHold.released_at.is_(None))
-_AT_VENDOR = (select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
-              .where(OutsideShipment.job_operation_id == bindparam("b_op"), OutsideShipment.closed.is_(False)))
-_VENDOR_LOCATION = select(Location).where(Location.vendor_id == bindparam("b_vendor"))
-_SCRAP_LOCATION = (select(Location).where(Location.kind == "scrap", Location.active.is_(True))
-                   .order_by(Location.id).limit(1))
-_SCRAP_PLACES = select(Location.id).where(Location.kind == "scrap")
-_LEFT_OF_JOB = select(func.sum(Balance.quantity)).where(
-    Balance.item == bindparam("b_item"), Balance.quantity > 0,
-    Balance.place.not_in(bindparam("b_scrap", expanding=True)))
-
-
 class Step(NamedTuple):
     """An operation of a job's routing, as far as knowing where pieces go next needs."""
     id: int
@@ -116,7 +87,9 @@ class Step(NamedTuple):
 def following_step(session: Session, op: JobOperation) -> Step | None:
     """The operation after this one in its job's routing (None after the last), by one look-up
     rather than loading the job's whole routing."""
-    row = _FOLLOWING.first(session, {"b_job": op.job_id, "b_seq": op.seq})
+    row = session.execute(select(JobOperation.id, JobOperation.seq)
+                          .where(JobOperation.job_id == op.job_id, JobOperation.seq > op.seq)
+                          .order_by(JobOperation.seq).limit(1)).first()
     return Step._make(row) if row is not None else None
 
 
@@ -126,23 +99,12 @@ def _onward(op: JobOperation, following: Step | None) -> str:
 
 
 def _stamp_activity(session: Session, op: JobOperation, following: Step | None, when: datetime) -> None:
-    """One UPDATE: the operation has started (if it had not) and it and the next one saw work now.
-
-    Loaded objects are kept in step, so showing them afterwards needs no refresh.
-    """
-    following_id = following.id if following is not None else None
-    _STAMP.write(session, {"b_op": op.id, "b_next": following_id, "b_when": when})
+    """The operation has started (if it had not), and it and the next one saw work now. One UPDATE
+    of both rows; the session keeps the ones it has loaded in step."""
     if op.started_at is None:
-        set_committed_value(op, "started_at", when)
-    set_committed_value(op, "last_activity_at", when)
-    loaded = session.identity_map.get(identity_key(JobOperation, following_id)) if following_id else None
-    if loaded is not None:
-        set_committed_value(loaded, "last_activity_at", when)
-
-
-def _touch(session: Session, op_id: int, **values) -> None:
-    session.execute(update(JobOperation).where(JobOperation.id == op_id).values(**values)
-                    .execution_options(synchronize_session=False))
+        op.started_at = when
+    touched = [op.id] if following is None else [op.id, following.id]
+    session.execute(update(JobOperation).where(JobOperation.id.in_(touched)).values(last_activity_at=when))
 
 
 # --- reading the floor -----------------------------------------------------------------------
@@ -153,28 +115,29 @@ def available_at(session: Session, op: JobOperation) -> int:
 
 
 def open_holds(session: Session, job: Job) -> list[QualityHold]:
-    """A job's open holds, oldest first. Most jobs have none: one light query says so, and the
-    holds themselves are loaded only when there are some."""
-    if _ANY_OPEN_HOLD.scalar(session, {"b_job": job.id}) is None:
-        return []
-    return list(session.scalars(_OPEN_HOLDS, {"b_job": job.id}))
+    """A job's open holds, oldest first."""
+    return list(session.scalars(select(QualityHold)
+                                .where(QualityHold.job_id == job.id, QualityHold.released_at.is_(None))
+                                .order_by(QualityHold.placed_at)))
 
 
 def at_vendor(session: Session, op: JobOperation) -> int:
     """Pieces of an outside operation still at the vendor."""
-    total = session.scalar(_AT_VENDOR, {"b_op": op.id})
+    total = session.scalar(select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
+                           .where(OutsideShipment.job_operation_id == op.id, OutsideShipment.closed.is_(False)))
     return int(total or 0)
 
 
 def _vendor_location(session: Session, vendor_id: int) -> Location:
-    location = session.scalar(_VENDOR_LOCATION, {"b_vendor": vendor_id})
+    location = session.scalar(select(Location).where(Location.vendor_id == vendor_id))
     if location is None:
         raise FloorError("This vendor has no location in Spex yet; ask the office to save the vendor again.")
     return location
 
 
 def _scrap_location(session: Session) -> Location | None:
-    return session.scalar(_SCRAP_LOCATION)
+    return session.scalar(select(Location).where(Location.kind == "scrap", Location.active.is_(True))
+                          .order_by(Location.id).limit(1))
 
 
 _ANOTHER_JOB = "Scan the traveler of another job (JOB-…)."
@@ -216,10 +179,10 @@ def _settle_operation(session: Session, op: JobOperation, when: datetime) -> Non
     """Mark an operation complete once nothing is left at it or before it."""
     job = op.job
     earlier_done = all(o.completed_at is not None for o in job.operations if o.seq < op.seq)
-    held = session.scalar(_OPEN_HOLDS_AT, {"b_op": op.id})
+    held = session.scalar(select(func.count(QualityHold.id))
+                          .where(QualityHold.job_operation_id == op.id, QualityHold.released_at.is_(None)))
     if earlier_done and not held and available_at(session, op) == 0 and at_vendor(session, op) == 0:
         if op.completed_at is None:
-            _touch(session, op.id, completed_at=when)
             op.completed_at = when
         following = next_operation(job, op)
         if following is not None:
@@ -228,8 +191,9 @@ def _settle_operation(session: Session, op: JobOperation, when: datetime) -> Non
 
 def _settle_job(session: Session, job: Job, when: datetime) -> None:
     """A job is complete when no piece of it is anywhere but shipped, scrapped or put away."""
-    scrap_places = [ledger.at_location(i) for i in session.scalars(_SCRAP_PLACES)]
-    remaining = session.scalar(_LEFT_OF_JOB, {"b_item": ledger.job_item(job.id), "b_scrap": scrap_places})
+    scrap_places = [ledger.at_location(i) for i in session.scalars(select(Location.id).where(Location.kind == "scrap"))]
+    remaining = session.scalar(select(func.sum(Balance.quantity)).where(
+        Balance.item == ledger.job_item(job.id), Balance.quantity > 0, Balance.place.not_in(scrap_places)))
     if not remaining and job.status == "released":
         job.status = "complete"
         job.completed_at = when
