@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spex.models import FinishedGoodsLot, Job, JobOperation, StockUnit, User
-    from spex.scan.flows import Person, State, StationRef
+    from spex.scan.state import Person, State, StationRef
 
 # Outcomes, and the colour/sound each gets on the station.
 DONE = "done"          # green: something was recorded
