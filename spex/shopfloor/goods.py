@@ -9,7 +9,7 @@ from spex import ledger
 from spex.models.people import Worker
 from spex.models import FinishedGoodsLot, Job, Location, OrderLine, Release, Station, utcnow
 from spex.database import next_number
-from spex.shopfloor.rules import FloorError, _ids, require_role, _pieces, _job_open, _settle_job
+from spex.shopfloor.rules import FloorError, _ids, require_role, piece_count, _job_open, _settle_job
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def receive_finished_goods(session: Session, job: Job, quantity, bin: Location, 
     require_role(user, "fg_receipt")
     if job.status not in ("released", "complete"):
         _job_open(job)
-    pieces = _pieces(quantity)
+    pieces = piece_count(quantity)
     if bin.kind not in ("fg", "bin", "shipping") or not bin.active:
         raise FloorError(f"{bin.barcode} is not a finished-goods bin; scan an FG or shipping bin.")
     waiting = int(ledger.balance(session, ledger.job_item(job.id), ledger.finished(job.id)))
@@ -61,7 +61,7 @@ def ship_finished_goods(session: Session, fg_lot: FinishedGoodsLot, quantity, *,
                         station: Station | None = None, scan_uid: str | None = None) -> Shipped:
     """Ship finished pieces against an order line, a scheduled release or a blanket call-off."""
     require_role(user, "ship")
-    pieces = _pieces(quantity)
+    pieces = piece_count(quantity)
     if release is not None:
         order_line = release.line
         if pieces > release.quantity - release.shipped_qty:

@@ -7,20 +7,17 @@ from spex import codes, ledger
 from spex.models.people import Worker
 from spex.models import JobOperation, OutsideShipment, QualityHold, Station, utcnow
 from spex.shopfloor.outside import due_back
-from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, _reason, _vendor_location,
-                                  _scrap_location, _job_open, _enough, _settle_operation, _settle_job)
+from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces_with_reason, _vendor_location,
+                                  _scrap_location, _settle_operation, _settle_job)
 
 
 # --- quality holds ---------------------------------------------------------------------------------
 
 def place_hold(session: Session, op: JobOperation, quantity, reason_code: str, *, user: Worker, note: str | None = None,
                station: Station | None = None, scan_uid: str | None = None) -> QualityHold:
-    require_role(user, "hold")
     job = op.job
-    _job_open(job)
-    reason = _reason(reason_code, codes.HOLD_REASONS, "hold")
-    pieces = _pieces(quantity)
-    _enough(session, op, pieces)
+    reason, pieces, _ = _pieces_with_reason(session, op, quantity, reason_code, user=user, action="hold",
+                                            reasons=codes.HOLD_REASONS)
     hold = QualityHold(job_id=job.id, job_operation_id=op.id, quantity=pieces, reason_code=reason, note=note,
                        placed_by_id=user.id, placed_at=utcnow())
     session.add(hold)

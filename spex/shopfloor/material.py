@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from spex import ledger
 from spex.models.people import Worker
 from spex.models import Job, LedgerEntry, Location, Station, StockUnit, qty
-from spex.shopfloor.rules import FloorError, _ids, require_role, _length, _job_open
+from spex.shopfloor.rules import FloorError, _ids, require_role, amount_of, _job_open
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user
     """Issue bar (inches) or plate (pieces) to a job; its heat is then recorded against the job."""
     require_role(user, "pull")
     _job_open(job)
-    amount = _length(quantity)
+    amount = amount_of(quantity)
     material = unit.lot.material
     wanted = job.part.material
     if wanted is not None and wanted.id != material.id:
@@ -56,7 +56,7 @@ def return_remnant(session: Session, unit: StockUnit, length, bin: Location, *, 
                    station: Station | None = None, scan_uid: str | None = None) -> StockUnit:
     """A drop goes back on the rack as a stock unit of its own (same lot and heat), with a new label."""
     require_role(user, "remnant")
-    amount = _length(length)
+    amount = amount_of(length)
     if bin.kind not in ("bin", "cart", "receiving") or not bin.active:
         raise FloorError(f"{bin.barcode} is not a bin for material; scan a rack bin.")
     pulled = session.scalar(select(func.sum(LedgerEntry.quantity)).where(

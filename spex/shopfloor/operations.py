@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from spex import codes, ledger
 from spex.models.people import Worker
 from spex.models import JobOperation, Station, utcnow
-from spex.shopfloor.rules import (FloorError, Step, _ids, require_role, _pieces, _reason, following_step, _onward,
-                                  _stamp_activity, _scrap_location, _job_open, _not_on_hold, _enough,
+from spex.shopfloor.rules import (FloorError, Step, _ids, require_role, piece_count, _pieces_with_reason, following_step,
+                                  _onward, _stamp_activity, _scrap_location, _job_open, _not_on_hold, _enough,
                                   _settle_operation, _settle_job)
 
 
@@ -51,7 +51,7 @@ def complete_operation(session: Session, op: JobOperation, good, *, user: Worker
         raise FloorError(f"Op {op.seq} is an outside process ({op.description} at {vendor}): "
                          f"ship it out with {codes.CMD_SHIP_OUT} and receive it with {codes.CMD_RECEIVE}.")
     _not_on_hold(session, job)
-    pieces = _pieces(good)
+    pieces = piece_count(good)
     available = _enough(session, op, pieces)
     now = utcnow()
     following = following_step(session, op)
@@ -66,12 +66,9 @@ def complete_operation(session: Session, op: JobOperation, good, *, user: Worker
 
 def scrap_pieces(session: Session, op: JobOperation, quantity, reason_code: str, *, user: Worker,
                  station: Station | None = None, scan_uid: str | None = None) -> Scrapped:
-    require_role(user, "scrap")
     job = op.job
-    _job_open(job)
-    reason = _reason(reason_code, codes.SCRAP_REASONS, "scrap")
-    pieces = _pieces(quantity)
-    available = _enough(session, op, pieces)
+    reason, pieces, available = _pieces_with_reason(session, op, quantity, reason_code, user=user, action="scrap",
+                                                    reasons=codes.SCRAP_REASONS)
     scrap_bin = _scrap_location(session)
     now = utcnow()
     entry = ledger.move(session, ledger.SCRAP, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),

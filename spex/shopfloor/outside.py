@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from spex import ledger, shoptime
 from spex.models.people import Worker
 from spex.models import JobOperation, OutsideReceipt, OutsideShipment, Station, utcnow
-from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, following_step, _onward, _stamp_activity,
+from spex.shopfloor.rules import (FloorError, _ids, require_role, piece_count, following_step, _onward, _stamp_activity,
                                   at_vendor, _vendor_location, _job_open, _not_on_hold, _enough, _settle_operation,
                                   _settle_job)
 
@@ -52,7 +52,7 @@ def ship_out(session: Session, op: JobOperation, quantity, *, user: Worker, expe
     _job_open(job)
     _outside(op)
     _not_on_hold(session, job)
-    pieces = _pieces(quantity)
+    pieces = piece_count(quantity)
     _enough(session, op, pieces)
     vendor_loc = _vendor_location(session, op.vendor_id)
     now = utcnow()
@@ -80,7 +80,7 @@ def receive_back(session: Session, op: JobOperation, quantity, *, user: Worker, 
     job = op.job
     _job_open(job)
     _outside(op)
-    pieces = _pieces(quantity)
+    pieces = piece_count(quantity)
     out = at_vendor(session, op)
     if out == 0:
         raise FloorError(f"Nothing of job {job.number} op {op.seq} is out at the vendor.")

@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from spex import codes, ledger
 from spex.ledger import LedgerError
@@ -43,31 +44,47 @@ def require_role(user: Worker | None, action: str) -> None:
                          f"Ask {article} {who} to scan their badge (EMP-…) here and do it.")
 
 
-def _pieces(quantity) -> int:
-    """A piece count from a scan: a whole number between 1 and the largest sane scan."""
+def piece_count(quantity) -> int:
+    """A piece count, as a person scans or types it: a whole number between 1 and the largest sane
+    quantity. The one check of a count, for the station and every verb of the floor."""
     try:
         value = Decimal(str(quantity))
     except Exception:  # noqa: BLE001 - any unparsable input is a refusal, not an error
-        raise FloorError(f"{quantity!r} is not a number of pieces.") from None
-    if not value.is_finite() or value != value.to_integral_value():
-        raise FloorError("Pieces are counted in whole numbers.")
-    value = int(value)
+        raise FloorError(f"{quantity!r} is not a number of pieces.", _COUNT_AGAIN) from None
+    if not value.is_finite():
+        raise FloorError(f"{quantity!r} is not a number of pieces.", _COUNT_AGAIN)
     if value <= 0:
-        raise FloorError("The quantity must be at least 1.")
-    if value > codes.MAX_SCAN_QUANTITY:
-        raise FloorError(f"{value} is more than any job here; check the quantity and scan again.")
-    return value
+        raise FloorError("A quantity of zero records nothing.", "Scan or type the real quantity.")
+    if value != value.to_integral_value():
+        raise FloorError(f"{_shown(value)}: pieces are counted in whole numbers.",
+                         "Scan or type a whole number of pieces.")
+    return int(_at_most_sane(value))
 
 
-def _length(quantity) -> Decimal:
+def amount_of(quantity) -> Decimal:
+    """A length of bar (or an amount of any material), as a person scans or types it: more than
+    zero, no more than the largest sane quantity."""
     try:
-        value = qty(quantity)
+        value = Decimal(str(quantity))
     except Exception:  # noqa: BLE001
-        raise FloorError(f"{quantity!r} is not a quantity.") from None
-    if not value.is_finite() or value <= 0:
-        raise FloorError("The quantity must be more than zero.")
+        raise FloorError(f"{quantity!r} is not a quantity.", _COUNT_AGAIN) from None
+    if not value.is_finite():
+        raise FloorError(f"{quantity!r} is not a quantity.", _COUNT_AGAIN)
+    if value <= 0:
+        raise FloorError("A quantity of zero records nothing.", "Scan or type the real quantity.")
+    return qty(_at_most_sane(value))
+
+
+_COUNT_AGAIN = "Check the quantity and scan again."
+
+
+def _shown(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _at_most_sane(value: Decimal) -> Decimal:
     if value > codes.MAX_SCAN_QUANTITY:
-        raise FloorError(f"{value} is more than any bar or lot here; check the quantity and scan again.")
+        raise FloorError(f"{_shown(value)} is more than any job or bar here.", _COUNT_AGAIN)
     return value
 
 
@@ -76,6 +93,22 @@ def _reason(code: str | None, reasons: dict[str, str], what: str) -> str:
     if reason not in reasons:
         raise FloorError(f"Scan a {what} reason: " + ", ".join(f"{k} ({v})" for k, v in reasons.items()))
     return reason
+
+
+# The statements every scan of an operation runs, written once: building a statement costs
+# SQLAlchemy more than running it (measured: bench/README.md, "Scan station").
+_FOLLOWING = (select(JobOperation.id, JobOperation.seq)
+              .where(JobOperation.job_id == bindparam("job"), JobOperation.seq > bindparam("seq"))
+              .order_by(JobOperation.seq).limit(1))
+_OPERATIONS = JobOperation.__table__
+_STAMP = (update(_OPERATIONS).where(_OPERATIONS.c.id.in_(bindparam("ops", expanding=True)))
+          .values(last_activity_at=bindparam("when")))
+_ANY_OPEN_HOLD = (select(QualityHold.id)
+                  .where(QualityHold.job_id == bindparam("job"), QualityHold.released_at.is_(None)).limit(1))
+_OPEN_HOLDS = (select(QualityHold).where(QualityHold.job_id == bindparam("job"), QualityHold.released_at.is_(None))
+               .order_by(QualityHold.placed_at))
+_AT_VENDOR = (select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
+              .where(OutsideShipment.job_operation_id == bindparam("op"), OutsideShipment.closed.is_(False)))
 
 
 class Step(NamedTuple):
@@ -87,9 +120,7 @@ class Step(NamedTuple):
 def following_step(session: Session, op: JobOperation) -> Step | None:
     """The operation after this one in its job's routing (None after the last), by one look-up
     rather than loading the job's whole routing."""
-    row = session.execute(select(JobOperation.id, JobOperation.seq)
-                          .where(JobOperation.job_id == op.job_id, JobOperation.seq > op.seq)
-                          .order_by(JobOperation.seq).limit(1)).first()
+    row = session.execute(_FOLLOWING, {"job": op.job_id, "seq": op.seq}).first()
     return Step._make(row) if row is not None else None
 
 
@@ -99,12 +130,14 @@ def _onward(op: JobOperation, following: Step | None) -> str:
 
 
 def _stamp_activity(session: Session, op: JobOperation, following: Step | None, when: datetime) -> None:
-    """The operation has started (if it had not), and it and the next one saw work now. One UPDATE
-    of both rows; the session keeps the ones it has loaded in step."""
+    """The operation has started (if it had not), and it and the next one saw work now: one UPDATE of
+    the table (the ORM's bulk update, which keeps loaded objects in step, cost three times as much),
+    and the operation in hand kept in step with its row."""
     if op.started_at is None:
         op.started_at = when
     touched = [op.id] if following is None else [op.id, following.id]
-    session.execute(update(JobOperation).where(JobOperation.id.in_(touched)).values(last_activity_at=when))
+    session.execute(_STAMP, {"ops": touched, "when": when})
+    set_committed_value(op, "last_activity_at", when)
 
 
 # --- reading the floor -----------------------------------------------------------------------
@@ -115,16 +148,16 @@ def available_at(session: Session, op: JobOperation) -> int:
 
 
 def open_holds(session: Session, job: Job) -> list[QualityHold]:
-    """A job's open holds, oldest first."""
-    return list(session.scalars(select(QualityHold)
-                                .where(QualityHold.job_id == job.id, QualityHold.released_at.is_(None))
-                                .order_by(QualityHold.placed_at)))
+    """A job's open holds, oldest first. Most jobs have none: one light query says so, and the
+    holds themselves are loaded only when there are some."""
+    if session.scalar(_ANY_OPEN_HOLD, {"job": job.id}) is None:
+        return []
+    return list(session.scalars(_OPEN_HOLDS, {"job": job.id}))
 
 
 def at_vendor(session: Session, op: JobOperation) -> int:
     """Pieces of an outside operation still at the vendor."""
-    total = session.scalar(select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
-                           .where(OutsideShipment.job_operation_id == op.id, OutsideShipment.closed.is_(False)))
+    total = session.scalar(_AT_VENDOR, {"op": op.id})
     return int(total or 0)
 
 
@@ -173,6 +206,18 @@ def _enough(session: Session, op: JobOperation, quantity: int, available: int | 
         raise FloorError(f"Only {available} pcs are at op {op.seq}{where}; {quantity} asked.",
                          "Count again and scan the quantity.")
     return available
+
+
+def _pieces_with_reason(session: Session, op: JobOperation, quantity, reason_code: str | None, *,
+                        user: Worker | None, action: str, reasons: dict[str, str]) -> tuple[str, int, int]:
+    """The checks before pieces at an operation are held or scrapped: who may, an open job, a known
+    reason, a sane count and no more than are there. Returns the reason, the pieces and how many
+    were there."""
+    require_role(user, action)
+    _job_open(op.job)
+    reason = _reason(reason_code, reasons, action)
+    pieces = piece_count(quantity)
+    return reason, pieces, _enough(session, op, pieces)
 
 
 def _settle_operation(session: Session, op: JobOperation, when: datetime) -> None:
