@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import String, bindparam, cast, insert, inspect, literal, select, tuple_, update
+from sqlalchemy import String, bindparam, cast, insert, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from spex.models import Balance, JobOperation, LedgerEntry, qty, utcnow
 from spex.prepared import Prepared
@@ -179,9 +177,6 @@ def _upsert(insert):
 
 
 _PUT = Prepared(_upsert(sqlite.insert), postgresql=_upsert(postgresql.insert))
-_COUNT = {field: Prepared(update(JobOperation).where(JobOperation.id == bindparam("b_op_id"))
-                          .values({field: getattr(JobOperation, field) + bindparam("b_pieces")}))
-          for field in ("qty_good", "qty_scrap")}
 _BALANCE = Prepared(select(Balance.quantity)
                     .where(Balance.item == bindparam("b_item"), Balance.place == bindparam("b_place")))
 _BALANCES_OF = Prepared(select(Balance.place, Balance.quantity)
@@ -241,13 +236,11 @@ def _count_pieces(session: Session, kind: str, job_operation_id: int | None, qua
         field = "qty_scrap"
     else:
         return
-    _COUNT[field].write(session, {"b_op_id": job_operation_id, "b_pieces": pieces})
-    # Keep a loaded operation in step with the row, so callers need no refresh (a query) to show it.
-    op = session.identity_map.get(identity_key(JobOperation, job_operation_id))
-    if op is not None:
-        loaded = inspect(op).dict
-        if field in loaded:
-            set_committed_value(op, field, loaded[field] + pieces)
+    # Through the ORM (not a prebuilt statement): the session keeps a loaded operation's count in
+    # step with the row, so callers show it without reading it again.
+    session.execute(update(JobOperation).where(JobOperation.id == job_operation_id)
+                    .values({field: getattr(JobOperation, field) + pieces}),
+                    execution_options={"synchronize_session": "evaluate"})
 
 
 def move(session: Session, kind: str, item: str, quantity, src: str | None, dst: str | None, *,

@@ -1,5 +1,6 @@
 """People and places they scan from: users with roles and badges, registered stations."""
 from datetime import datetime
+from typing import Protocol
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
@@ -15,6 +16,30 @@ from spex.models._types import UtcDateTime, utcnow
 # read off a backup or a screen. It is checked inside a scan's write lock, where every station
 # waits, so it is a cheap one (about 10 ms), not the passwords' scrypt.
 PIN_HASH_METHOD = "pbkdf2:sha256:50000"
+
+
+def role_allows(role: str, roles) -> bool:
+    """Who may do what: an administrator anything, anyone else what one of the roles may."""
+    return role == codes.ADMIN or role in roles
+
+
+class Worker(Protocol):
+    """A person doing something on the floor, as the shop floor's checks ask of them: a User, or
+    the person signed in at a station as the scan read them (spex.scan.state.Person)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def active(self) -> bool: ...
+
+    def has_role(self, *roles: str) -> bool: ...
 
 
 class User(UserMixin, db.Model):
@@ -69,7 +94,7 @@ class User(UserMixin, db.Model):
         return self.role in codes.PIN_ROLES
 
     def has_role(self, *roles: str) -> bool:
-        return self.role == codes.ADMIN or self.role in roles
+        return role_allows(self.role, roles)
 
     def __repr__(self) -> str:
         return f"<User {self.badge} {self.name}>"

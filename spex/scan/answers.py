@@ -5,14 +5,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from spex.models import User
-    from spex.scan.flows import Person, State, StationRef
+    from spex.models import FinishedGoodsLot, Job, JobOperation, StockUnit, User
+    from spex.scan.state import Person, State, StationRef
 
 # Outcomes, and the colour/sound each gets on the station.
 DONE = "done"          # green: something was recorded
 WAITING = "waiting"    # amber: context taken, waiting for the next scan
 REFUSED = "refused"    # red: nothing written; says why and what to do
 SIGNED_OUT = "signed_out"  # slate: the operator signed out (not the green of a recorded movement)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The records a station has in context after a scan, as the scan loaded them."""
+    job: Job | None
+    operation: JobOperation | None
+    unit: StockUnit | None
+    fg_lot: FinishedGoodsLot | None
 
 
 @dataclass
@@ -24,7 +33,7 @@ class Answer:
     next_step: str = ""
     warnings: list[str] = field(default_factory=list)
     operator_id: int | None = None  # who was signed in when the scan was answered
-    loaded: list = field(default_factory=list, repr=False)  # keeps the scan's records alive for its panels
+    context: Context | None = field(default=None, repr=False)  # what the scan left in context, for its panels
     available: int | None = None  # pieces at the operation in context, when the scan already counted them
     state: State | None = field(default=None, repr=False)  # the station's state as the scan left it
     station: StationRef | None = field(default=None, repr=False)  # the station that scanned

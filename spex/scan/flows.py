@@ -10,252 +10,52 @@ gets the same answer and records nothing new.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, desc, func, insert, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, joinedload
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from spex import codes, ledger, shopfloor, shoptime, transactions
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, MaterialLot, QualityHold, Release, ScanRecord,
-                         Station, StationState, StockUnit, User, utcnow)
-from spex.prepared import Prepared
-from spex.scan import grammar
-from spex.scan.answers import DONE, REFUSED, WAITING, Answer, Refused
+                         Station, StockUnit, utcnow)
+from spex.scan import grammar, starts
+from spex.scan.starts import UNKNOWN_HINT
+from spex.scan.answers import REFUSED, WAITING, Answer, Context, Refused
 from spex.scan.grammar import Scan
-from spex.scan.steps import STEPS, pieces_of, stored_moment
-from spex.scan.steps.goods import FG_QTY, SHIP_FG, SHIP_QTY, release_words
-from spex.scan.steps.holds import HOLD_QTY, RELEASE_DISPOSITION
-from spex.scan.steps.material import PULL_JOB, RETURN_LOT
-from spex.scan.steps.move import start_move
-from spex.scan.steps.operations import SCRAP_QTY
-from spex.scan.steps.outside import RECEIVE_QTY, SHIP_OUT_QTY
+# Names the station's routes and tests know from here.
+from spex.scan.state import (LastScan, Person, ScanLine, State, StationRef, decode, load_state,  # noqa: F401
+                             person_by_badge, person_with_pin, read_state, save_state, scan_by_uid, write_scan_record)
+from spex.scan.steps import STEPS, stored_moment
+from spex.scan.steps.goods import SHIP_QTY, release_words
 # PIN_WAIT and PIN_LOCKOUT are named here too, as the station's rules the tests read.
 from spex.scan.steps.sign_in import (BADGE_AGAIN_AT, KEPT_BY_CLEAR, MAY_BE_A_PIN, PIN_LOCKOUT, PIN_MASK, PIN_WAIT,
                                      SIGN_IN_PIN, scan_badge, sign_out)
+from spex.scan.steps.undo import undo
+from spex.scan.view import RECENT_SCANS, StationView, describe, expected_next, recent_scans  # noqa: F401
 
 UNREGISTERED = "This browser is not registered as a station."
 UNREGISTERED_NEXT = "Ask an administrator to register it; nothing was recorded."
-UNKNOWN_HINT = "Scan a label (EMP-, JOB-, LOT-, BIN-, FG-, CMD-) or type a quantity and press Enter."
 READ_TWICE = "Read twice, counted once"
 
-
-class ScanLine(NamedTuple):
-    """A scan as the station's list of recent scans shows it."""
-    uid: str
-    created_at: datetime
-    raw: str
-    outcome: str
-    message: str
-
-
-@dataclass
-class StationView:
-    """The station's context as the page shows it."""
-    station: StationRef | Station
-    operator: Person | User | None
-    job: Job | None
-    operation: JobOperation | None
-    unit: StockUnit | None
-    fg_lot: FinishedGoodsLot | None
-    pending: str | None
-    pending_name: str | None
-    collected: dict
-    expected: str
-    available: int | None
-
-
-# --- the statements a scan runs, built once ----------------------------------------------------
-# Building a statement (and its cache key) costs SQLAlchemy several times what running it does, and
-# every scan runs a handful of these inside the write lock; so they are built here, once, with
-# parameters bound at each run.
-
-def _by(model, column, *options):
-    return select(model).where(column == bindparam("b_value")).options(*options)
-
-
-_STATE_FIELDS = ("operator_id", "job_id", "job_operation_id", "stock_unit_id", "fg_lot_id", "pending", "data")
-_STATION_FIELDS = ("id", "code", "name")
-_PERSON_FIELDS = ("id", "name", "badge", "role", "active")
-_LAST_SCAN_FIELDS = ("raw", "outcome", "created_at", "response")
-
-
-def _station_state_and_last_scan(last_scan_columns, join_last_scan):
-    """The station (by its browser's token), its state, its signed-in operator and its last scan (to
-    tell a scanner's double read), in one query, as plain rows; on PostgreSQL the station's row is
-    locked for the scan, so one station's scans take turns."""
-    query = (select(*(getattr(Station, f) for f in _STATION_FIELDS), StationState.station_id,
-                    *(getattr(StationState, f) for f in _STATE_FIELDS), StationState.updated_at,
-                    *(getattr(User, f) for f in _PERSON_FIELDS), *last_scan_columns)
-             .select_from(Station)
-             .outerjoin(StationState, StationState.station_id == Station.id)
-             .outerjoin(User, User.id == StationState.operator_id))
-    return (join_last_scan(query).where(Station.token == bindparam("b_token"), Station.active.is_(True))
-            .with_for_update(of=Station))
-
-
-# The last scan is one step down the scans' (station_id, id) index. SQLite finds it by its id, the
-# highest of the station's; PostgreSQL, which plans that join as a hash of the whole table when the
-# table is small, by a lateral look-up of the station's newest scan.
-_EARLIER_SCAN = aliased(ScanRecord)
-_LAST_SCAN_ID = (select(func.max(_EARLIER_SCAN.id)).where(_EARLIER_SCAN.station_id == Station.id)
-                 .correlate(Station).scalar_subquery())
-_LAST_SCAN = (select(*(getattr(ScanRecord, f) for f in _LAST_SCAN_FIELDS))
-              .where(ScanRecord.station_id == Station.id).order_by(desc(ScanRecord.id)).limit(1)
-              .correlate(Station).lateral("last_scan"))
-_STATE = Prepared(
-    _station_state_and_last_scan([getattr(ScanRecord, f) for f in _LAST_SCAN_FIELDS],
-                                 lambda query: query.outerjoin(ScanRecord, ScanRecord.id == _LAST_SCAN_ID)),
-    postgresql=_station_state_and_last_scan([_LAST_SCAN.c[f] for f in _LAST_SCAN_FIELDS],
-                                            lambda query: query.outerjoin(_LAST_SCAN, true())))
-# Where each part sits in a row of _STATE (the state's part: station_id, its fields, updated_at).
-_STATION_COLUMNS = slice(0, len(_STATION_FIELDS))
-_STATE_COLUMNS = slice(_STATION_COLUMNS.stop, _STATION_COLUMNS.stop + len(_STATE_FIELDS) + 2)
-_PERSON_COLUMNS = slice(_STATE_COLUMNS.stop, _STATE_COLUMNS.stop + len(_PERSON_FIELDS))
-_LAST_SCAN_COLUMNS = slice(_PERSON_COLUMNS.stop, None)
-_STATE_BINDS = tuple("b_" + f for f in _STATE_FIELDS)
-_SAVE_STATE = Prepared(update(StationState).where(StationState.station_id == bindparam("b_station"))
-                       .values({**{f: bindparam(b) for f, b in zip(_STATE_FIELDS, _STATE_BINDS)},
-                                "updated_at": bindparam("b_now")}))
-
-
-def _new_state(dialect_insert):
-    # A station's first scan makes its state row. Two first scans of a new station may race to make
-    # it: the loser's insert does nothing and it reads the winner's.
-    return (dialect_insert(StationState).values(station_id=bindparam("b_station"), updated_at=bindparam("b_now"))
-            .on_conflict_do_nothing(index_elements=["station_id"]))
-
-
-_NEW_STATE = Prepared(_new_state(sqlite.insert), postgresql=_new_state(postgresql.insert))
-_SCAN_FIELDS = ("uid", "station_id", "user_id", "raw", "outcome", "message", "response", "created_at")
-_SCAN_RECORD = Prepared(insert(ScanRecord).values({f: bindparam("b_" + f) for f in _SCAN_FIELDS}))
 # An operation comes with its job and part (every answer about it names them) and, for an outside
 # process, its vendor (named too; a lazy load of it cost more than the join on every operation).
 _OPERATION_WITH = (joinedload(JobOperation.job).joinedload(Job.part), joinedload(JobOperation.vendor))
-_BY_ID = {
-    Job: _by(Job, Job.id, joinedload(Job.part)),
-    JobOperation: _by(JobOperation, JobOperation.id, *_OPERATION_WITH),
-    StockUnit: _by(StockUnit, StockUnit.id, joinedload(StockUnit.lot).joinedload(MaterialLot.material)),
-    FinishedGoodsLot: _by(FinishedGoodsLot, FinishedGoodsLot.id),
+# What each record of the context is loaded with: what every answer about it names.
+_SHOWN_WITH = {
+    Job: (joinedload(Job.part),),
+    JobOperation: _OPERATION_WITH,
+    StockUnit: (joinedload(StockUnit.lot).joinedload(MaterialLot.material),),
+    FinishedGoodsLot: (),
 }
-_PERSON_BY_BADGE = Prepared(select(*(getattr(User, f) for f in _PERSON_FIELDS))
-                            .where(User.badge == bindparam("b_value")))
-# A person and, last, their PIN's hash: read only for a person who signs in with a PIN.
-_PERSON_WITH_PIN = Prepared(select(*(getattr(User, f) for f in _PERSON_FIELDS), User.pin_hash)
-                            .where(User.id == bindparam("b_value")))
-_JOB_BY_NUMBER = _by(Job, Job.number, joinedload(Job.part))
+# The look-ups of what a scan names, written once (building a statement costs more than running it).
+_JOB_BY_NUMBER = select(Job).where(Job.number == bindparam("code")).options(*_SHOWN_WITH[Job])
 _OPERATION = (select(JobOperation).join(Job)
-              .where(Job.number == bindparam("b_number"), JobOperation.seq == bindparam("b_seq"))
+              .where(Job.number == bindparam("number"), JobOperation.seq == bindparam("seq"))
               .options(*_OPERATION_WITH))
-_UNIT_BY_CODE = _by(StockUnit, StockUnit.code, joinedload(StockUnit.lot).joinedload(MaterialLot.material))
-_BIN_BY_CODE = _by(Location, Location.code)
-_BIN_CODE = Prepared(select(Location.code).where(Location.id == bindparam("b_value")))  # a bar's bin, to name it
-_FG_BY_CODE = _by(FinishedGoodsLot, FinishedGoodsLot.code)
-_SCAN_BY_UID = _by(ScanRecord, ScanRecord.uid)
-_RECENT = Prepared(select(*(getattr(ScanRecord, f) for f in ScanLine._fields))
-                   .where(ScanRecord.station_id == bindparam("b_value"))
-                   .order_by(desc(ScanRecord.id)).limit(bindparam("b_limit")))
-
-
-def _one(session: Session, statement, value):
-    return session.scalar(statement, {"b_value": value})
-
-
-def _loaded_or_read(session: Session, model, ident):
-    """A row by id: the one this session already holds, else one query (with what it is shown with)."""
-    found = session.identity_map.get(identity_key(model, ident))
-    return found if found is not None else _one(session, _BY_ID[model], ident)
-
-
-# --- the station's state ---------------------------------------------------------------------
-
-@dataclass
-class State:
-    """A station's state row as one scan reads and changes it: plain values, written back with one
-    UPDATE when the scan changed them (the ORM's unit of work costs more than the whole statement)."""
-    station_id: int
-    operator_id: int | None
-    job_id: int | None
-    job_operation_id: int | None
-    stock_unit_id: int | None
-    fg_lot_id: int | None
-    pending: str | None
-    data: str | None
-    updated_at: object
-    as_read: tuple = field(default=(), repr=False, compare=False)
-    last_scan: LastScan | None = field(default=None, repr=False, compare=False)  # the station's scan before this one
-
-    def values(self) -> tuple:
-        return (self.operator_id, self.job_id, self.job_operation_id, self.stock_unit_id, self.fg_lot_id,
-                self.pending, self.data)
-
-    def restore(self) -> None:
-        """Back to the state as it was read: what a refused scan leaves."""
-        (self.operator_id, self.job_id, self.job_operation_id, self.stock_unit_id, self.fg_lot_id,
-         self.pending, self.data) = self.as_read
-
-
-class LastScan(NamedTuple):
-    """The station's previous scan, read with its state."""
-    raw: str
-    outcome: str
-    created_at: datetime
-    response: str | None
-
-
-class StationRef(NamedTuple):
-    """The station a scan came from, read with its state in the scan's first query: what recording
-    and showing the scan need (loading it as a Station object would cost more than the query)."""
-    id: int
-    code: str
-    name: str
-
-
-class Person(NamedTuple):
-    """Who is signed in at the station, read with its state: what the shop floor's checks and the
-    answer ask of a user."""
-    id: int
-    name: str
-    badge: str
-    role: str
-    active: bool
-
-    has_role = User.has_role
-    barcode = User.barcode
-
-
-def _load_state(session: Session, token: str) -> tuple[StationRef | None, State | None, Person | None]:
-    """The active station registered with this token, its state and its signed-in operator, locked
-    for this scan (PostgreSQL row lock; SQLite holds the write lock). All None for no such station."""
-    row = _STATE.first(session, {"b_token": token})
-    if row is None:
-        return None, None, None
-    if row[_STATE_COLUMNS.start] is None:  # the station's first scan
-        _NEW_STATE.write(session, {"b_station": row[0], "b_now": utcnow()})
-        row = _STATE.first(session, {"b_token": token})
-    state = State(*row[_STATE_COLUMNS])
-    state.as_read = state.values()
-    if row[_LAST_SCAN_COLUMNS.start] is not None:
-        state.last_scan = LastScan._make(row[_LAST_SCAN_COLUMNS])
-    operator = Person._make(row[_PERSON_COLUMNS]) if row[_PERSON_COLUMNS.start] is not None else None
-    return StationRef._make(row[_STATION_COLUMNS]), state, operator
-
-
-def _save_state(session: Session, state: State) -> None:
-    """Write the state back if the scan changed it; updated_at follows only a real change."""
-    if state.values() == state.as_read:
-        return
-    state.updated_at = utcnow()
-    _SAVE_STATE.write(session, {"b_station": state.station_id, "b_now": state.updated_at,
-                                **dict(zip(_STATE_BINDS, state.values()))})
-    state.as_read = state.values()
-
-
-def read_state(session: Session, station: StationRef | Station) -> StationState | None:
-    return session.get(StationState, station.id)
+_UNIT_BY_CODE = select(StockUnit).where(StockUnit.code == bindparam("code")).options(*_SHOWN_WITH[StockUnit])
+_BIN_BY_CODE = select(Location).where(Location.code == bindparam("code"))
+_FG_BY_CODE = select(FinishedGoodsLot).where(FinishedGoodsLot.code == bindparam("code"))
 
 
 class _Flow:
@@ -268,17 +68,18 @@ class _Flow:
         self.state = state
         self.scan_uid = scan_uid
         self.undo_window = undo_window
-        self.data = _decode(state.data)
+        self.data = decode(state.data)
         self.operator = operator
-        # Strong references to what this scan loaded: the session's identity map holds objects only
-        # weakly, and the answer's panels, rendered after the commit, read them again.
-        self.loaded: list = []
+        # The records in context (job, operation, bar, FG lot), each loaded once in the scan: its
+        # steps and the answer's panels, rendered after the commit, show the same objects.
+        self.context: dict[type, object] = {}
 
     def _get(self, model, ident):
         if ident is None:
             return None
-        found = _loaded_or_read(self.session, model, ident)
-        self.loaded.append(found)
+        found = self.context.get(model)
+        if found is None or found.id != ident:
+            found = self.context[model] = self.session.get(model, ident, options=_SHOWN_WITH[model])
         return found
 
     # context helpers
@@ -317,16 +118,13 @@ class _Flow:
 
     def save(self) -> None:
         self.state.data = json.dumps(self.data) if self.data else None
-        _save_state(self.session, self.state)
+        save_state(self.session, self.state)
 
     def person_with_pin(self, user_id: int) -> tuple[Person | None, str | None]:
-        """The person and their PIN's hash (None when they have none), for the PIN step."""
-        row = _PERSON_WITH_PIN.first(self.session, {"b_value": user_id})
-        return (Person._make(row[:-1]), row[-1]) if row is not None else (None, None)
+        return person_with_pin(self.session, user_id)
 
     def person_by_badge(self, badge: str) -> Person | None:
-        row = _PERSON_BY_BADGE.first(self.session, {"b_value": badge})
-        return Person._make(row) if row is not None else None
+        return person_by_badge(self.session, badge)
 
     def who(self) -> dict:
         return {"user": self.operator, "station": self.station}
@@ -356,135 +154,27 @@ class _Flow:
             if scan.code == codes.CMD_SIGN_OUT:
                 return sign_out(self)
             if scan.code == codes.CMD_UNDO:
-                return self.undo()
+                return undo(self)
         if self.state.pending:
             answer = self.continue_pending(scan)
             if answer is not None:
                 return answer
             if not _starts_something(scan):
-                raise _out_of_place(scan, expected_next(self.session, self.state, self.data)
+                raise starts.out_of_place(scan, expected_next(self.session, self.state, self.data)
                                     + " — or CMD-CANCEL to start over.")
             # A new job, bar, lot or command starts over: the half-finished one is dropped.
             self.expect(None)
-        return self.start(scan)
-
-    def undo(self) -> Answer:
-        reversals = shopfloor.undo_last(self.session, user=self.operator, station=self.station,
-                                        window_seconds=self.undo_window, scan_uid=self.scan_uid)
-        self.expect(None)
-        return Answer(DONE, "Taken back: " + _taken_back(self.session, reversals),
-                      "Undone by a reversing entry; the first one stays in the ledger beside it.",
-                      next_step=expected_next(self.session, self.state, self.data))
+        return starts.start(self, scan)
 
     def read_twice(self, last: LastScan) -> Answer:
         """A scanner's second read of the same label: nothing is done again, and the answer says what
         the first read did."""
-        first = _decode(last.response)
+        first = decode(last.response)
         if first.get("headline") == READ_TWICE:  # a third read: the first read's words, as the second said them
             counted = first.get("detail", "")
         else:
             counted = f"Counted once: {first.get('headline') or grammar.clean(last.raw)}."
         return Answer(WAITING, READ_TWICE, counted, next_step=expected_next(self.session, self.state, self.data))
-
-    # a scan that begins something
-    def start(self, scan: Scan) -> Answer:
-        kind = scan.kind
-        if kind == grammar.LOT:
-            return self.start_pull(scan)
-        if kind == grammar.OPERATION:
-            op = self.find_operation(scan)
-            if op is not None:
-                return self.take_operation(op)
-            return self.take_job(self.find_job(f"{scan.value}-{scan.op_seq}", scan.code))
-        if kind == grammar.JOB:
-            return self.take_job(self.find_job(scan.value, scan.code))
-        if kind == grammar.FG:
-            self.may("ship")
-            lot = self.find_fg(scan)
-            return self.take_fg(lot)
-        if kind == grammar.QUANTITY:
-            return self.quantity_at_operation(scan)
-        if kind == grammar.COMMAND:
-            return self.command(scan)
-        if kind == grammar.BIN:
-            raise Refused(f"{scan.code} on its own does nothing.",
-                          "To put finished pieces away scan CMD-FG first; to return a remnant, CMD-RETURN.")
-        if kind == grammar.VENDOR:
-            raise Refused(f"{scan.code}: the vendor comes from the job's routing.",
-                          "Scan the outside operation (JOB-…-op), then CMD-SHIP-OUT or CMD-RECEIVE.")
-        raise _out_of_place(scan, expected_next(self.session, self.state, self.data))
-
-    def command(self, scan: Scan) -> Answer:
-        code = scan.code
-        if code == codes.CMD_DONE:
-            job = self.job
-            self.clear()
-            return Answer(WAITING, f"Finished with job {job.number}" if job else "Ready",
-                          next_step=expected_next(self.session, self.state, self.data))
-        if code == codes.CMD_RETURN:
-            self.may("remnant")
-            self.state.stock_unit_id = None
-            self.expect(RETURN_LOT)
-            return self.waiting("Remnant return")
-        if code == codes.CMD_MOVE:
-            return start_move(self)
-        if code == codes.CMD_SHIP:
-            self.may("ship")
-            fg = self.fg_lot
-            self.expect(SHIP_QTY if fg else SHIP_FG)
-            return self.waiting("Ship finished goods")
-        if code == codes.CMD_FG:
-            self.may("fg_receipt")
-            job = self.need_job("put finished pieces away")
-            waiting = int(ledger.balance(self.session, ledger.job_item(job.id), ledger.finished(job.id)))
-            if waiting == 0:
-                raise Refused(f"No finished pieces of job {job.number} are waiting.",
-                              "Complete its last operation first.")
-            self.expect(FG_QTY)
-            return self.waiting(f"To finished goods: job {job.number}", f"{waiting} finished pcs waiting.")
-        if code == codes.CMD_RELEASE:
-            self.may("release_hold")
-            job = self.need_job("release a hold")
-            hold = self.open_hold(job)
-            self.expect(RELEASE_DISPOSITION, hold=hold.id)
-            reason = codes.HOLD_REASONS.get(hold.reason_code, hold.reason_code)
-            return self.waiting(f"Release hold: {hold.quantity} pcs of job {job.number} at op {hold.operation.seq}",
-                                f"Held for: {reason}.")
-        if code == codes.CMD_HOLD:
-            self.may("hold")
-            op = self.hold_operation()
-            self.state.job_operation_id = op.id
-            self.expect(HOLD_QTY)
-            return self.waiting(f"Quality hold at op {op.seq} of job {op.job.number}",
-                                f"{shopfloor.available_at(self.session, op)} pcs at this operation.")
-        if code == codes.CMD_SCRAP:
-            self.may("scrap")
-            op = self.need_operation("report scrap")
-            self.expect(SCRAP_QTY)
-            return self.waiting(f"Scrap at op {op.seq} of job {op.job.number}")
-        if code in (codes.CMD_SHIP_OUT, codes.CMD_RECEIVE):
-            action = "ship_out" if code == codes.CMD_SHIP_OUT else "receive_back"
-            self.may(action)
-            op = self.need_operation("ship out" if action == "ship_out" else "receive back")
-            if not op.is_outside:
-                where = op.work_center.name if op.work_center else "in house"
-                raise Refused(f"Op {op.seq} of job {op.job.number} ({op.description}) is done in house at {where}.",
-                              "Scan the outside operation of the job (JOB-…-op), or the good quantity here.")
-            vendor = op.vendor.name if op.vendor else "the vendor"
-            if action == "ship_out":
-                self.expect(SHIP_OUT_QTY)
-                back = self.expected_back(op)
-                return self.waiting(f"Ship out op {op.seq} of job {op.job.number} to {vendor}",
-                                    f"{shopfloor.available_at(self.session, op)} pcs ready to go; expected back "
-                                    f"{back:%a %d %b} (change it beside the scan field if the vendor said otherwise).")
-            out = shopfloor.at_vendor(self.session, op)
-            if out == 0:
-                raise Refused(f"Nothing of job {op.job.number} op {op.seq} is out at {vendor}.",
-                              "Ship it out first (CMD-SHIP-OUT), or scan another job.")
-            self.expect(RECEIVE_QTY)
-            return self.waiting(f"Receive op {op.seq} of job {op.job.number} back from {vendor}",
-                                f"{out} pcs are at the vendor. Scan CMD-DONE first to close the shipment short.")
-        raise Refused(f"{code} does not fit here.", expected_next(self.session, self.state, self.data))
 
     def expected_back(self, op: JobOperation) -> date:
         """When the pieces should come back: as set at the station, or the routing's turnaround."""
@@ -505,56 +195,8 @@ class _Flow:
         step = STEPS.get(self.state.pending)
         if step is None:  # a pending command this version does not know: start over with this scan
             self.expect(None)
-            return self.start(scan)
+            return starts.start(self, scan)
         return step.handle(self, scan)
-
-    # starting points
-    def start_pull(self, scan: Scan) -> Answer:
-        self.may("pull")
-        unit = self.find_unit(scan)
-        place, left = ledger.location_of(self.session, ledger.unit_item(unit.id))
-        if place is None:
-            raise Refused(f"{unit.barcode} is empty or used up.", "Scan another bar (LOT-…).")
-        self.clear()
-        self.state.stock_unit_id = unit.id
-        self.expect(PULL_JOB)
-        bin = Location.barcode_of(_BIN_CODE.scalar(self.session, {"b_value": ledger.parse_key(place).id}))
-        return self.waiting(f"Bar {unit.barcode}: {ledger.format_qty(left)} {unit.lot.material.unit} left",
-                            f"{unit.lot.material.label}, heat {unit.lot.heat_number}, in {bin}.")
-
-    def take_operation(self, op: JobOperation) -> Answer:
-        job = op.job
-        self.state.job_id, self.state.job_operation_id = job.id, op.id
-        self.state.stock_unit_id = self.state.fg_lot_id = None
-        self.loaded += [job, op]
-        self.expect(None)
-        if op.is_outside:
-            vendor = op.vendor.name if op.vendor else "a vendor"
-            return self.waiting(f"Job {job.number} op {op.seq}: {op.description} at {vendor}",
-                                f"{shopfloor.available_at(self.session, op)} pcs ready to ship, "
-                                f"{shopfloor.at_vendor(self.session, op)} at the vendor.")
-        if self.operator.has_role(*codes.ACTION_ROLES["complete"]):
-            shopfloor.start_operation(self.session, op, **self.who())
-        available = shopfloor.available_at(self.session, op)
-        answer = self.waiting(f"Job {job.number} op {op.seq}: {op.description}",
-                              f"Part {job.part.label}. {available} pcs here; {op.qty_good} of {job.quantity} done.")
-        answer.available = available
-        holds = shopfloor.open_holds(self.session, job)
-        if holds:
-            answer.warnings.append(f"Job {job.number} has {len(holds)} open quality hold(s): "
-                                   "completions wait for an inspector's release.")
-        return answer
-
-    def take_job(self, job: Job) -> Answer:
-        self.loaded.append(job)
-        self.state.job_id, self.state.job_operation_id = job.id, None
-        self.state.stock_unit_id = self.state.fg_lot_id = None
-        self.expect(None)
-        finished = int(ledger.balance(self.session, ledger.job_item(job.id), ledger.finished(job.id)))
-        detail = f"Part {job.part.label}, {job.quantity} pcs, {job.status}."
-        if finished:
-            detail += f" {finished} finished pcs waiting for CMD-FG."
-        return self.waiting(f"Job {job.number}", detail)
 
     def take_fg(self, lot: FinishedGoodsLot) -> Answer:
         place, on_hand = shopfloor.fg_location(self.session, lot)
@@ -567,60 +209,39 @@ class _Flow:
         return self.waiting(f"Ship {lot.barcode}: {on_hand} pcs of {lot.part.label}",
                             f"Next due: {release_words(release, line)}.")
 
-    def quantity_at_operation(self, scan: Scan) -> Answer:
-        op = self.op
-        if op is None:
-            if self.job is not None:
-                raise Refused(f"{scan.code}: which operation of job {self.job.number}?",
-                              "Scan the operation line of the traveler (JOB-…-op) first.")
-            raise Refused(f"A quantity ({scan.code}) on its own records nothing.",
-                          "Scan a job operation (JOB-…-op) or a bar (LOT-…) first.")
-        if op.is_outside:
-            vendor = op.vendor.name if op.vendor else "a vendor"
-            raise Refused(f"Op {op.seq} of job {op.job.number} is an outside process at {vendor}.",
-                          "Scan CMD-SHIP-OUT or CMD-RECEIVE before the quantity.")
-        pieces = pieces_of(scan)
-        here = shopfloor.available_at(self.session, op)
-        shopfloor.complete_operation(self.session, op, pieces, scan_uid=self.scan_uid, available=here,
-                                     **self.who())
-        job = op.job
-        left = here - pieces
-        following = shopfloor.following_step(self.session, op)
-        onward = f"on to op {following.seq}" if following else "finished: put them away with CMD-FG"
-        return Answer(DONE, f"{pieces} good at op {op.seq} of job {job.number}",
-                      f"{op.qty_good} of {job.quantity} done at op {op.seq}, {left} still here; pieces go {onward}.",
-                      next_step=expected_next(self.session, self.state, self.data), available=left)
-
     # look-ups and requirements
     def find_job(self, number: str, code: str) -> Job:
-        job = _one(self.session, _JOB_BY_NUMBER, number)
+        job = self.session.scalar(_JOB_BY_NUMBER, {"code": number})
         if job is None:
             raise Refused(f"There is no job {code}.", "Check the traveler and scan again.")
-        self.loaded.append(job)
+        self.context[Job] = job
         return job
 
     def find_operation(self, scan: Scan) -> JobOperation | None:
         # The job and part come in the same query: every answer about an operation names them.
-        return self.session.scalar(_OPERATION, {"b_number": scan.value, "b_seq": scan.op_seq})
+        op = self.session.scalar(_OPERATION, {"number": scan.value, "seq": scan.op_seq})
+        if op is not None:
+            self.context[JobOperation], self.context[Job] = op, op.job
+        return op
 
     def find_unit(self, scan: Scan) -> StockUnit:
-        unit = _one(self.session, _UNIT_BY_CODE, scan.value)
+        unit = self.session.scalar(_UNIT_BY_CODE, {"code": scan.value})
         if unit is None:
             raise Refused(f"There is no bar or plate {scan.code}.", "Check the label, or scan another bar.")
-        self.loaded.append(unit)
+        self.context[StockUnit] = unit
         return unit
 
     def find_bin(self, scan: Scan) -> Location:
-        bin = _one(self.session, _BIN_BY_CODE, scan.value)
+        bin = self.session.scalar(_BIN_BY_CODE, {"code": scan.value})
         if bin is None or not bin.active:
             raise Refused(f"There is no bin {scan.code}.", "Scan the label on the bin.")
         return bin
 
     def find_fg(self, scan: Scan) -> FinishedGoodsLot:
-        lot = _one(self.session, _FG_BY_CODE, scan.value)
+        lot = self.session.scalar(_FG_BY_CODE, {"code": scan.value})
         if lot is None:
             raise Refused(f"There is no finished-goods lot {scan.code}.", "Check the carton label.")
-        self.loaded.append(lot)
+        self.context[FinishedGoodsLot] = lot
         return lot
 
     def need_job(self, doing: str) -> Job:
@@ -677,7 +298,7 @@ class _Flow:
 
 def earlier_answer(session: Session, scan_uid: str) -> ScanRecord | None:
     """The record of a scan already handled, when a request is resent."""
-    return _one(session, _SCAN_BY_UID, scan_uid)
+    return scan_by_uid(session, scan_uid)
 
 
 def is_resend(record: ScanRecord, station: StationRef | Station, raw: str) -> bool:
@@ -712,7 +333,7 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
     double_read_ms (a scanner's double read) does nothing and says so. Raises
     spex.ledger.DuplicateScan when the same scan id raced past the check; the caller rolls back and
     replays the first answer."""
-    station, state, operator = _load_state(session, station_token)
+    station, state, operator = load_state(session, station_token)
     if station is None:
         return Answer(REFUSED, UNREGISTERED, next_step=UNREGISTERED_NEXT)
     scan = grammar.parse(raw)
@@ -742,7 +363,7 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
     answer.secret = secret
     answer.operator_id = state.operator_id
     answer.operator = flow.operator
-    answer.loaded = flow.loaded
+    answer.context = Context(flow.job, flow.op, flow.unit, flow.fg_lot)
     answer.state = state
     answer.station = station
     if answer.available is None and state.job_operation_id is not None:
@@ -759,16 +380,13 @@ def remember(session: Session, station: StationRef | Station, raw: str, scan_uid
                     (answer.headline + (f" — {answer.detail}" if answer.detail else ""))[:2000])
     shown = {"headline": answer.headline, "detail": answer.detail, "next_step": answer.next_step,
              "warnings": answer.warnings}
-    # One INSERT; a resent scan id meets the unique key here, and the caller replays the first answer.
-    _SCAN_RECORD.insert(session, {"b_uid": line.uid, "b_station_id": station.id, "b_user_id": answer.operator_id,
-                                  "b_raw": line.raw, "b_outcome": line.outcome, "b_message": line.message,
-                                  "b_response": json.dumps(shown), "b_created_at": line.created_at})
+    write_scan_record(session, line, station.id, answer.operator_id, json.dumps(shown))
     return line
 
 
 def stored_answer(record: ScanRecord) -> Answer:
     """The answer a recorded scan was given, to show again when its request is resent."""
-    shown = _decode(record.response)
+    shown = decode(record.response)
     return Answer(record.outcome, shown.get("headline", record.message), shown.get("detail", ""),
                   next_step=shown.get("next_step", ""), warnings=list(shown.get("warnings", [])),
                   operator_id=record.user_id)
@@ -776,20 +394,20 @@ def stored_answer(record: ScanRecord) -> Answer:
 
 def attach_coc(session: Session, station: Station, filename: str) -> Answer:
     """A vendor's certificate of conformance goes with the station's next receipt."""
-    _, state, _ = _load_state(session, station.token)
+    _, state, _ = load_state(session, station.token)
     if state is None or state.operator_id is None:
         return Answer(REFUSED, "Nobody is signed in at this station.", next_step="Scan your badge (EMP-…) first.")
-    data = _decode(state.data)
+    data = decode(state.data)
     data["coc"] = filename
     state.data = json.dumps(data)
-    _save_state(session, state)
+    save_state(session, state)
     return Answer(WAITING, "CoC attached", "It goes with the next receipt at this station.",
                   next_step=expected_next(session, state, data))
 
 
 def set_expected_back(session: Session, station: Station, text: str) -> Answer:
     """The vendor's promised return date for the station's next ship-out, instead of the routing's."""
-    _, state, _ = _load_state(session, station.token)
+    _, state, _ = load_state(session, station.token)
     if state is None or state.operator_id is None:
         return Answer(REFUSED, "Nobody is signed in at this station.", next_step="Scan your badge (EMP-…) first.")
     try:
@@ -800,75 +418,12 @@ def set_expected_back(session: Session, station: Station, text: str) -> Answer:
     if not today <= chosen <= today + timedelta(days=366):
         return Answer(REFUSED, "The expected return must be between today and a year from now.",
                       next_step="Choose the date the vendor promised.")
-    data = _decode(state.data)
+    data = decode(state.data)
     data["expected_back"] = chosen.isoformat()
     state.data = json.dumps(data)
-    _save_state(session, state)
+    save_state(session, state)
     return Answer(WAITING, f"Expected back {chosen:%a %d %b}", "It goes with the next ship-out at this station.",
                   next_step=expected_next(session, state, data))
-
-
-RECENT_SCANS = 10
-
-
-def recent_scans(session: Session, station: StationRef | Station, limit: int = RECENT_SCANS) -> list[ScanLine]:
-    """The station's last scans: time, what was scanned, outcome and message (no stored answers)."""
-    return [ScanLine._make(row) for row in _RECENT.rows(session, {"b_value": station.id, "b_limit": limit})]
-
-
-def describe(session: Session, station: StationRef | Station, answer: Answer | None = None) -> StationView:
-    """The station's context for the page. After a scan, what the scan read and left (its state, who
-    is signed in, the pieces it counted at the operation) is shown as it is, not read again."""
-    refused_step = None
-    if answer is not None and answer.state is not None:
-        state, operator, available = answer.state, answer.operator, answer.available
-        if answer.outcome == REFUSED:
-            # The station's one next step after a refusal: what to do now, the answer's.
-            refused_step = answer.next_step or None
-    else:
-        state = read_state(session, station)
-        operator = session.get(User, state.operator_id) if state is not None and state.operator_id else None
-        available = None
-    if state is None:
-        return StationView(station, None, None, None, None, None, None, None, {}, "Scan your badge (EMP-…) to sign in.",
-                           None)
-    data = _decode(state.data)
-    op = session.get(JobOperation, state.job_operation_id) if state.job_operation_id else None
-    if available is None and op is not None:
-        available = shopfloor.available_at(session, op)
-    return StationView(
-        station=station,
-        operator=operator,
-        job=session.get(Job, state.job_id) if state.job_id else None,
-        operation=op,
-        unit=session.get(StockUnit, state.stock_unit_id) if state.stock_unit_id else None,
-        fg_lot=session.get(FinishedGoodsLot, state.fg_lot_id) if state.fg_lot_id else None,
-        pending=state.pending,
-        pending_name=STEPS[state.pending].name if state.pending in STEPS else None,
-        collected={k: v for k, v in data.items()
-                   if k in ("quantity", "length", "coc", "close_short", "expected_back")},
-        expected=refused_step or expected_next(session, state, data),
-        available=available,
-    )
-
-
-def expected_next(session: Session, state: State | StationState, data: dict) -> str:
-    """In words, the scan the station waits for."""
-    if state.operator_id is None:
-        if state.pending == SIGN_IN_PIN:
-            return STEPS[SIGN_IN_PIN].prompt
-        return "Scan your badge (EMP-…) to sign in."
-    step = STEPS.get(state.pending)
-    if step is not None:
-        return step.prompt
-    if state.job_operation_id:
-        op = session.get(JobOperation, state.job_operation_id)
-        if op is not None and op.is_outside:
-            return "Scan CMD-SHIP-OUT or CMD-RECEIVE, or the next job."
-        return "Scan the good quantity, or CMD-SCRAP / CMD-HOLD, or the next job."
-    if state.job_id:
-        return "Scan an operation of the job (JOB-…-op), or CMD-HOLD, CMD-RELEASE, CMD-FG."
-    return "Scan a job operation (JOB-…-op), a bar (LOT-…), an FG lot (FG-…) or a command."
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -877,88 +432,16 @@ def _after_refusal(session: Session, state: State, refusal: Exception) -> str:
     """What to do now, after a refused scan changed nothing: the refusal's own remedy when it has one
     (another bar, an inspector's badge...), else the step the station still waits for; and while a
     command is half done, how to drop it, since it still waits."""
-    remedy = getattr(refusal, "next_step", "") or expected_next(session, state, _decode(state.data))
+    remedy = getattr(refusal, "next_step", "") or expected_next(session, state, decode(state.data))
     step = STEPS.get(state.pending)
     if state.operator_id is not None and step is not None and codes.CMD_CANCEL not in remedy:
         remedy = f"{remedy.rstrip('.')}, or {codes.CMD_CANCEL} to drop the {step.name.lower()}."
     return remedy
 
 
-def _decode(text: str | None) -> dict:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _starts_something(scan: Scan) -> bool:
     return scan.kind in (grammar.LOT, grammar.JOB, grammar.OPERATION, grammar.FG) or (
         scan.kind == grammar.COMMAND and scan.code != codes.CMD_DONE)
-
-
-def _out_of_place(scan: Scan, next_step: str) -> Refused:
-    """The refusal for a scan the station does not wait for: a word that names no reason or
-    disposition is a code Spex does not know, whatever the station waits for."""
-    if scan.kind == grammar.WORD and not grammar.is_known_word(scan.value):
-        return Refused(f"{scan.code} is not a code Spex knows.", UNKNOWN_HINT)
-    return Refused(f"{_describe_scan(scan)} does not fit here.", next_step)
-
-
-def _describe_scan(scan: Scan) -> str:
-    names = {grammar.QUANTITY: "A quantity", grammar.BIN: "A bin", grammar.LOT: "A bar", grammar.JOB: "A job",
-             grammar.OPERATION: "A job operation", grammar.FG: "An FG lot", grammar.VENDOR: "A vendor code",
-             grammar.REASON: "A reason code", grammar.DISPOSITION: "A disposition", grammar.COMMAND: scan.code}
-    name = names.get(scan.kind)
-    return f"{name} ({scan.code})" if name and name != scan.code else (name or scan.code)
-
-
-def _taken_back(session: Session, reversals: list) -> str:
-    """What an undo took back, in the shop's words: "10 good at op 20 of job 24014"."""
-    undone = sorted((r.reverses for r in reversals), key=lambda e: e.scan_seq)
-
-    def fg_receipt_of(entry, kind: str) -> bool:
-        return entry.kind == ledger.FG_RECEIPT and ledger.parse_key(entry.item).kind == kind
-
-    # A finished-goods receipt is two entries (off the job, into the lot): the lot's says it all.
-    if any(fg_receipt_of(e, "fg") for e in undone):
-        undone = [e for e in undone if not fg_receipt_of(e, "job")]
-    return "; ".join(_undone_words(session, e) for e in undone)
-
-
-def _undone_words(session: Session, entry) -> str:
-    amount = ledger.format_qty(entry.quantity)
-    kind = entry.kind
-    op = session.get(JobOperation, entry.job_operation_id) if entry.job_operation_id else None
-    at = f"op {op.seq} of job {op.job.number}" if op is not None else ""
-    if kind == ledger.COMPLETE:
-        return f"{amount} good at {at}"
-    if kind == ledger.SCRAP:
-        return f"{amount} short at {at}" if entry.reason == "SHORT" else f"{amount} scrapped at {at}"
-    if kind == ledger.HOLD:
-        return f"the hold on {amount} pcs at {at}"
-    if kind == ledger.SHIP_OUT:
-        vendor = op.vendor.name if op is not None and op.vendor else "the vendor"
-        return f"{amount} pcs shipped out to {vendor} from {at}"
-    if kind == ledger.RECEIVE_BACK:
-        return f"{amount} pcs received back at {at}"
-    item = ledger.parse_key(entry.item)
-    if kind == ledger.PULL:
-        unit = session.get(StockUnit, item.id)
-        job = session.get(Job, entry.job_id) if entry.job_id else None
-        return f"{amount} {entry.unit} of {unit.barcode}" + (f" from job {job.number}" if job else "")
-    if kind == ledger.REMNANT:
-        return f"remnant {session.get(StockUnit, item.id).barcode} ({amount} {entry.unit})"
-    if kind == ledger.FG_RECEIPT:
-        if item.kind == "fg":
-            lot = session.get(FinishedGoodsLot, item.id)
-            return f"{amount} pcs of job {lot.job.number} into {lot.barcode}"
-        return f"{amount} finished pcs of job {session.get(Job, item.id).number}"
-    if kind == ledger.SHIP:
-        return f"{amount} pcs of {session.get(FinishedGoodsLot, item.id).barcode} shipped"
-    return f"{kind.replace('_', ' ')} of {amount} {entry.unit}"
 
 
 class Recorded(NamedTuple):

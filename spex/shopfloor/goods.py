@@ -1,12 +1,22 @@
 """Finished goods: pieces past the last operation put in a bin as a lot, and shipped to orders."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from spex import ledger
-from spex.models import FinishedGoodsLot, Job, Location, OrderLine, Release, Station, User, utcnow
+from spex.models.people import Worker
+from spex.models import FinishedGoodsLot, Job, Location, OrderLine, Release, Station, utcnow
 from spex.database import next_number
-from spex.shopfloor.rules import FloorError, _ids, require_role, _pieces, _job_open, _settle_job
+from spex.shopfloor.rules import FloorError, _ids, require_role, piece_count, _job_open, _settle_job
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """What a shipment of finished goods learned: its entry, and the pieces left in the lot."""
+    entry: ledger.LedgerEntry
+    left_in_lot: int
 
 
 # --- finished goods -----------------------------------------------------------------------------------
@@ -15,13 +25,13 @@ def next_fg_code(session: Session) -> str:
     return next_number(session, FinishedGoodsLot.code, after=5500)
 
 
-def receive_finished_goods(session: Session, job: Job, quantity, bin: Location, *, user: User,
+def receive_finished_goods(session: Session, job: Job, quantity, bin: Location, *, user: Worker,
                            station: Station | None = None, scan_uid: str | None = None) -> FinishedGoodsLot:
     """Pieces past the last operation go to a bin as a finished-goods lot."""
     require_role(user, "fg_receipt")
     if job.status not in ("released", "complete"):
         _job_open(job)
-    pieces = _pieces(quantity)
+    pieces = piece_count(quantity)
     if bin.kind not in ("fg", "bin", "shipping") or not bin.active:
         raise FloorError(f"{bin.barcode} is not a finished-goods bin; scan an FG or shipping bin.")
     waiting = int(ledger.balance(session, ledger.job_item(job.id), ledger.finished(job.id)))
@@ -46,12 +56,12 @@ def fg_location(session: Session, lot: FinishedGoodsLot) -> tuple[str | None, in
     return place, int(amount)
 
 
-def ship_finished_goods(session: Session, fg_lot: FinishedGoodsLot, quantity, *, user: User,
+def ship_finished_goods(session: Session, fg_lot: FinishedGoodsLot, quantity, *, user: Worker,
                         release: Release | None = None, order_line: OrderLine | None = None,
-                        station: Station | None = None, scan_uid: str | None = None) -> ledger.LedgerEntry:
+                        station: Station | None = None, scan_uid: str | None = None) -> Shipped:
     """Ship finished pieces against an order line, a scheduled release or a blanket call-off."""
     require_role(user, "ship")
-    pieces = _pieces(quantity)
+    pieces = piece_count(quantity)
     if release is not None:
         order_line = release.line
         if pieces > release.quantity - release.shipped_qty:
@@ -83,4 +93,4 @@ def ship_finished_goods(session: Session, fg_lot: FinishedGoodsLot, quantity, *,
         release.shipped_qty += pieces
         if release.shipped_qty == release.quantity:
             release.shipped_at = entry.created_at
-    return entry
+    return Shipped(entry, on_hand - pieces)

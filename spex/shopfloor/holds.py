@@ -4,22 +4,20 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from spex import codes, ledger
-from spex.models import JobOperation, OutsideShipment, QualityHold, Station, User, utcnow
+from spex.models.people import Worker
+from spex.models import JobOperation, OutsideShipment, QualityHold, Station, utcnow
 from spex.shopfloor.outside import due_back
-from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, _reason, _vendor_location,
-                                  _scrap_location, _job_open, _enough, _settle_operation, _settle_job)
+from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces_with_reason, _vendor_location,
+                                  _scrap_location, _settle_operation, _settle_job)
 
 
 # --- quality holds ---------------------------------------------------------------------------------
 
-def place_hold(session: Session, op: JobOperation, quantity, reason_code: str, *, user: User, note: str | None = None,
+def place_hold(session: Session, op: JobOperation, quantity, reason_code: str, *, user: Worker, note: str | None = None,
                station: Station | None = None, scan_uid: str | None = None) -> QualityHold:
-    require_role(user, "hold")
     job = op.job
-    _job_open(job)
-    reason = _reason(reason_code, codes.HOLD_REASONS, "hold")
-    pieces = _pieces(quantity)
-    _enough(session, op, pieces)
+    reason, pieces, _ = _pieces_with_reason(session, op, quantity, reason_code, user=user, action="hold",
+                                            reasons=codes.HOLD_REASONS)
     hold = QualityHold(job_id=job.id, job_operation_id=op.id, quantity=pieces, reason_code=reason, note=note,
                        placed_by_id=user.id, placed_at=utcnow())
     session.add(hold)
@@ -30,7 +28,7 @@ def place_hold(session: Session, op: JobOperation, quantity, reason_code: str, *
     return hold
 
 
-def release_hold(session: Session, hold: QualityHold, disposition: str, *, user: User, note: str | None = None,
+def release_hold(session: Session, hold: QualityHold, disposition: str, *, user: Worker, note: str | None = None,
                  station: Station | None = None, scan_uid: str | None = None) -> QualityHold:
     """An inspector's disposition: use as is or rework (back to the operation), scrap, or return to vendor."""
     require_role(user, "release_hold")
@@ -70,8 +68,6 @@ def release_hold(session: Session, hold: QualityHold, disposition: str, *, user:
     hold.released_by_id = user.id
     hold.disposition = disposition
     hold.disposition_note = note
-    session.flush()
-    session.refresh(op)
     _settle_operation(session, op, now)
     _settle_job(session, job, now)
     return hold

@@ -1,14 +1,25 @@
 """Material on the floor: bar and plate pulled to a job, remnants back on the rack."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spex import ledger
-from spex.models import Job, LedgerEntry, Location, Station, StockUnit, User, qty
-from spex.shopfloor.rules import FloorError, _ids, require_role, _length, _job_open
+from spex.models.people import Worker
+from spex.models import Job, LedgerEntry, Location, Station, StockUnit, qty
+from spex.shopfloor.rules import FloorError, _ids, require_role, amount_of, _job_open
+
+
+@dataclass(frozen=True)
+class Pull:
+    """What a pull learned: its entry, what is left of the bar and the place it is in (the place
+    stays named when the bar is used up: it is where the last of it was)."""
+    entry: ledger.LedgerEntry
+    left: Decimal
+    place: str
 
 
 # --- material --------------------------------------------------------------------------------
@@ -20,12 +31,12 @@ def _unit_bin(session: Session, unit: StockUnit) -> tuple[str, Decimal]:
     raise FloorError(f"{unit.barcode} is empty or used up; scan another bar.", "Scan another bar (LOT-…).")
 
 
-def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user: User,
-                  station: Station | None = None, scan_uid: str | None = None) -> ledger.LedgerEntry:
+def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user: Worker,
+                  station: Station | None = None, scan_uid: str | None = None) -> Pull:
     """Issue bar (inches) or plate (pieces) to a job; its heat is then recorded against the job."""
     require_role(user, "pull")
     _job_open(job)
-    amount = _length(quantity)
+    amount = amount_of(quantity)
     material = unit.lot.material
     wanted = job.part.material
     if wanted is not None and wanted.id != material.id:
@@ -36,15 +47,16 @@ def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user
         left_words = f"{ledger.format_qty(left)} {material.unit}"
         raise FloorError(f"{unit.barcode} has only {left_words} left; {ledger.format_qty(amount)} asked.",
                          f"Scan or type a length up to {left_words}, or another bar (LOT-…).")
-    return ledger.move(session, ledger.PULL, ledger.unit_item(unit.id), amount, place, None, unit=material.unit,
-                       job_id=job.id, scan_uid=scan_uid, note=f"heat {unit.lot.heat_number}", **_ids(user, station))
+    entry = ledger.move(session, ledger.PULL, ledger.unit_item(unit.id), amount, place, None, unit=material.unit,
+                        job_id=job.id, scan_uid=scan_uid, note=f"heat {unit.lot.heat_number}", **_ids(user, station))
+    return Pull(entry, left - amount, place)
 
 
-def return_remnant(session: Session, unit: StockUnit, length, bin: Location, *, user: User,
+def return_remnant(session: Session, unit: StockUnit, length, bin: Location, *, user: Worker,
                    station: Station | None = None, scan_uid: str | None = None) -> StockUnit:
     """A drop goes back on the rack as a stock unit of its own (same lot and heat), with a new label."""
     require_role(user, "remnant")
-    amount = _length(length)
+    amount = amount_of(length)
     if bin.kind not in ("bin", "cart", "receiving") or not bin.active:
         raise FloorError(f"{bin.barcode} is not a bin for material; scan a rack bin.")
     pulled = session.scalar(select(func.sum(LedgerEntry.quantity)).where(

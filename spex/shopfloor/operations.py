@@ -1,18 +1,37 @@
 """Work at an in-house operation: started, good pieces passed on, pieces scrapped."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from spex import codes, ledger
-from spex.models import JobOperation, Station, User, utcnow
-from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, _reason, following_step, _onward,
-                                  _stamp_activity, _scrap_location, _job_open, _not_on_hold, _enough,
+from spex.models.people import Worker
+from spex.models import JobOperation, Station, utcnow
+from spex.shopfloor.rules import (FloorError, Step, _ids, require_role, piece_count, _pieces_with_reason, following_step,
+                                  _onward, _stamp_activity, _scrap_location, _job_open, _not_on_hold, _enough,
                                   _settle_operation, _settle_job)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a completion learned: its entry, the pieces still at the operation, and the operation
+    the good pieces went on to (None: they are finished, waiting to be put away)."""
+    entry: ledger.LedgerEntry
+    left_here: int
+    following: Step | None
+
+
+@dataclass(frozen=True)
+class Scrapped:
+    """What scrapping learned: its entry and the pieces still at the operation."""
+    entry: ledger.LedgerEntry
+    left_here: int
 
 
 # --- operations --------------------------------------------------------------------------------
 
-def start_operation(session: Session, op: JobOperation, *, user: User, station: Station | None = None) -> None:
+def start_operation(session: Session, op: JobOperation, *, user: Worker, station: Station | None = None) -> None:
     require_role(user, "complete")
     _job_open(op.job)
     if op.is_outside:
@@ -21,13 +40,9 @@ def start_operation(session: Session, op: JobOperation, *, user: User, station: 
         op.started_at = utcnow()
 
 
-def complete_operation(session: Session, op: JobOperation, good, *, user: User, station: Station | None = None,
-                       scan_uid: str | None = None, available: int | None = None) -> ledger.LedgerEntry:
-    """Good pieces done at an in-house operation pass on to the next (partial completions are normal).
-
-    A caller that has just counted the pieces at the operation in this transaction may pass that
-    count as `available` to spare the query; the ledger refuses an overdraw in any case.
-    """
+def complete_operation(session: Session, op: JobOperation, good, *, user: Worker, station: Station | None = None,
+                       scan_uid: str | None = None) -> Completion:
+    """Good pieces done at an in-house operation pass on to the next (partial completions are normal)."""
     require_role(user, "complete")
     job = op.job
     _job_open(job)
@@ -36,8 +51,8 @@ def complete_operation(session: Session, op: JobOperation, good, *, user: User, 
         raise FloorError(f"Op {op.seq} is an outside process ({op.description} at {vendor}): "
                          f"ship it out with {codes.CMD_SHIP_OUT} and receive it with {codes.CMD_RECEIVE}.")
     _not_on_hold(session, job)
-    pieces = _pieces(good)
-    available = _enough(session, op, pieces, available)
+    pieces = piece_count(good)
+    available = _enough(session, op, pieces)
     now = utcnow()
     following = following_step(session, op)
     entry = ledger.move(session, ledger.COMPLETE, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),
@@ -46,17 +61,14 @@ def complete_operation(session: Session, op: JobOperation, good, *, user: User, 
     _stamp_activity(session, op, following, now)
     if available == pieces:  # the last pieces waiting here: the operation may now be complete
         _settle_operation(session, op, now)
-    return entry
+    return Completion(entry, available - pieces, following)
 
 
-def scrap_pieces(session: Session, op: JobOperation, quantity, reason_code: str, *, user: User,
-                 station: Station | None = None, scan_uid: str | None = None) -> ledger.LedgerEntry:
-    require_role(user, "scrap")
+def scrap_pieces(session: Session, op: JobOperation, quantity, reason_code: str, *, user: Worker,
+                 station: Station | None = None, scan_uid: str | None = None) -> Scrapped:
     job = op.job
-    _job_open(job)
-    reason = _reason(reason_code, codes.SCRAP_REASONS, "scrap")
-    pieces = _pieces(quantity)
-    _enough(session, op, pieces)
+    reason, pieces, available = _pieces_with_reason(session, op, quantity, reason_code, user=user, action="scrap",
+                                                    reasons=codes.SCRAP_REASONS)
     scrap_bin = _scrap_location(session)
     now = utcnow()
     entry = ledger.move(session, ledger.SCRAP, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),
@@ -65,4 +77,4 @@ def scrap_pieces(session: Session, op: JobOperation, quantity, reason_code: str,
     _stamp_activity(session, op, None, now)
     _settle_operation(session, op, now)
     _settle_job(session, job, now)
-    return entry
+    return Scrapped(entry, available - pieces)

@@ -1,16 +1,27 @@
 """Outside processing: pieces shipped to a vendor and received back from them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spex import ledger, shoptime
-from spex.models import JobOperation, OutsideReceipt, OutsideShipment, Station, User, utcnow
-from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, following_step, _onward, _stamp_activity,
+from spex.models.people import Worker
+from spex.models import JobOperation, OutsideReceipt, OutsideShipment, Station, utcnow
+from spex.shopfloor.rules import (FloorError, _ids, require_role, piece_count, following_step, _onward, _stamp_activity,
                                   at_vendor, _vendor_location, _job_open, _not_on_hold, _enough, _settle_operation,
                                   _settle_job)
+
+
+@dataclass(frozen=True)
+class ReceivedBack:
+    """What a receipt from a vendor learned: the receipt, the pieces recorded short (closing the
+    shipment short) and the pieces still at the vendor."""
+    receipt: OutsideReceipt
+    short: int
+    still_out: int
 
 
 # --- outside processing ------------------------------------------------------------------------------
@@ -33,7 +44,7 @@ def _outside(op: JobOperation) -> None:
                          "scan the quantity to complete it instead of shipping it out.")
 
 
-def ship_out(session: Session, op: JobOperation, quantity, *, user: User, expected_back: date | None = None,
+def ship_out(session: Session, op: JobOperation, quantity, *, user: Worker, expected_back: date | None = None,
              packing_slip: str | None = None, po_number: str | None = None, station: Station | None = None,
              scan_uid: str | None = None) -> OutsideShipment:
     require_role(user, "ship_out")
@@ -41,7 +52,7 @@ def ship_out(session: Session, op: JobOperation, quantity, *, user: User, expect
     _job_open(job)
     _outside(op)
     _not_on_hold(session, job)
-    pieces = _pieces(quantity)
+    pieces = piece_count(quantity)
     _enough(session, op, pieces)
     vendor_loc = _vendor_location(session, op.vendor_id)
     now = utcnow()
@@ -57,9 +68,9 @@ def ship_out(session: Session, op: JobOperation, quantity, *, user: User, expect
     return shipment
 
 
-def receive_back(session: Session, op: JobOperation, quantity, *, user: User, close_short: bool = False,
+def receive_back(session: Session, op: JobOperation, quantity, *, user: Worker, close_short: bool = False,
                  coc_filename: str | None = None, station: Station | None = None,
-                 scan_uid: str | None = None) -> OutsideReceipt:
+                 scan_uid: str | None = None) -> ReceivedBack:
     """Pieces back from the vendor complete the outside operation; partial receipts are normal.
 
     With close_short the vendor's count is final: pieces still missing are recorded as short
@@ -69,7 +80,7 @@ def receive_back(session: Session, op: JobOperation, quantity, *, user: User, cl
     job = op.job
     _job_open(job)
     _outside(op)
-    pieces = _pieces(quantity)
+    pieces = piece_count(quantity)
     out = at_vendor(session, op)
     if out == 0:
         raise FloorError(f"Nothing of job {job.number} op {op.seq} is out at the vendor.")
@@ -108,8 +119,7 @@ def receive_back(session: Session, op: JobOperation, quantity, *, user: User, cl
             seq += 1
             shipment.closed = True
     _stamp_activity(session, op, following, now)
-    session.flush()
-    session.refresh(op)
     _settle_operation(session, op, now)
     _settle_job(session, job, now)
-    return receipt
+    short = out - pieces if close_short else 0
+    return ReceivedBack(receipt, short, out - pieces - short)

@@ -6,15 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam, case, func, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm.attributes import set_committed_value
 
 from spex import codes, ledger
 from spex.ledger import LedgerError
-from spex.models import Balance, Job, JobOperation, Location, OutsideShipment, QualityHold, Station, User, qty
-from spex.prepared import Prepared
+from spex.models.people import Worker
+from spex.models import Balance, Job, JobOperation, Location, OutsideShipment, QualityHold, Station, qty
 from spex.production import next_operation
 
 
@@ -27,11 +26,11 @@ class FloorError(LedgerError):
         self.next_step = next_step
 
 
-def _ids(user: User | None, station: Station | None) -> dict:
+def _ids(user: Worker | None, station: Station | None) -> dict:
     return {"user_id": user.id if user else None, "station_id": station.id if station else None}
 
 
-def require_role(user: User | None, action: str) -> None:
+def require_role(user: Worker | None, action: str) -> None:
     if user is None:
         raise FloorError("Nobody is signed in at this station: scan your badge first.")
     if not user.active:
@@ -45,31 +44,47 @@ def require_role(user: User | None, action: str) -> None:
                          f"Ask {article} {who} to scan their badge (EMP-…) here and do it.")
 
 
-def _pieces(quantity) -> int:
-    """A piece count from a scan: a whole number between 1 and the largest sane scan."""
+def piece_count(quantity) -> int:
+    """A piece count, as a person scans or types it: a whole number between 1 and the largest sane
+    quantity. The one check of a count, for the station and every verb of the floor."""
     try:
         value = Decimal(str(quantity))
     except Exception:  # noqa: BLE001 - any unparsable input is a refusal, not an error
-        raise FloorError(f"{quantity!r} is not a number of pieces.") from None
-    if not value.is_finite() or value != value.to_integral_value():
-        raise FloorError("Pieces are counted in whole numbers.")
-    value = int(value)
+        raise FloorError(f"{quantity!r} is not a number of pieces.", _COUNT_AGAIN) from None
+    if not value.is_finite():
+        raise FloorError(f"{quantity!r} is not a number of pieces.", _COUNT_AGAIN)
     if value <= 0:
-        raise FloorError("The quantity must be at least 1.")
-    if value > codes.MAX_SCAN_QUANTITY:
-        raise FloorError(f"{value} is more than any job here; check the quantity and scan again.")
-    return value
+        raise FloorError("A quantity of zero records nothing.", "Scan or type the real quantity.")
+    if value != value.to_integral_value():
+        raise FloorError(f"{_shown(value)}: pieces are counted in whole numbers.",
+                         "Scan or type a whole number of pieces.")
+    return int(_at_most_sane(value))
 
 
-def _length(quantity) -> Decimal:
+def amount_of(quantity) -> Decimal:
+    """A length of bar (or an amount of any material), as a person scans or types it: more than
+    zero, no more than the largest sane quantity."""
     try:
-        value = qty(quantity)
+        value = Decimal(str(quantity))
     except Exception:  # noqa: BLE001
-        raise FloorError(f"{quantity!r} is not a quantity.") from None
-    if not value.is_finite() or value <= 0:
-        raise FloorError("The quantity must be more than zero.")
+        raise FloorError(f"{quantity!r} is not a quantity.", _COUNT_AGAIN) from None
+    if not value.is_finite():
+        raise FloorError(f"{quantity!r} is not a quantity.", _COUNT_AGAIN)
+    if value <= 0:
+        raise FloorError("A quantity of zero records nothing.", "Scan or type the real quantity.")
+    return qty(_at_most_sane(value))
+
+
+_COUNT_AGAIN = "Check the quantity and scan again."
+
+
+def _shown(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _at_most_sane(value: Decimal) -> Decimal:
     if value > codes.MAX_SCAN_QUANTITY:
-        raise FloorError(f"{value} is more than any bar or lot here; check the quantity and scan again.")
+        raise FloorError(f"{_shown(value)} is more than any job or bar here.", _COUNT_AGAIN)
     return value
 
 
@@ -80,31 +95,20 @@ def _reason(code: str | None, reasons: dict[str, str], what: str) -> str:
     return reason
 
 
-# Statements every scan of an operation runs, built once (building one costs more than running it).
-_FIRST_TIME = and_(JobOperation.id == bindparam("b_op"), JobOperation.started_at.is_(None))
-# The operation and the next one (b_next is NULL at the last operation, and matches nothing).
-_STAMP = Prepared(update(JobOperation)
-                  .where(JobOperation.id.in_([bindparam("b_op"), bindparam("b_next", type_=Integer)]))
-                  .values(last_activity_at=bindparam("b_when"),
-                          started_at=case((_FIRST_TIME, bindparam("b_when")), else_=JobOperation.started_at)))
-_OPEN_HOLDS = (select(QualityHold).where(QualityHold.job_id == bindparam("b_job"), QualityHold.released_at.is_(None))
+# The statements every scan of an operation runs, written once: building a statement costs
+# SQLAlchemy more than running it (measured: bench/README.md, "Scan station").
+_FOLLOWING = (select(JobOperation.id, JobOperation.seq)
+              .where(JobOperation.job_id == bindparam("job"), JobOperation.seq > bindparam("seq"))
+              .order_by(JobOperation.seq).limit(1))
+_OPERATIONS = JobOperation.__table__
+_STAMP = (update(_OPERATIONS).where(_OPERATIONS.c.id.in_(bindparam("ops", expanding=True)))
+          .values(last_activity_at=bindparam("when")))
+_ANY_OPEN_HOLD = (select(QualityHold.id)
+                  .where(QualityHold.job_id == bindparam("job"), QualityHold.released_at.is_(None)).limit(1))
+_OPEN_HOLDS = (select(QualityHold).where(QualityHold.job_id == bindparam("job"), QualityHold.released_at.is_(None))
                .order_by(QualityHold.placed_at))
-_FOLLOWING = Prepared(select(JobOperation.id, JobOperation.seq)
-                      .where(JobOperation.job_id == bindparam("b_job"), JobOperation.seq > bindparam("b_seq"))
-                      .order_by(JobOperation.seq).limit(1))
-_ANY_OPEN_HOLD = Prepared(select(QualityHold.id).where(QualityHold.job_id == bindparam("b_job"),
-                                                        QualityHold.released_at.is_(None)).limit(1))
-_OPEN_HOLDS_AT = select(func.count(QualityHold.id)).where(QualityHold.job_operation_id == bindparam("b_op"),
-                                                          QualityHold.released_at.is_(None))
 _AT_VENDOR = (select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
-              .where(OutsideShipment.job_operation_id == bindparam("b_op"), OutsideShipment.closed.is_(False)))
-_VENDOR_LOCATION = select(Location).where(Location.vendor_id == bindparam("b_vendor"))
-_SCRAP_LOCATION = (select(Location).where(Location.kind == "scrap", Location.active.is_(True))
-                   .order_by(Location.id).limit(1))
-_SCRAP_PLACES = select(Location.id).where(Location.kind == "scrap")
-_LEFT_OF_JOB = select(func.sum(Balance.quantity)).where(
-    Balance.item == bindparam("b_item"), Balance.quantity > 0,
-    Balance.place.not_in(bindparam("b_scrap", expanding=True)))
+              .where(OutsideShipment.job_operation_id == bindparam("op"), OutsideShipment.closed.is_(False)))
 
 
 class Step(NamedTuple):
@@ -116,7 +120,7 @@ class Step(NamedTuple):
 def following_step(session: Session, op: JobOperation) -> Step | None:
     """The operation after this one in its job's routing (None after the last), by one look-up
     rather than loading the job's whole routing."""
-    row = _FOLLOWING.first(session, {"b_job": op.job_id, "b_seq": op.seq})
+    row = session.execute(_FOLLOWING, {"job": op.job_id, "seq": op.seq}).first()
     return Step._make(row) if row is not None else None
 
 
@@ -126,23 +130,14 @@ def _onward(op: JobOperation, following: Step | None) -> str:
 
 
 def _stamp_activity(session: Session, op: JobOperation, following: Step | None, when: datetime) -> None:
-    """One UPDATE: the operation has started (if it had not) and it and the next one saw work now.
-
-    Loaded objects are kept in step, so showing them afterwards needs no refresh.
-    """
-    following_id = following.id if following is not None else None
-    _STAMP.write(session, {"b_op": op.id, "b_next": following_id, "b_when": when})
+    """The operation has started (if it had not), and it and the next one saw work now: one UPDATE of
+    the table (the ORM's bulk update, which keeps loaded objects in step, cost three times as much),
+    and the operation in hand kept in step with its row."""
     if op.started_at is None:
-        set_committed_value(op, "started_at", when)
+        op.started_at = when
+    touched = [op.id] if following is None else [op.id, following.id]
+    session.execute(_STAMP, {"ops": touched, "when": when})
     set_committed_value(op, "last_activity_at", when)
-    loaded = session.identity_map.get(identity_key(JobOperation, following_id)) if following_id else None
-    if loaded is not None:
-        set_committed_value(loaded, "last_activity_at", when)
-
-
-def _touch(session: Session, op_id: int, **values) -> None:
-    session.execute(update(JobOperation).where(JobOperation.id == op_id).values(**values)
-                    .execution_options(synchronize_session=False))
 
 
 # --- reading the floor -----------------------------------------------------------------------
@@ -155,26 +150,27 @@ def available_at(session: Session, op: JobOperation) -> int:
 def open_holds(session: Session, job: Job) -> list[QualityHold]:
     """A job's open holds, oldest first. Most jobs have none: one light query says so, and the
     holds themselves are loaded only when there are some."""
-    if _ANY_OPEN_HOLD.scalar(session, {"b_job": job.id}) is None:
+    if session.scalar(_ANY_OPEN_HOLD, {"job": job.id}) is None:
         return []
-    return list(session.scalars(_OPEN_HOLDS, {"b_job": job.id}))
+    return list(session.scalars(_OPEN_HOLDS, {"job": job.id}))
 
 
 def at_vendor(session: Session, op: JobOperation) -> int:
     """Pieces of an outside operation still at the vendor."""
-    total = session.scalar(_AT_VENDOR, {"b_op": op.id})
+    total = session.scalar(_AT_VENDOR, {"op": op.id})
     return int(total or 0)
 
 
 def _vendor_location(session: Session, vendor_id: int) -> Location:
-    location = session.scalar(_VENDOR_LOCATION, {"b_vendor": vendor_id})
+    location = session.scalar(select(Location).where(Location.vendor_id == vendor_id))
     if location is None:
         raise FloorError("This vendor has no location in Spex yet; ask the office to save the vendor again.")
     return location
 
 
 def _scrap_location(session: Session) -> Location | None:
-    return session.scalar(_SCRAP_LOCATION)
+    return session.scalar(select(Location).where(Location.kind == "scrap", Location.active.is_(True))
+                          .order_by(Location.id).limit(1))
 
 
 _ANOTHER_JOB = "Scan the traveler of another job (JOB-…)."
@@ -212,14 +208,26 @@ def _enough(session: Session, op: JobOperation, quantity: int, available: int | 
     return available
 
 
+def _pieces_with_reason(session: Session, op: JobOperation, quantity, reason_code: str | None, *,
+                        user: Worker | None, action: str, reasons: dict[str, str]) -> tuple[str, int, int]:
+    """The checks before pieces at an operation are held or scrapped: who may, an open job, a known
+    reason, a sane count and no more than are there. Returns the reason, the pieces and how many
+    were there."""
+    require_role(user, action)
+    _job_open(op.job)
+    reason = _reason(reason_code, reasons, action)
+    pieces = piece_count(quantity)
+    return reason, pieces, _enough(session, op, pieces)
+
+
 def _settle_operation(session: Session, op: JobOperation, when: datetime) -> None:
     """Mark an operation complete once nothing is left at it or before it."""
     job = op.job
     earlier_done = all(o.completed_at is not None for o in job.operations if o.seq < op.seq)
-    held = session.scalar(_OPEN_HOLDS_AT, {"b_op": op.id})
+    held = session.scalar(select(func.count(QualityHold.id))
+                          .where(QualityHold.job_operation_id == op.id, QualityHold.released_at.is_(None)))
     if earlier_done and not held and available_at(session, op) == 0 and at_vendor(session, op) == 0:
         if op.completed_at is None:
-            _touch(session, op.id, completed_at=when)
             op.completed_at = when
         following = next_operation(job, op)
         if following is not None:
@@ -228,8 +236,9 @@ def _settle_operation(session: Session, op: JobOperation, when: datetime) -> Non
 
 def _settle_job(session: Session, job: Job, when: datetime) -> None:
     """A job is complete when no piece of it is anywhere but shipped, scrapped or put away."""
-    scrap_places = [ledger.at_location(i) for i in session.scalars(_SCRAP_PLACES)]
-    remaining = session.scalar(_LEFT_OF_JOB, {"b_item": ledger.job_item(job.id), "b_scrap": scrap_places})
+    scrap_places = [ledger.at_location(i) for i in session.scalars(select(Location.id).where(Location.kind == "scrap"))]
+    remaining = session.scalar(select(func.sum(Balance.quantity)).where(
+        Balance.item == ledger.job_item(job.id), Balance.quantity > 0, Balance.place.not_in(scrap_places)))
     if not remaining and job.status == "released":
         job.status = "complete"
         job.completed_at = when

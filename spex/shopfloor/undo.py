@@ -5,8 +5,9 @@ from sqlalchemy import desc, select, update
 from sqlalchemy.orm import Session
 
 from spex import ledger
+from spex.models.people import Worker
 from spex.models import (Job, JobOperation, LedgerEntry, OrderLine, OutsideShipment, PrintJob, QualityHold, Release,
-                         Station, StockUnit, User, utcnow)
+                         Station, StockUnit, utcnow)
 from spex.shopfloor.rules import FloorError, _ids
 
 
@@ -16,7 +17,7 @@ UNDOABLE = (ledger.PULL, ledger.COMPLETE, ledger.SCRAP, ledger.HOLD, ledger.REMN
             ledger.RECEIVE_BACK, ledger.FG_RECEIPT, ledger.SHIP)
 
 
-def undo_last(session: Session, *, user: User, station: Station | None = None, window_seconds: int = 300,
+def undo_last(session: Session, *, user: Worker, station: Station | None = None, window_seconds: int = 300,
               scan_uid: str | None = None) -> list[ledger.LedgerEntry]:
     """Reverse the user's own last scan (all its entries), if it is recent and nothing moved on since."""
     if user is None:

@@ -13,8 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable
 
-from spex import codes, shopfloor, shoptime
-from spex.models import qty
+from spex import shopfloor, shoptime
 from spex.scan import grammar
 from spex.scan.answers import Answer, Refused
 from spex.scan.grammar import Scan
@@ -46,31 +45,31 @@ def step(key: str, name: str, prompt: str):
 
 
 # --- what a scan says, read for a step --------------------------------------------------------
-def quantity_of(scan: Scan) -> Decimal:
-    value = scan.quantity
-    if value is None or value <= 0:
-        raise Refused("A quantity of zero records nothing.", "Scan or type the real quantity.")
-    if value > codes.MAX_SCAN_QUANTITY:
-        raise Refused(f"{scan.code} is more than any job or bar here.", "Check the quantity and scan again.")
-    return value
-
-
 def pieces_of(scan: Scan) -> int:
-    value = quantity_of(scan)
-    if value != value.to_integral_value():
-        raise Refused(f"{scan.code}: pieces are counted in whole numbers.", "Scan or type a whole number of pieces.")
-    return int(value)
+    """The pieces a scanned quantity counts (the shop floor's one check of a count)."""
+    return shopfloor.piece_count(scan.quantity)
 
 
 def length_of(scan: Scan) -> Decimal:
-    value = quantity_of(scan)
-    if value != value.quantize(Decimal("0.001")):
+    """The length a scanned quantity measures: the shop floor's check, and lengths are scanned to
+    the thousandth (what the ledger keeps)."""
+    value = shopfloor.amount_of(scan.quantity)
+    if value != scan.quantity:
         raise Refused(f"{scan.code}: lengths are measured to the thousandth.", "Scan or type the length again.")
-    return qty(value)
+    return value
 
 
 def reasons_hint(reasons: dict[str, str]) -> str:
     return ", ".join(f"CMD-R-{code} ({name})" for code, name in reasons.items())
+
+
+def reason_scanned(scan: Scan, reasons: dict[str, str], what: str) -> str | None:
+    """The reason a scanned card names; None for a scan that is no reason card at all (the flow
+    decides whether it starts something), a refusal for a card that is not one of these reasons."""
+    reason = grammar.reason_of(scan, reasons)
+    if reason is None and scan.kind in (grammar.REASON, grammar.WORD):
+        raise Refused(f"{scan.code} is not a {what} reason.", reasons_hint(reasons))
+    return reason
 
 
 def stored_moment(text: str | None) -> datetime | None:

@@ -65,9 +65,9 @@ def ship_qty(flow: _Flow, scan: Scan) -> Answer | None:
     pieces = pieces_of(scan)
     lot = flow.fg_lot
     release, line = flow.release_for(lot)
-    shopfloor.ship_finished_goods(flow.session, lot, pieces, release=release, order_line=line,
-                                  scan_uid=flow.scan_uid, **flow.who())
-    _, left = shopfloor.fg_location(flow.session, lot)
+    shipped = shopfloor.ship_finished_goods(flow.session, lot, pieces, release=release, order_line=line,
+                                            scan_uid=flow.scan_uid, **flow.who())
+    left = shipped.left_in_lot
     flow.state.fg_lot_id = None
     flow.expect(None)
     against = release_words(release, line)

@@ -8,7 +8,7 @@ from spex.models import QualityHold
 from spex.scan import grammar
 from spex.scan.answers import DONE, Answer, Refused
 from spex.scan.grammar import Scan
-from spex.scan.steps import pieces_then_reason, reasons_hint, step
+from spex.scan.steps import pieces_then_reason, reason_scanned, reasons_hint, step
 
 if TYPE_CHECKING:
     from spex.scan.flows import _Flow
@@ -29,10 +29,8 @@ HOLD_REASON = "hold:reason"
 
 @step(HOLD_REASON, "Quality hold", "Scan the hold reason: " + reasons_hint(codes.HOLD_REASONS))
 def hold_reason(flow: _Flow, scan: Scan) -> Answer | None:
-    reason = grammar.reason_of(scan, codes.HOLD_REASONS)
+    reason = reason_scanned(scan, codes.HOLD_REASONS, "hold")
     if reason is None:
-        if scan.kind in (grammar.REASON, grammar.WORD):
-            raise Refused(f"{scan.code} is not a hold reason.", reasons_hint(codes.HOLD_REASONS))
         return None
     op, pieces = flow.op, int(flow.data["quantity"])
     hold = shopfloor.place_hold(flow.session, op, pieces, reason, scan_uid=flow.scan_uid, **flow.who())

@@ -45,10 +45,10 @@ def pull_qty(flow: _Flow, scan: Scan) -> Answer | None:
         return None
     amount = length_of(scan)
     unit, job = flow.unit, flow.job
-    shopfloor.pull_material(flow.session, unit, job, amount, scan_uid=flow.scan_uid, **flow.who())
+    pulled = shopfloor.pull_material(flow.session, unit, job, amount, scan_uid=flow.scan_uid, **flow.who())
     flow.state.stock_unit_id = None
     flow.expect(None)
-    _, left = ledger.location_of(flow.session, ledger.unit_item(unit.id))
+    left = pulled.left
     material_unit = unit.lot.material.unit
     return Answer(DONE, f"Pulled {ledger.format_qty(amount)} {material_unit} of {unit.barcode} for job {job.number}",
                   f"Heat {unit.lot.heat_number} recorded against job {job.number}; "

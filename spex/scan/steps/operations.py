@@ -4,10 +4,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from spex import codes, shopfloor
-from spex.scan import grammar
-from spex.scan.answers import DONE, Answer, Refused
+from spex.scan.answers import DONE, Answer
 from spex.scan.grammar import Scan
-from spex.scan.steps import pieces_then_reason, reasons_hint, step
+from spex.scan.steps import pieces_then_reason, reason_scanned, reasons_hint, step
 
 if TYPE_CHECKING:
     from spex.scan.flows import _Flow
@@ -25,15 +24,12 @@ SCRAP_REASON = "scrap:reason"
 
 @step(SCRAP_REASON, "Scrap", "Scan the scrap reason: " + reasons_hint(codes.SCRAP_REASONS))
 def scrap_reason(flow: _Flow, scan: Scan) -> Answer | None:
-    reason = grammar.reason_of(scan, codes.SCRAP_REASONS)
+    reason = reason_scanned(scan, codes.SCRAP_REASONS, "scrap")
     if reason is None:
-        if scan.kind in (grammar.REASON, grammar.WORD):
-            raise Refused(f"{scan.code} is not a scrap reason.", reasons_hint(codes.SCRAP_REASONS))
         return None
     op, pieces = flow.op, int(flow.data["quantity"])
-    shopfloor.scrap_pieces(flow.session, op, pieces, reason, scan_uid=flow.scan_uid, **flow.who())
+    scrapped = shopfloor.scrap_pieces(flow.session, op, pieces, reason, scan_uid=flow.scan_uid, **flow.who())
     flow.expect(None)
     return Answer(DONE, f"Scrapped {pieces} pcs at op {op.seq} of job {op.job.number}",
-                  f"Reason: {codes.SCRAP_REASONS[reason]}. "
-                  f"{shopfloor.available_at(flow.session, op)} pcs left at op {op.seq}.",
-                  next_step=flow.next_step())
+                  f"Reason: {codes.SCRAP_REASONS[reason]}. {scrapped.left_here} pcs left at op {op.seq}.",
+                  next_step=flow.next_step(), available=scrapped.left_here)

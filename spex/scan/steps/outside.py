@@ -45,13 +45,11 @@ def receive_qty(flow: _Flow, scan: Scan) -> Answer | None:
     op = flow.op
     close_short = flow.data.get("close_short") == "1"
     coc = flow.data.get("coc")
-    out = shopfloor.at_vendor(flow.session, op)
-    shopfloor.receive_back(flow.session, op, pieces, close_short=close_short, coc_filename=coc,
-                           scan_uid=flow.scan_uid, **flow.who())
+    received = shopfloor.receive_back(flow.session, op, pieces, close_short=close_short, coc_filename=coc,
+                                      scan_uid=flow.scan_uid, **flow.who())
     flow.data.pop("coc", None)
     flow.expect(None)
-    # Closing short records every piece not counted now as short; otherwise they are still out.
-    short, still_out = (out - pieces, 0) if close_short else (0, out - pieces)
+    short, still_out = received.short, received.still_out
     answer = Answer(DONE, f"Received {pieces} pcs of job {op.job.number} back at op {op.seq}"
                           + (f"; {short} short — the shipment is closed" if short else ""),
                     "CoC attached." if coc else "")

@@ -14,7 +14,8 @@ from spex.scan.grammar import Scan
 from spex.scan.steps import on_the_clock, step, stored_moment
 
 if TYPE_CHECKING:
-    from spex.scan.flows import Person, _Flow
+    from spex.scan.flows import _Flow
+    from spex.scan.state import Person
 
 # One's own badge again answers "already signed in"; only the same badge once more within this
 # time of that answer signs out. Sooner than DOUBLE_READ it is the scanner reading the badge twice.
