@@ -14,7 +14,7 @@ from spex.shopfloor.rules import FloorError, _ids
 # --- undo --------------------------------------------------------------------------------------------
 
 UNDOABLE = (ledger.PULL, ledger.COMPLETE, ledger.SCRAP, ledger.HOLD, ledger.REMNANT, ledger.SHIP_OUT,
-            ledger.RECEIVE_BACK, ledger.FG_RECEIPT, ledger.SHIP)
+            ledger.RECEIVE_BACK, ledger.FG_RECEIPT, ledger.SHIP, ledger.PUTAWAY)
 
 
 def undo_last(session: Session, *, user: Worker, station: Station | None = None, window_seconds: int = 300,

@@ -138,3 +138,14 @@ def test_a_shipped_fg_lot_stays_and_an_inspector_may_not_move(desk, yard, sessio
     answer = desk(codes.CMD_MOVE)
     assert answer.outcome == REFUSED and answer.headline.startswith("Only an operator or material handler or shipping clerk may move stock")
     assert entries(session) == before
+
+
+def test_a_move_is_undone_by_its_mover_and_the_bar_is_back_in_its_bin(desk, yard, session):
+    bar = yard.lot.units[0]
+    desk(yard.handler.barcode, codes.CMD_MOVE, bar.barcode, "BIN-R1-B02")
+    undone = desk(codes.CMD_UNDO)
+    assert undone.outcome == DONE, undone.headline
+    assert ledger.location_of(session, ledger.unit_item(bar.id)) == (ledger.at_location(yard.rack.id), Decimal("144"))
+    [move] = putaways(session)
+    reversal = session.scalars(select(LedgerEntry).where(LedgerEntry.reverses_id == move.id)).one()
+    assert (reversal.from_location_id, reversal.to_location_id) == (yard.bin_b.id, yard.rack.id)
