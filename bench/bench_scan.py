@@ -125,6 +125,9 @@ def build_shop(url: str, clients: int, prefill: int = 0) -> dict:
             }, shoptime.today(), shoptime.start_of)
             s.commit()
             filled = {**counts, "seconds": round(time.perf_counter() - started, 1)}
+            # A shop's database has long been checkpointed: the fill's WAL goes into the file first.
+            s.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            s.commit()
         lot = production.receive_lot(s, material, "H90210", [144] * (clients * 12), rack, supplier="Bench Metals")
         shop = {"clients": [], "prefill": filled}
         due = shoptime.today() + timedelta(days=21)

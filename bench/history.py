@@ -139,9 +139,14 @@ def prefill(connection, entries: int, shop: dict, today, start_of) -> dict:
                 scans += 1
         balances.update(balances_after(history))
     last = stamps[-1]
+    # Random scan ids land all over their unique indexes: keep the index pages in memory while
+    # writing (SQLite's default cache is 2 MiB), and go back to the default afterwards.
+    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql("PRAGMA cache_size = -1000000")
     rows["balances"] = [(item, place, quantity, unit, last) for (item, place), (quantity, unit) in balances.items()]
     for table, columns in COLUMNS.items():
         _insert(connection, table, columns, rows.get(table, []))
+    connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
     return {"jobs": jobs, "ledger entries": len(rows["ledger_entries"]), "scans": len(rows["scans"]),
             "balances": len(balances)}
 
