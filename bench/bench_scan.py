@@ -4,11 +4,12 @@ that counts). Run from the repository root:
 
     python bench/bench_scan.py [--clients 4] [--rounds 30] [--segments 3] [--workers 2]
                                [--worker-class sync|gthread] [--threads 4]
-                               [--compare REV] [--prefill N]
+                               [--compare REV] [--prefill N [--beside-fresh]]
 
 --compare REV also runs the Spex code of git revision REV (checked out beside this one for the run,
 with a shop built by its own schema), its segments taking turns with this code's and the baseline's.
---prefill N first writes about N ledger entries of past jobs, and their scans, into each shop.
+--prefill N first writes about N ledger entries of past jobs, and their scans, into each shop;
+with --beside-fresh a fresh shop of this code takes its turns too.
 
 Targets on a 2-core machine: mix throughput >= 1/4 of the baseline, p99 < 25 ms.
 Figures go in bench/README.md, section "Scan station".
@@ -357,6 +358,9 @@ def parse_args():
     parser.add_argument("--compare", metavar="REV", help="also measure the Spex code at this git revision")
     parser.add_argument("--prefill", type=int, default=0, metavar="N",
                         help="first fill each shop with about N ledger entries of past jobs and their scans")
+    parser.add_argument("--beside-fresh", action="store_true",
+                        help="with --prefill (and no --compare): also a fresh shop of this code, in turns with "
+                             "the prefilled one, to read the cost of history from one run")
     parser.add_argument("--build-shop", metavar="URL", help=argparse.SUPPRESS)  # revisions.build_shop_with
     return parser.parse_args()
 
@@ -392,17 +396,21 @@ def main() -> None:
         tmp = Path(tmp)
         if args.compare:
             with revisions.checkout(ROOT, args.compare, tmp / "rev") as code:
-                run(args, segments, tmp, {"mix": ROOT, "rev": code})
+                run(args, segments, tmp, {"mix": (ROOT, args.prefill), "rev": (code, args.prefill)})
+        elif args.beside_fresh and args.prefill:
+            run(args, segments, tmp, {"mix": (ROOT, args.prefill), "fresh": (ROOT, 0)})
         else:
-            run(args, segments, tmp, {"mix": ROOT})
+            run(args, segments, tmp, {"mix": (ROOT, args.prefill)})
 
 
-def run(args, segments: int, tmp: Path, codes_: dict[str, Path]) -> None:
+def run(args, segments: int, tmp: Path, codes_: dict[str, tuple[Path, int]]) -> None:
+    """Build each shop (kind: its code and prefill), start its server and the baseline's, and send
+    them the same scans in turns; then report."""
     labels = {"mix": "scan mix (Spex /station/scan)", "rev": f"scan mix at {args.compare} (Spex /station/scan)",
-              "baseline": "baseline (Flask + 1 SQLite insert)"}
+              "fresh": "scan mix, fresh shop (Spex /station/scan)", "baseline": "baseline (Flask + 1 SQLite insert)"}
     shops = {}
-    for kind, code in codes_.items():
-        shops[kind] = revisions.build_shop_with(code, f"sqlite:///{tmp / (kind + '.db')}", args.clients, args.prefill)
+    for kind, (code, prefill) in codes_.items():
+        shops[kind] = revisions.build_shop_with(code, f"sqlite:///{tmp / (kind + '.db')}", args.clients, prefill)
         filled = shops[kind]["prefill"]
         if filled:
             size = (tmp / (kind + ".db")).stat().st_size / 2**20
@@ -419,7 +427,7 @@ def run(args, segments: int, tmp: Path, codes_: dict[str, Path]) -> None:
 
     servers, senders = [], {}
     try:
-        for kind, code in codes_.items():
+        for kind, (code, _) in codes_.items():
             env = {"DATABASE_URL": f"sqlite:///{tmp / (kind + '.db')}", "SPEX_SECRET_KEY": "bench",
                    "SPEX_UPLOAD_DIR": str(tmp / "uploads"), **revisions.code_env(code)}
             process, base = start_gunicorn("spex:create_app()", env, args, code)
@@ -456,10 +464,16 @@ def run(args, segments: int, tmp: Path, codes_: dict[str, Path]) -> None:
     if "rev" in figures:
         print(f"{args.compare} / baseline throughput: {figures['rev']['rate'] / base['rate']:.2f}")
         print(f"mix / {args.compare} throughput: {figures['mix']['rate'] / figures['rev']['rate']:.2f}")
+    if "fresh" in figures:
+        print(f"fresh / baseline throughput: {figures['fresh']['rate'] / base['rate']:.2f}")
+        print(f"prefilled / fresh throughput: {figures['mix']['rate'] / figures['fresh']['rate']:.2f}   "
+              f"p99 {figures['mix']['p99'] / figures['fresh']['p99']:.2f}  (target: within 10 %)")
     print("\nFor bench/README.md (code | history | scan mix | ratio to baseline | p50 | p95 | p99 | baseline):")
     print(table_line(revisions.short_name(ROOT, "HEAD"), figures["mix"], base, args.prefill))
     if "rev" in figures:
         print(table_line(revisions.short_name(ROOT, args.compare), figures["rev"], base, args.prefill))
+    if "fresh" in figures:
+        print(table_line(revisions.short_name(ROOT, "HEAD"), figures["fresh"], base, 0))
 
 
 if __name__ == "__main__":
