@@ -3,7 +3,8 @@ entries and station scans of a year of working days, so a benchmark can ask whet
 grows with the history the database holds.
 
 Written with plain INSERTs (executemany on the session's connection, in its transaction), not the
-ORM: a million entries take a minute or two this way, hours one object at a time. The rows are what
+ORM: a million entries cost about a minute and a half of CPU this way (bench/README.md has the
+measured fill times), hours one object at a time. The rows are what
 the shop-floor functions would have written (the same kinds, keys, quantities in thousandths and
 UTC timestamps), so every index and query sees the shapes it sees in a real shop.
 """
