@@ -408,6 +408,9 @@ def run(args, segments: int, tmp: Path, codes_: dict[str, tuple[Path, int]]) -> 
     them the same scans in turns; then report."""
     labels = {"mix": "scan mix (Spex /station/scan)", "rev": f"scan mix at {args.compare} (Spex /station/scan)",
               "fresh": "scan mix, fresh shop (Spex /station/scan)", "baseline": "baseline (Flask + 1 SQLite insert)"}
+    # Named now: the servers run this checkout as it is when they start.
+    names = {"mix": revisions.short_name(ROOT, "HEAD"), "fresh": revisions.short_name(ROOT, "HEAD"),
+             "rev": revisions.short_name(ROOT, args.compare) if args.compare else ""}
     shops = {}
     for kind, (code, prefill) in codes_.items():
         shops[kind] = revisions.build_shop_with(code, f"sqlite:///{tmp / (kind + '.db')}", args.clients, prefill)
@@ -469,11 +472,11 @@ def run(args, segments: int, tmp: Path, codes_: dict[str, tuple[Path, int]]) -> 
         print(f"prefilled / fresh throughput: {figures['mix']['rate'] / figures['fresh']['rate']:.2f}   "
               f"p99 {figures['mix']['p99'] / figures['fresh']['p99']:.2f}  (target: within 10 %)")
     print("\nFor bench/README.md (code | history | scan mix | ratio to baseline | p50 | p95 | p99 | baseline):")
-    print(table_line(revisions.short_name(ROOT, "HEAD"), figures["mix"], base, args.prefill))
+    print(table_line(names["mix"], figures["mix"], base, args.prefill))
     if "rev" in figures:
-        print(table_line(revisions.short_name(ROOT, args.compare), figures["rev"], base, args.prefill))
+        print(table_line(names["rev"], figures["rev"], base, args.prefill))
     if "fresh" in figures:
-        print(table_line(revisions.short_name(ROOT, "HEAD"), figures["fresh"], base, 0))
+        print(table_line(names["fresh"], figures["fresh"], base, 0))
 
 
 if __name__ == "__main__":
