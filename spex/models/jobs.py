@@ -108,7 +108,9 @@ class QualityHold(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
-    job_operation_id: Mapped[int] = mapped_column(ForeignKey("job_operations.id"))
+    # Every scan that settles an operation asks for its open holds: one index step, however many the
+    # shop has placed over the years.
+    job_operation_id: Mapped[int] = mapped_column(ForeignKey("job_operations.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     reason_code: Mapped[str] = mapped_column(String(10))
     note: Mapped[str | None] = mapped_column(Text)
@@ -140,7 +142,8 @@ class OutsideShipment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
-    job_operation_id: Mapped[int] = mapped_column(ForeignKey("job_operations.id"))
+    # What is at the vendor for an operation is read on every ship-out and receive scan.
+    job_operation_id: Mapped[int] = mapped_column(ForeignKey("job_operations.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"))
     quantity_out: Mapped[int] = mapped_column(Integer)
     quantity_back: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,7 +23,8 @@ from spex.masters import certs
 from spex.models import utcnow
 from spex.wip import bp, lookup, status
 from spex.wip.board import (board_version, etag_for, filter_jobs, group_rows, load_board, paginate,
-                             risk_words, split_unreleased)
+                             split_unreleased)
+from spex.wip.schedule import risk_words
 
 GROUPS = {"": "Most urgent first", "wc": "By work center", "customer": "By customer"}
 # Unreleased jobs named on the board's bottom line; more are counted ("+12 more").

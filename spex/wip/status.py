@@ -17,7 +17,8 @@ from spex import codes, ledger, shoptime
 from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, JOB_STATUSES, LedgerEntry, Location,
                          Material, MaterialLot, OPEN_STATUSES, OutsideReceipt, OutsideShipment, QualityHold, Station,
                          StockUnit, User, utcnow)
-from spex.wip.board import (RISK_TEXT, STATE_ACTIVE, STATE_DONE, BoardJob, BoardOp, load_board)
+from spex.wip.board import STATE_ACTIVE, STATE_DONE, BoardJob, BoardOp, load_board
+from spex.wip.schedule import RISK_TEXT
 
 SCHEMA_VERSION = 1
 
