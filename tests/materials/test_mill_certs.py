@@ -177,3 +177,13 @@ def test_the_job_page_and_json_show_the_cert_figures(client, session, make, stai
     cert = client.get(f"/jobs/{job.number}.json").get_json()["materials"][0]["cert"]
     assert (cert["type"], cert["heat_number"]) == ("3.1", "H88")
     assert {f["property"]: (f["value"], f["verdict"]) for f in cert["figures"]}["Cr"] == ("17.8", "ok")
+
+
+def test_the_demo_shop_holds_its_303_certs_against_the_grades_limits(session, demo_shop):
+    from spex.models import Material
+    stainless = session.scalars(select(Material).where(Material.grade == "303 stainless")).all()
+    assert stainless and all({lim.property for lim in m.limits} >= {"Cr", "Ni", "S", "yield"} for m in stainless)
+    certs = session.scalars(select(MillCert)).all()
+    assert len(certs) == session.scalar(select(func.count()).select_from(MaterialLot).join(Material)
+                                        .where(Material.grade == "303 stainless"))
+    assert count(session, ReceivingHold) == 0  # every demo cert is inside the limits: nothing held
