@@ -4,6 +4,8 @@ A mill cert's figures (EN 10204 type, standard, grade, heat, chemistry, mechanic
 held against the material's limits; a lot outside them, or without a cert its material requires, is
 on a receiving hold until an inspector releases it. A lot's heat, material and supplier change only
 through an audited correction after its first movement, and every change to a master record is kept.
+Parts keep what their bar per piece is made of (finished length, facing, cutoff width) and materials
+the bar end a bar loses, for the bar arithmetic.
 
 Revision ID: 0006_material_in
 Revises: 0005_scan_reads
@@ -117,10 +119,18 @@ def upgrade():
     )
     # A plain ADD/DROP COLUMN: a batch copy of materials would drop the table under the parts that refer to it.
     op.add_column('materials', sa.Column('cert_required', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('materials', sa.Column('bar_end_in', sa.BigInteger(), nullable=True))
+    op.add_column('parts', sa.Column('finished_length_in', sa.BigInteger(), nullable=True))
+    op.add_column('parts', sa.Column('facing_allowance_in', sa.BigInteger(), nullable=True))
+    op.add_column('parts', sa.Column('cutoff_width_in', sa.BigInteger(), nullable=True))
 
 
 
 def downgrade():
+    op.drop_column('parts', 'cutoff_width_in')
+    op.drop_column('parts', 'facing_allowance_in')
+    op.drop_column('parts', 'finished_length_in')
+    op.drop_column('materials', 'bar_end_in')
     op.drop_column('materials', 'cert_required')
 
     op.drop_table('cert_elements')

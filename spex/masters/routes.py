@@ -18,6 +18,7 @@ from spex.masters import bp, certs, history, records, routing
 from spex.masters.catalog import MASTERS, MATERIALS, PARTS, ROUTING_STEPS
 from spex.materials import limits
 from spex.materials.millcerts import ELEMENTS, MECHANICAL
+from spex.planning import bars
 from spex.models import Material, MaterialLot, Part, RoutingStep, User
 
 DUPLICATE = "That code is already used."
@@ -187,7 +188,7 @@ def _form_page(master, record, values, errors, status=200, **extra):
     if record is not None:
         context["history"] = history.lines_of(db.session, *history.key_of(master, record)[:2])
     if record is not None and master is PARTS:
-        context.update(_routing_context(record))
+        context.update(_routing_context(record), bar_plan=bars.for_part(record))
     if record is not None and master is MATERIALS:
         context.update(limit_rows=limits.rows_for_form(record), limit_errors={}, elements=ELEMENTS,
                        mechanical=MECHANICAL)
