@@ -138,7 +138,7 @@ def limit_words(minimum, maximum, unit) -> str:
 def failures(lot: MaterialLot, material: Material, cert: MillCert | None) -> list[str]:
     """What keeps the lot from use, in the words the station repeats; empty when it conforms."""
     if cert is None:
-        return [f"no mill cert on file, and {material.code} requires one"] if material.cert_required else []
+        return [f"no mill cert figures on file, and {material.code} requires them"] if material.cert_required else []
     found = []
     if cert.heat_number.strip().upper() != lot.heat_number.strip().upper():
         found.append(f"the cert is for heat {cert.heat_number}, the lot is heat {lot.heat_number}")

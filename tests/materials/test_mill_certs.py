@@ -107,7 +107,7 @@ def test_a_material_that_requires_a_cert_holds_a_lot_received_without_one(client
     response = client.post("/receive/", data=receipt(stainless))
     assert response.status_code == 302
     hold = session.scalar(select(ReceivingHold))
-    assert hold.reason == "no mill cert on file, and 303-RD-1.000 requires one"
+    assert hold.reason == "no mill cert figures on file, and 303-RD-1.000 requires them"
 
 
 @pytest.mark.parametrize("field, value, message", [
