@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from spex import auth, home
     from spex.labels import bp as labels_bp
     from spex.masters import bp as masters_bp
+    from spex.materials import bp as materials_bp
     from spex.metrics import bp as metrics_bp
     from spex.planning import bp as planning_bp
     from spex.receiving import bp as receiving_bp
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(planning_bp)
     app.register_blueprint(receiving_bp)
     app.register_blueprint(metrics_bp)
+    app.register_blueprint(materials_bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -133,6 +133,7 @@ def seed(session: Session, today: date | None = None) -> str:
         _stations(session, locations, centers)
         session.flush()
     lots = _receive_material(session, materials, locations, rng, today, people)
+    _mill_certs(session, materials, lots, people)
     orders = _orders(session, customers, parts, today)
     jobs = _jobs(session, parts, orders, lots, locations, people, rng, today)
     _programs(session, customers, parts, materials)
@@ -292,6 +293,32 @@ def _receive_material(session, materials, locations, rng, today, people) -> list
             lots.append(lot)
     session.flush()
     return lots
+
+
+# ASTM A582 type 303 (weight %) and the annealed bar's yield: what the 303 lots' certs are held against.
+LIMITS_303 = {"C": (None, "0.15"), "Mn": (None, "2.00"), "P": (None, "0.20"), "S": ("0.15", None),
+              "Si": (None, "1.00"), "Cr": ("17.0", "19.0"), "Ni": ("8.0", "10.0"), "yield": ("205", None)}
+
+
+def _mill_certs(session, materials, lots, people) -> None:
+    """303 stainless carries its specification limits; each 303 lot's 3.1 cert is recorded, inside them."""
+    from spex.materials import millcerts
+    from spex.models import MaterialLimit
+    for material in materials.values():
+        if material.grade.startswith("303"):
+            material.limits = [MaterialLimit(property=prop, minimum=Decimal(low) if low else None,
+                                             maximum=Decimal(high) if high else None)
+                               for prop, (low, high) in LIMITS_303.items()]
+    session.flush()
+    for n, lot in enumerate(lot for lot in lots if lot.material.grade.startswith("303")):
+        chemistry = {"C": Decimal("0.06"), "Mn": Decimal("1.62"), "P": Decimal("0.031"),
+                     "S": Decimal("0.29") + Decimal(n % 4) / 100, "Si": Decimal("0.48"),
+                     "Cr": Decimal("17.4") + Decimal(n % 5) / 10, "Ni": Decimal("8.1") + Decimal(n % 3) / 10}
+        figures = millcerts.CertFigures("3.1", "ASTM A582", "303", lot.heat_number, chemistry,
+                                        {"yield": Decimal(290 + 5 * n), "tensile": Decimal(600 + 5 * n),
+                                         "elongation": Decimal(48), "hardness": Decimal(180 + n)})
+        with clock_at(lot.received_at):
+            millcerts.enter_cert(session, lot, figures, people["handler"])
 
 
 def _orders(session, customers, parts, today) -> list[OrderLine]:

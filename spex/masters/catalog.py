@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from spex import codes, ledger, shoptime
 from spex.models import (LOCATION_KINDS, STOCK_KINDS, Balance, Customer, Location, Material, MaterialLot, Part,
                          RoutingStep, Station, User, Vendor, WorkCenter)
-from spex.masters.fields import CHOICE, DECIMAL, FK, INT, PASSWORD, PIN, Column, Field, Master, Unique, path
+from spex.masters.fields import BOOL, CHOICE, DECIMAL, FK, INT, PASSWORD, PIN, Column, Field, Master, Unique, path
+from spex.materials import trace
 
 MATERIAL_FORMS = {f: f for f in ("round bar", "hex bar", "square bar", "plate", "sheet", "tube", "forging",
                                  "casting")}
@@ -69,6 +70,9 @@ MATERIALS = Master(
         Field("min_qty", "Minimum", DECIMAL),
         Field("max_qty", "Maximum", DECIMAL),
         Field("typical_bar_length_in", "Typical bar length (in)", DECIMAL, max=1000),
+        Field("bar_end_in", "Chuck/bar end (in)", DECIMAL, max=1000, hint="what a bar loses that cannot be cut"),
+        Field("cert_required", "Mill cert required", BOOL,
+              hint="a lot received without its cert's figures goes on a receiving hold"),
     ),
     columns=(Column("Code", path("code")), Column("Grade", path("grade")), Column("Form", path("form")),
              Column("Size", path("size")), Column("Unit", path("unit")),
@@ -77,6 +81,7 @@ MATERIALS = Master(
     search=("code", "grade", "family", "size"),
     order_by=("code",),
     check=_min_not_above_max,
+    extras="masters/_limits.html",
 )
 
 
@@ -111,6 +116,10 @@ LOTS = Master(
     eager=lambda: (joinedload(MaterialLot.material),),
     new_defaults=_next_lot_number,
     multipart=True,  # the mill cert goes up with the form (masters/_cert.html)
+    check=lambda session, lot, reading, actor: trace.refuse_edit_of_used_lot(session, lot, reading.values,
+                                                                             reading.refuse),
+    on_changes=trace.note_edits,
+    extras="masters/_lot.html",
 )
 
 
@@ -191,6 +200,9 @@ PARTS = Master(
         Field("material_id", "Material", FK, options=_active(Material), describe=lambda m: f"{m.code} · {m.label}"),
         Field("bar_length_per_piece", "Bar per piece (in)", DECIMAL, required=True, max=1000,
               hint="part length + cutoff + facing; 0 for plate parts"),
+        Field("finished_length_in", "Finished length (in)", DECIMAL, max=1000),
+        Field("facing_allowance_in", "Facing allowance (in)", DECIMAL, max=100),
+        Field("cutoff_width_in", "Cutoff width / kerf (in)", DECIMAL, max=10),
         Field("blank_size", "Blank size", hint="for plate parts, e.g. 2.0 x 3.0 x 0.5"),
         Field("finished_weight_lb", "Finished weight (lb)", DECIMAL, max=100000),
         Field("unit_price", "Unit price", DECIMAL),
@@ -238,6 +250,8 @@ ROUTING_STEPS = Master(
     columns=(), search=(), order_by=("seq",),
     unique_together=(Unique(("part_id", "seq"), "seq", "That operation number is already used in this routing."),),
     check=_step_needs_its_place,
+    # A step's changes are kept in its part's history: the part page is where people look.
+    history_key=lambda step: (PARTS.slug, step.part_id, f"Op {step.seq} "),
 )
 
 

@@ -131,6 +131,8 @@ class Master:
     extras: str | None = None  # template shown under the form on the edit page
     open_after_create: bool = False  # the edit page has more to do (routing steps)
     multipart: bool = False
+    history_key: Callable[[Any], tuple[str, int, str]] | None = None  # (kind, id, prefix) its history is kept under
+    on_changes: Callable[..., None] | None = None  # (session, record, changes, actor): what a change also records
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)

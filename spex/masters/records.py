@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from spex.masters import history
 from spex.masters.fields import (BOOL, CONTROL_CHARS, DB_INT_MAX, FK, SECRET_KINDS, FormReading, Master, read_form,
                                  redisplayed, shown)
 
@@ -112,19 +113,25 @@ def read(session: Session, master: Master, form, record=None, actor=None, fixed:
     return reading
 
 
-def save(session: Session, master: Master, reading: FormReading, record=None, **fixed):
-    """Write a checked form into a new or existing record (flushed, not committed)."""
+def save(session: Session, master: Master, reading: FormReading, record=None, *, actor=None, **fixed):
+    """Write a checked form into a new or existing record, and what changed into its history
+    (flushed, not committed)."""
     created = record is None
     if created:
         record = master.model(**fixed)
         session.add(record)
+    before = None if created else history.snapshot(master, record)
     for field in master.fields:
         if field.stored and field.name in reading.values:
             setattr(record, field.name, reading.values[field.name])
     session.flush()
+    changes = None if created else history.changes_between(session, master, before, record)
+    history.note_save(session, master, record, changes, actor)
+    if changes and master.on_changes is not None:
+        master.on_changes(session, record, changes, actor)
     if master.after_save is not None:
         master.after_save(session, record, reading, created)
-        session.flush()
+    session.flush()
     return record
 
 
@@ -134,6 +141,8 @@ def set_active(session: Session, master: Master, record, active: bool, actor=Non
         refusal = master.refuse_deactivate(session, record, actor)
         if refusal:
             return refusal
+    if bool(record.active) != active:
+        history.note_active(session, master, record, active, actor)
     record.active = active
     if master.on_active is not None:
         master.on_active(session, record, active)

@@ -13,9 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from spex.auth import office_required
 from spex.extensions import db
 from spex.forms import checks_its_own_characters
-from spex.masters import bp, certs, records, routing
-from spex.masters.catalog import MASTERS, PARTS, ROUTING_STEPS
-from spex.models import MaterialLot, Part, RoutingStep, User
+from spex.forms import FormError
+from spex.masters import bp, certs, history, records, routing
+from spex.masters.catalog import MASTERS, MATERIALS, PARTS, ROUTING_STEPS
+from spex.materials import limits
+from spex.materials.millcerts import ELEMENTS, MECHANICAL
+from spex.planning import bars
+from spex.models import Material, MaterialLot, Part, RoutingStep, User
 
 DUPLICATE = "That code is already used."
 
@@ -140,7 +144,7 @@ def _save_posted(master, record):
     stored = None
     upload_dir = current_app.config["SPEX_UPLOAD_DIR"]
     try:
-        saved = records.save(db.session, master, reading, record)
+        saved = records.save(db.session, master, reading, record, actor=current_user)
         if cert is not None:
             stored = certs.store_cert(upload_dir, saved.id, *cert)
             saved.cert_filename = stored
@@ -177,13 +181,41 @@ def _read_cert(reading):
     return data, extension
 
 
-def _form_page(master, record, values, errors, status=200):
+def _form_page(master, record, values, errors, status=200, **extra):
     context = dict(master=master, record=record, errors=errors,
                    heading=master.heading(record) if record is not None else "",
                    widgets=records.widgets(db.session, master, values, errors))
+    if record is not None:
+        context["history"] = history.lines_of(db.session, *history.key_of(master, record)[:2])
     if record is not None and master is PARTS:
-        context.update(_routing_context(record))
+        context.update(_routing_context(record), bar_plan=bars.for_part(record))
+    if record is not None and master is MATERIALS:
+        context.update(limit_rows=limits.rows_for_form(record), limit_errors={}, elements=ELEMENTS,
+                       mechanical=MECHANICAL)
+    context.update(extra)
     return render_template("masters/form.html", **context), status
+
+
+# --- a material's specification limits ---------------------------------------------------------------
+
+@bp.post("/materials/<int:record_id>/limits")
+@office_required
+def save_limits(record_id: int):
+    _master(MATERIALS.slug)
+    material = _record(Material, record_id)
+    try:
+        wanted = limits.read_limits(request.form)
+    except FormError as exc:
+        db.session.rollback()
+        rows = [{"property": request.form.get(f"prop_{n}", ""), "minimum": request.form.get(f"min_{n}", ""),
+                 "maximum": request.form.get(f"max_{n}", "")} for n in range(limits.MAX_ROWS)
+                if f"prop_{n}" in request.form]
+        return _form_page(MATERIALS, material, records.record_values(MATERIALS, material), {}, status=422,
+                          limit_rows=rows, limit_errors={exc.field: exc.message})
+    changed = limits.save_limits(db.session, material, wanted, actor=current_user)
+    db.session.commit()
+    flash(f"Limits saved ({changed} changed)." if changed else "Limits unchanged.")
+    return redirect(url_for(".edit", slug=MATERIALS.slug, record_id=material.id) + "#limits")
 
 
 # --- mill certs ------------------------------------------------------------------------------------
@@ -236,7 +268,7 @@ def _save_step(part, step):
         db.session.rollback()
         return reading
     try:
-        records.save(db.session, ROUTING_STEPS, reading, step, part_id=part.id)
+        records.save(db.session, ROUTING_STEPS, reading, step, actor=current_user, part_id=part.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -293,6 +325,7 @@ def move_step(part_id: int, step_id: int):
 def remove_step(part_id: int, step_id: int):
     part, step = _part_and_step(part_id, step_id)
     seq = step.seq
+    history.note(db.session, PARTS.slug, part.id, history.REMOVED, field=f"Op {seq}", actor=current_user)
     routing.remove_step(db.session, step)
     db.session.commit()
     if not _wants_fragment():

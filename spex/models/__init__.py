@@ -8,3 +8,5 @@ from spex.models.orders import STRATEGIES, CustomerOrder, OrderLine, Release, St
 from spex.models.jobs import (JOB_STATUSES, OPEN_STATUSES, Job, JobOperation, OutsideReceipt,  # noqa: F401
                               OutsideShipment, QualityHold, job_order_lines)
 from spex.models.ledger import Balance, LedgerEntry  # noqa: F401
+from spex.models.traceability import (CERT_TYPES, CertElement, LotCorrection, MasterChange,  # noqa: F401
+                                      MaterialLimit, MillCert, ReceivingHold)

@@ -63,6 +63,10 @@ class Part(db.Model):
     material_id: Mapped[int | None] = mapped_column(ForeignKey("materials.id"))
     # Bar consumed per piece: part length + cutoff + facing (inches); 0 for plate/blank parts.
     bar_length_per_piece: Mapped[Decimal] = mapped_column(Qty, default=Decimal("0"))
+    # What the bar per piece is made of (spex.planning.bars): finished length + facing + cutoff width.
+    finished_length_in: Mapped[Decimal | None] = mapped_column(Qty)
+    facing_allowance_in: Mapped[Decimal | None] = mapped_column(Qty)
+    cutoff_width_in: Mapped[Decimal | None] = mapped_column(Qty)
     blank_size: Mapped[str | None] = mapped_column(String(60))
     finished_weight_lb: Mapped[Decimal | None] = mapped_column(Fine)
     unit_price: Mapped[Decimal | None] = mapped_column(Qty)

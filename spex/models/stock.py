@@ -91,7 +91,12 @@ class Material(db.Model):
     min_qty: Mapped[Decimal | None] = mapped_column(Qty)
     max_qty: Mapped[Decimal | None] = mapped_column(Qty)
     typical_bar_length_in: Mapped[Decimal | None] = mapped_column(Qty)
+    bar_end_in: Mapped[Decimal | None] = mapped_column(Qty)  # chuck/bar-end length a bar loses
+    # A lot received without a mill cert record goes on a receiving hold (spex.materials.certs).
+    cert_required: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    limits = relationship("MaterialLimit", order_by="MaterialLimit.id", cascade="all, delete-orphan")
 
     @property
     def label(self) -> str:

@@ -14,7 +14,9 @@ from spex.extensions import db
 from spex.forms import FormError, read_id
 from spex.ledger import LedgerError
 from spex.masters.certs import CertRefused, check_cert, forget_file, store_cert
-from spex.models import Customer, Location, Material, MaterialLot, qty
+from spex.materials import millcerts
+from spex.materials.holds import open_holds
+from spex.models import CERT_TYPES, Customer, Location, Material, MaterialLot, qty
 from spex.models._types import QTY_DECIMALS
 from spex.receiving import bp
 
@@ -84,6 +86,7 @@ def receive():
             heat = (form.get("heat_number") or "").strip()[:60]
             if not heat:
                 raise FormError("heat_number", "Enter the heat number from the mill cert.")
+            figures = millcerts.read_cert(form, lot_heat=heat, required=False)
             quantities = parse_quantities(form.get("count"), form.get("each"), material.unit)
             bin = _bin(form.get("bin"))
             customer_id = (form.get("customer_id") or "").strip()
@@ -104,6 +107,10 @@ def receive():
                 cert_reference=(form.get("cert_reference") or "").strip()[:120] or None,
                 kind="plate" if material.form in ("plate", "sheet") else "bar",
                 customer_id=customer.id if customer else None, user_id=current_user.id)
+            if figures is not None:
+                millcerts.enter_cert(db.session, lot, figures, current_user)
+            else:
+                millcerts.hold_if_outside(db.session, lot, current_user)
             if cert is not None:
                 stored = store_cert(current_app.config["SPEX_UPLOAD_DIR"], lot.id, cert[1], cert[0])
                 lot.cert_filename = stored
@@ -119,7 +126,8 @@ def receive():
         else:
             return redirect(url_for("receiving.received", number=lot.number))
     return render_template("receiving/receive.html", materials=materials, bins=bins, customers=customers,
-                           errors=errors, form=form), (422 if errors else 200)
+                           errors=errors, form=form, cert_types=CERT_TYPES, mechanical=millcerts.MECHANICAL), \
+        (422 if errors else 200)
 
 
 @bp.get("/lots/<number>")
@@ -130,4 +138,4 @@ def received(number: str):
     if lot is None:
         return render_template("error.html", title="Not found", message=f"There is no lot {number[:40]}."), 404
     where = production.where_are(db.session, lot.units)
-    return render_template("receiving/received.html", lot=lot, where=where)
+    return render_template("receiving/received.html", lot=lot, where=where, holds=open_holds(db.session, lot.id))

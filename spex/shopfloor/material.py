@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spex import ledger
+from spex.materials.holds import pull_refusal
 from spex.models.people import Worker
 from spex.models import Job, LedgerEntry, Location, Station, StockUnit, qty
 from spex.shopfloor.rules import FloorError, _ids, require_role, amount_of, _job_open
@@ -42,6 +43,9 @@ def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user
     if wanted is not None and wanted.id != material.id:
         raise FloorError(f"{unit.barcode} is {material.label}; job {job.number} calls for {wanted.label}. "
                          "Scan a bar of the right material.", f"Scan a bar (LOT-…) of {wanted.label}.")
+    held = pull_refusal(session, unit.lot)
+    if held:
+        raise FloorError(held, "Scan a bar (LOT-…) of another lot.")
     place, left = _unit_bin(session, unit)
     if amount > left:
         left_words = f"{ledger.format_qty(left)} {material.unit}"

@@ -267,7 +267,9 @@ def stock_unit(code: str):
     if info is None:
         return render_template("wip/not_found.html", code=code, message=f"There is no bar, plate or lot {code}."), 404
     code = info["unit"].barcode if info["unit"] else f"{codes.LOT}{info['lot'].number}"
-    return render_template("wip/stock_unit.html", label_url=print_label_url(code), **info)
+    from spex.materials.routes import lot_page_context
+    return render_template("wip/stock_unit.html", label_url=print_label_url(code), errors={}, form={},
+                           **info, **lot_page_context(info["lot"]))
 
 
 @bp.route("/units/<code>/cert")

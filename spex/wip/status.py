@@ -19,6 +19,7 @@ from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, JOB_STATU
                          StockUnit, User, utcnow)
 from spex.wip.board import STATE_ACTIVE, STATE_DONE, BoardJob, BoardOp, load_board
 from spex.wip.schedule import RISK_TEXT
+from spex.materials.record import for_job as lot_records_for_job
 
 SCHEMA_VERSION = 1
 
@@ -160,7 +161,7 @@ def job_status(session: Session, job: Job, *, now: datetime | None = None) -> di
             "slack_workdays": bj.slack_days if scheduled else None,
         },
         "operations": operations,
-        "materials": materials_used(session, job),
+        "materials": lot_records_for_job(session, materials_used(session, job)),
         "holds": holds_of(session, job, today),
         "outside_shipments": shipments_of(session, job, today),
         "finished_goods": finished_goods_of(session, job),

@@ -1,0 +1,110 @@
+"""Planning room: bar arithmetic — how much bar one piece takes, how many pieces a bar gives, how
+many whole bars a job needs and what drop each bar leaves. Pure functions of lengths in inches.
+
+cut length   = finished length + facing allowance + cutoff (kerf) width
+usable bar   = bar length - chuck/bar-end length (what the bar feeder or chuck cannot use)
+pieces/bar   = whole cut lengths in the usable bar
+bars/job     = whole bars for the quantity
+drop per bar = bar length - pieces/bar x cut length (the bar end included)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+
+class BarPlanError(ValueError):
+    pass
+
+
+def cut_length(finished: Decimal, facing: Decimal, kerf: Decimal) -> Decimal:
+    if finished <= 0:
+        raise BarPlanError("A part needs a finished length above zero.")
+    if facing < 0 or kerf < 0:
+        raise BarPlanError("Facing allowance and cutoff width cannot be negative.")
+    return finished + facing + kerf
+
+
+def usable_length(bar: Decimal, bar_end: Decimal) -> Decimal:
+    if bar_end < 0:
+        raise BarPlanError("The chuck/bar-end length cannot be negative.")
+    if bar_end >= bar:
+        raise BarPlanError(f"A {bar} in bar less {bar_end} in of bar end leaves nothing to cut.")
+    return bar - bar_end
+
+
+def pieces_per_bar(usable: Decimal, cut: Decimal) -> int:
+    if cut <= 0:
+        raise BarPlanError("The cut length must be above zero.")
+    return int((usable / cut).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def bars_for(quantity: int, per_bar: int) -> int:
+    if per_bar <= 0:
+        raise BarPlanError("Not one piece fits in the usable bar.")
+    return -(-quantity // per_bar)
+
+
+@dataclass(frozen=True)
+class BarPlan:
+    cut_length: Decimal
+    usable_length: Decimal
+    pieces_per_bar: int
+    bars: int
+    material_required: Decimal  # whole bars, in inches
+    drop_per_bar: Decimal  # a full bar's drop
+    last_bar_drop: Decimal  # the last bar cuts only what is left of the quantity
+
+
+def plan(quantity: int, *, finished: Decimal, facing: Decimal, kerf: Decimal, bar: Decimal,
+         bar_end: Decimal) -> BarPlan:
+    """The whole arithmetic for a quantity of one part from bars of one length."""
+    if quantity <= 0:
+        raise BarPlanError("Plan at least one piece.")
+    cut = cut_length(finished, facing, kerf)
+    usable = usable_length(bar, bar_end)
+    per_bar = pieces_per_bar(usable, cut)
+    bars = bars_for(quantity, per_bar)
+    on_last = quantity - (bars - 1) * per_bar
+    return BarPlan(cut, usable, per_bar, bars, bars * bar, bar - per_bar * cut, bar - on_last * cut)
+
+
+PAGE_QUANTITIES = (10, 50, 100, 500)
+
+
+@dataclass(frozen=True)
+class PartBars:
+    """What the part page shows: the arithmetic for its bar, or what is missing for it."""
+
+    missing: str | None = None
+    cut_length: Decimal | None = None
+    bar_length: Decimal | None = None
+    bar_end: Decimal | None = None
+    usable_length: Decimal | None = None
+    pieces_per_bar: int | None = None
+    drop_per_bar: Decimal | None = None
+    stored_differs: bool = False
+    rows: tuple = ()  # (quantity, bars, material required, last bar's drop)
+
+
+def for_part(part, quantities=PAGE_QUANTITIES) -> PartBars:
+    """The bar plan of a part from its finished length, facing, cutoff width and its material's bar."""
+    material = part.material
+    if material is None or material.unit not in ("in", "ft"):
+        return PartBars(missing="The part's material is not bar stock.")
+    if not part.finished_length_in:
+        return PartBars(missing="Enter the finished length (and facing allowance and cutoff width) to see the bar plan.")
+    if not material.typical_bar_length_in:
+        return PartBars(missing=f"Enter the typical bar length of {material.code} to see the bar plan.")
+    figures = dict(finished=part.finished_length_in, facing=part.facing_allowance_in or Decimal(0),
+                   kerf=part.cutoff_width_in or Decimal(0), bar=material.typical_bar_length_in,
+                   bar_end=material.bar_end_in or Decimal(0))
+    try:
+        plans = [(q, plan(q, **figures)) for q in quantities]
+    except BarPlanError as exc:
+        return PartBars(missing=str(exc))
+    first = plans[0][1]
+    return PartBars(None, first.cut_length, figures["bar"], figures["bar_end"], first.usable_length,
+                    first.pieces_per_bar, first.drop_per_bar,
+                    part.bar_length_per_piece != first.cut_length,
+                    tuple((q, p.bars, p.material_required, p.last_bar_drop) for q, p in plans))
