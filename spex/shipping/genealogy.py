@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from spex import ledger
-from spex.models import LedgerEntry, Material, MaterialLot, StockUnit
+from spex.models import (Job, JobOperation, LedgerEntry, Material, MaterialLot, OutsideReceipt, OutsideShipment,
+                         StockUnit, User, Vendor, WorkCenter)
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,66 @@ def heat_words(uses: list[HeatUse]) -> str:
     if len(heats) == 1:
         return f"heat {heats[0]}"
     return "one of heats " + ", ".join(heats)
+
+
+@dataclass(frozen=True)
+class OutsideWork:
+    """An outside operation a job's pieces went through, and the vendor's CoC if one came back."""
+    job_number: str
+    seq: int
+    process: str
+    vendor: str
+    coc_filename: str | None
+
+
+def outside_work(session: Session, job_ids) -> list[OutsideWork]:
+    """Every outside operation of these jobs, with each receipt's CoC (one row per CoC; one without)."""
+    job_ids = list(set(job_ids))
+    if not job_ids:
+        return []
+    ops = session.execute(
+        select(Job.id, Job.number, JobOperation.id, JobOperation.seq, JobOperation.description, Vendor.name)
+        .join(JobOperation, JobOperation.job_id == Job.id)
+        .outerjoin(Vendor, Vendor.id == JobOperation.vendor_id)
+        .where(Job.id.in_(job_ids), JobOperation.kind == "outside")
+        .order_by(Job.number, JobOperation.seq)).all()
+    cocs: dict[int, list[str]] = {}
+    for op_id, name in session.execute(
+            select(OutsideShipment.job_operation_id, OutsideReceipt.coc_filename)
+            .join(OutsideReceipt, OutsideReceipt.shipment_id == OutsideShipment.id)
+            .where(OutsideShipment.job_id.in_(job_ids), OutsideReceipt.coc_filename.is_not(None))
+            .order_by(OutsideReceipt.id)):
+        cocs.setdefault(op_id, []).append(name)
+    found = []
+    for _, number, op_id, seq, description, vendor in ops:
+        for name in cocs.get(op_id) or [None]:
+            found.append(OutsideWork(number, seq, description or "outside process", vendor or "vendor not recorded",
+                                     name))
+    return found
+
+
+def final_inspectors(session: Session, job_ids) -> dict[int, list[str]]:
+    """Who recorded each job's final inspection: the people who completed its last operation done at
+    an inspection work center (completions since undone left out). Empty when none is recorded."""
+    job_ids = list(set(job_ids))
+    if not job_ids:
+        return {}
+    last_inspection = (select(JobOperation.job_id, func.max(JobOperation.seq).label("seq"))
+                       .join(WorkCenter, WorkCenter.id == JobOperation.work_center_id)
+                       .where(JobOperation.job_id.in_(job_ids), WorkCenter.kind == "inspection")
+                       .group_by(JobOperation.job_id).subquery())
+    undo, undo_on, kept = not_undone()
+    rows = session.execute(
+        select(JobOperation.job_id, User.name)
+        .join(last_inspection, (last_inspection.c.job_id == JobOperation.job_id)
+              & (last_inspection.c.seq == JobOperation.seq))
+        .join(LedgerEntry, LedgerEntry.job_operation_id == JobOperation.id)
+        .join(User, User.id == LedgerEntry.user_id)
+        .outerjoin(undo, undo_on)
+        .where(LedgerEntry.kind == ledger.COMPLETE, kept)
+        .order_by(LedgerEntry.id)).all()
+    found: dict[int, list[str]] = {job_id: [] for job_id in job_ids}
+    for job_id, name in rows:
+        if name not in found[job_id]:
+            found[job_id].append(name)
+    return found

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,8 +14,10 @@ from spex.extensions import db
 from spex.forms import FormError, read_date, read_id, read_int
 from spex.ledger import LedgerError
 from spex.models import Customer, Release, Shipment
-from spex.shipping import bp, genealogy
+from spex.shipping import bp, documents, genealogy
+from spex.shipping.certpack import cert_pack_pdf
 from spex.shipping.csv_download import csv_response
+from spex.shipping.pdfdoc import pdf_response
 from spex.shipping.shipments import LineRequest, Pick, find_shipment, make_shipment, open_deliveries
 
 # Who may open the shipping pages: shipping clerks make shipments (the domain checks "ship"),
@@ -128,3 +130,19 @@ def edit_shipment(number: str):
     if request.method == "POST":
         db.session.rollback()
     return render_template("error.html", status=409, title="A shipment is not edited", message=message), 409
+
+
+@bp.get("/<number>/packing-list.pdf")
+@shipping_pages
+def packing_list(number: str):
+    found = _shipment_or_404(number)
+    data = documents.packing_list_pdf(db.session, found, current_app.config["SPEX_SHOP_NAME"])
+    return pdf_response(data, f"packing-list-{found.barcode}.pdf")
+
+
+@bp.get("/<number>/cert-pack.pdf")
+@shipping_pages
+def cert_pack(number: str):
+    found = _shipment_or_404(number)
+    data = cert_pack_pdf(db.session, found, current_app.config["SPEX_UPLOAD_DIR"], current_app.config["SPEX_SHOP_NAME"])
+    return pdf_response(data, f"cert-pack-{found.barcode}.pdf")

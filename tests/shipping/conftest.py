@@ -33,6 +33,18 @@ class Shop:
             shopfloor.complete_operation(self.session, op, pieces, user=self.operator)
         return job
 
+    def through_routing(self, job, pieces, *, coc=None):
+        """Every operation of the job done the way the floor does it: in-house ones completed (an
+        inspection op by the inspector), outside ones shipped out and received back with `coc`."""
+        for op in job.operations:
+            if op.is_outside:
+                shopfloor.ship_out(self.session, op, pieces, user=self.shipping)
+                shopfloor.receive_back(self.session, op, pieces, user=self.shipping, coc_filename=coc)
+            else:
+                who = self.inspector if op.work_center.kind == "inspection" else self.operator
+                shopfloor.complete_operation(self.session, op, pieces, user=who)
+        return shopfloor.receive_finished_goods(self.session, job, pieces, self.fg_bin, user=self.inspector)
+
     def finished_lot(self, part, pieces, heat="H100", *, bar=None, inches=20):
         bar = bar or self.bar(part, heat)
         job = self.make_pieces(part, pieces, bars=[(bar, inches)])
