@@ -61,6 +61,8 @@ def packing_list_pdf(session: Session, shipment: Shipment, shop: str) -> bytes:
     facts = facts_of(session, shipment)
     doc = Document(shop, f"Packing list {shipment.barcode}")
     doc.add_page()
+    doc.barcode(shipment.barcode)
+    doc.set_y(doc.t_margin + 16)
     doc.facts([("Customer", shipment.customer.name), ("Ship to", shipment.ship_to),
                ("Ship date", f"{shipment.ship_date:%b %d, %Y}"), ("Carrier", shipment.carrier),
                ("Tracking", shipment.tracking),

@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import Response
 from fpdf import FPDF
 
-from spex.labels import fonts
+from spex.labels import code128, fonts
+from spex.labels.png import bar_runs
 
 FACE = "DocFace"
 
@@ -65,6 +66,19 @@ class Document(FPDF):
             self.use(10)
             self.multi_cell(0, 6, self.text_of(value or "-"), new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
+
+    def barcode(self, data: str, module_mm: float = 0.33, height_mm: float = 12) -> None:
+        """A Code 128 symbol at the top right of the page, its text under it (scanned at the bench)."""
+        pattern = code128.modules(data)
+        left = self.w - self.r_margin - len(pattern) * module_mm
+        top = self.t_margin
+        self.set_fill_color(0, 0, 0)
+        for start, width in bar_runs(pattern):
+            self.rect(left + start * module_mm, top, width * module_mm, height_mm, style="F")
+        self.use(8)
+        self.set_xy(left, top + height_mm + 0.5)
+        self.cell(len(pattern) * module_mm, 4, data, align="C")
+        self.set_xy(self.l_margin, top)
 
     def bytes(self) -> bytes:
         return bytes(self.output())

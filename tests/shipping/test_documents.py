@@ -4,6 +4,8 @@ the heats each lot was made from; the pack's index first, the shop's C of C, eve
 import io
 import os
 
+import pypdfium2
+import zxingcpp
 from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader
@@ -73,6 +75,9 @@ def test_the_packing_list_names_parts_po_lots_and_their_heats(app, client, sessi
                   "ship complete", f"{lot_a.barcode}: 50 pcs, job {first.number}, one of heats H100, H200",
                   f"{lot_b.barcode}: 50 pcs, job {second.number}, heat H300", "Total: 100 pcs", "Our truck"):
         assert words in text, words
+    # the shipment's own barcode, for the bench scanner, reads back as SHP-7001
+    picture = pypdfium2.PdfDocument(response.data)[0].render(scale=3).to_pil()
+    assert [b.text for b in zxingcpp.read_barcodes(picture)] == ["SHP-7001"]
 
 
 def test_the_cert_pack_holds_coc_mill_certs_and_vendor_coc_and_names_what_is_missing(app, client, session, shop,
