@@ -83,3 +83,14 @@ def test_recall_as_page_json_and_csv_and_trace_back_from_the_shipment(client, se
     assert client.get(f"/ship/trace/fg/FG-{made['lot_a'].code}").status_code == 200
     assert client.get(f"/ship/trace/job/{made['job_a'].number}?format=csv").mimetype == "text/csv"
     assert client.get("/ship/trace/job/99999").status_code == 404
+
+
+def test_the_top_bar_finds_heats_shipments_orders_and_pos(client, session, shop, make, login_as):
+    made = across_a_remnant(session, shop, make)
+    login_as("admin")
+    order = made["first"].lines[0].order_line.order
+    for typed, where in (("h777", "/ship/recall/heat/H777"), ("SHP-7002", "/ship/7002"),
+                         ("po-a1", f"/plan/orders?q={order.number}"), (order.number, f"/plan/orders?q={order.number}")):
+        response = client.get("/search", query_string={"q": typed})
+        assert response.status_code == 302 and response.headers["Location"].endswith(where), typed
+    assert client.get("/search", query_string={"q": "SHP-7999"}).status_code == 404
