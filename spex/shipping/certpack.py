@@ -59,10 +59,13 @@ def _from_file(title: str, folder: str, name: str | None, shop: str, what: str) 
         if name.lower().endswith(IMAGE_EXTENSIONS):
             return Section(title, _reader(_image_page(title, path, shop)))
         reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise PdfReadError("encrypted")
+        PdfWriter().append(reader)  # a damaged upload fails here, before the index counts its pages
         if not reader.pages:
             raise PdfReadError("no pages")
         return Section(title, reader)
-    except (PdfReadError, OSError, ValueError, RuntimeError):
+    except Exception:  # noqa: BLE001 - whatever is wrong inside an uploaded file, the pack names it
         return Section(title, None, f"{what}: on file but unreadable; open the original")
 
 

@@ -23,7 +23,7 @@ from spex.shipping.shipments import LineRequest, Pick, find_shipment, make_shipm
 # Who may open the shipping pages: shipping clerks make shipments (the domain checks "ship"),
 # planners and admins read them and their documents.
 shipping_pages = roles_required(codes.SHIPPING, codes.PLANNER)
-PICK_FIELD = re.compile(r"^pick-([LR])(\d{1,10})-(\d{1,10})$")
+PICK_FIELD = re.compile(r"^pick-([LR])(\d{1,9})-(\d{1,9})$")  # ids below the database integer limit
 PAGE_SIZE = 100
 
 

@@ -186,14 +186,16 @@ def make_shipment(session: Session, customer: Customer, requests: list[LineReque
 
 
 def _check_line(session: Session, customer: Customer, request: LineRequest):
-    line = session.get(OrderLine, request.order_line_id)
+    # Locked (on PostgreSQL) until the commit: two shipments of one line or release at once cannot
+    # both pass the over-shipping check and both add their pieces.
+    line = session.get(OrderLine, request.order_line_id, with_for_update=True, populate_existing=True)
     if line is None or line.order.customer_id != customer.id:
         raise ShippingError(f"That order line is not one of {customer.name}'s; choose the delivery again.")
     if line.order.status != "open":
         raise ShippingError(f"Order {line.order.number} is {line.order.status}; nothing ships against it.")
     release = None
     if request.release_id is not None:
-        release = session.get(Release, request.release_id)
+        release = session.get(Release, request.release_id, with_for_update=True, populate_existing=True)
         if release is None or release.order_line_id != line.id:
             raise ShippingError(f"That release is not one of {line.order.number} line {line.line_no}'s.")
     elif line.strategy != "ship_complete":

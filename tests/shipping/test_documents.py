@@ -105,10 +105,13 @@ def test_the_cert_pack_holds_coc_mill_certs_and_vendor_coc_and_names_what_is_mis
     assert "ANODIZE CERTIFICATE OF CONFORMANCE" in vendor
 
 
-def test_a_cert_file_gone_from_disk_is_named_missing(app, client, session, shop, make, login_as):
-    shipment, *_ = anodized_shipment(app, session, shop, make)
-    os.remove(os.path.join(app.config["SPEX_UPLOAD_DIR"], "cert-h100.pdf"))
+def test_a_cert_file_gone_from_disk_or_damaged_is_named_on_the_index(app, client, session, shop, make, login_as):
+    shipment, lot_a, lot_b, first, second = anodized_shipment(app, session, shop, make)
+    uploads = app.config["SPEX_UPLOAD_DIR"]
+    os.remove(os.path.join(uploads, "cert-h100.pdf"))
+    put(os.path.join(uploads, COC_FOLDER), "coc-anodize.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntrailer")
     login_as("admin")
     reader, pages = pdf_text(client.get(f"/ship/{shipment.number}/cert-pack.pdf").data)
     assert "Mill cert for heat H100: not on file (the uploaded file is missing)" in pages[0]
-    assert len(reader.pages) == 4
+    assert f"op 30 of job {first.number}: on file but unreadable; open the original" in pages[0]
+    assert len(reader.pages) == 3  # the index, the C of C, H200's photo
