@@ -23,6 +23,7 @@ NAV_LINKS = (
     ("planning.jobs", "Jobs", ("planner",), "Create and release jobs; customer orders"),
     ("receiving.receive", "Receive", ("material_handler", "planner"), "Bars and plates of one heat into a bin"),
     ("masters.index", "Masters", ("planner",), "Materials, parts, bins, people, stations"),
+    ("shipping.index", "Shipping", ("shipping", "planner"), "Shipments from finished goods, packing lists, cert packs, recall"),
     ("metrics.index", "Metrics", ("planner",), "What to buy, reorder points, turnover, on-time, scrap"),
 )
 
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from spex.planning import bp as planning_bp
     from spex.receiving import bp as receiving_bp
     from spex.scan import bp as scan_bp
+    from spex.shipping import bp as shipping_bp
     from spex.wip import bp as wip_bp
 
     app.register_blueprint(home.bp)
@@ -105,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(receiving_bp)
     app.register_blueprint(metrics_bp)
     app.register_blueprint(materials_bp)
+    app.register_blueprint(shipping_bp)
 
 
 def _register_hooks(app: Flask) -> None:

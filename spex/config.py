@@ -105,4 +105,6 @@ def load(app) -> None:
         # Production installs must not get a default password: the demo sets one only when asked.
         SPEX_DEMO=os.environ.get("SPEX_DEMO", "") == "1",
         SPEX_HOLDING_RATE=_holding_rate(),
+        # The shop's name as it heads packing lists and certificates of conformance.
+        SPEX_SHOP_NAME=os.environ.get("SPEX_SHOP_NAME", "").strip() or "Spex Precision Machining",
     )

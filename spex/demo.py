@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from spex import codes, production, shopfloor, shoptime
 from spex.models import (Customer, CustomerOrder, Location, Material, OrderLine, Part, Release, RoutingStep, Station,
-                         StockingProgram, User, Vendor, WorkCenter, clock_at)
+                         StockingProgram, User, Vendor, WorkCenter, clock_at, utcnow)
+from spex.shipping.shipments import LineRequest, Pick, make_shipment
 
 DEMO_PASSWORD = "spex-demo"
 # Station PINs of the demo's inspector and administrator (their badges alone do not sign in).
@@ -440,9 +441,17 @@ def _jobs(session, parts, lines, lots, locations, people, rng, today) -> list:
                         amount = line.quantity - line.shipped_qty
                     if 0 < amount <= waiting:
                         with clock_at(_at(today, 0.5, 9)):
-                            shopfloor.ship_finished_goods(session, lot, amount, user=shipping, release=release,
-                                                          order_line=line)
+                            _ship(session, line, release, lot, amount, shipping, index)
     return jobs
+
+
+def _ship(session, line, release, lot, amount, shipping, index):
+    """A shipment record with its packing list and cert pack, as the shipping bench makes them."""
+    make_shipment(session, line.order.customer,
+                  [LineRequest(line.id, release.id if release else None, [Pick(lot.id, amount)])],
+                  user=shipping, ship_date=shoptime.local_date(utcnow()),
+                  carrier=("UPS Ground", "Our truck", "FedEx Freight")[index % 3],
+                  tracking=f"1Z{40210 + index:08d}", ship_to=f"{line.order.customer.name}, receiving")
 
 
 def _pull_for(session, job, lots, operator, when):

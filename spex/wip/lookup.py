@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from spex import codes, ledger
 from spex.scan import grammar
-from spex.models import (LOCATION_KINDS, Balance, FinishedGoodsLot, Job, LedgerEntry, Location, Material,
-                         MaterialLot, OrderLine, Release, Station, StockUnit, User)
+from spex.models import (LOCATION_KINDS, SHP, Balance, CustomerOrder, FinishedGoodsLot, Job, LedgerEntry, Location,
+                         Material, MaterialLot, OrderLine, Release, Shipment, Station, StockUnit, User)
 
 HISTORY_LIMIT = 200
 
@@ -72,7 +72,25 @@ def find(session: Session, raw: str) -> Found:
     job = _job_by_number(session, code)
     if job is not None:
         return Found("wip.job_page", {"number": job.number})
+    found = _shipping_record(session, code)
+    if found is not None:
+        return found
     return Found(message=f"“{code}” is not a code Spex knows. Codes start with JOB-, LOT-, FG- or BIN-.")
+
+
+def _shipping_record(session: Session, code: str) -> Found | None:
+    """A shipment (SHP-), a heat number (its recall), a customer order or PO number (the orders list)."""
+    number = code.removeprefix(SHP)
+    if code.startswith(SHP) and session.scalar(select(Shipment.id).where(Shipment.number == number)) is not None:
+        return Found("shipping.shipment", {"number": number})
+    heat = session.scalar(select(MaterialLot.heat_number).where(func.upper(MaterialLot.heat_number) == code).limit(1))
+    if heat is not None:
+        return Found("shipping.recall_heat", {"heat": heat})
+    order = session.scalar(select(CustomerOrder.number).where(
+        or_(func.upper(CustomerOrder.number) == code, func.upper(CustomerOrder.po_number) == code)).limit(1))
+    if order is not None:
+        return Found("planning.orders", {"q": order})
+    return None
 
 
 def _unit_by_code(session: Session, code: str) -> StockUnit | None:
