@@ -192,7 +192,9 @@ def start_gunicorn(target: str, env: dict, args, chdir: Path) -> tuple[subproces
                "--worker-class", args.worker_class, "--log-level", "warning", "--chdir", str(chdir), target]
     if args.worker_class == "gthread":
         command[-1:-1] = ["--threads", str(args.threads)]
-    process = subprocess.Popen(command, env={**os.environ, **env})
+    # Started in its code's directory: `python -m` puts the working directory first on the path, so a
+    # server started elsewhere would import the spex found there rather than its own.
+    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=str(chdir))
     return process, wait_until_serving(process, port)
 
 
