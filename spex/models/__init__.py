@@ -8,3 +8,4 @@ from spex.models.orders import STRATEGIES, CustomerOrder, OrderLine, Release, St
 from spex.models.jobs import (JOB_STATUSES, OPEN_STATUSES, Job, JobOperation, OutsideReceipt,  # noqa: F401
                               OutsideShipment, QualityHold, job_order_lines)
 from spex.models.ledger import Balance, LedgerEntry  # noqa: F401
+from spex.models.books import NonConformance, PlanChange  # noqa: F401

@@ -328,13 +328,14 @@ def load_board(session: Session, *, now: datetime | None = None,
 
     for job in jobs.values():
         _settle(job, now)
-    board = sorted(jobs.values(), key=lambda j: (j.due_date, -j.priority, j.number))
+    # A planner's priority comes before the due date: a rush job is scheduled ahead of earlier-due work.
+    board = sorted(jobs.values(), key=lambda j: (-j.priority, j.due_date, j.number))
     schedule(board, today)
     if job_ids is not None:
         wanted = set(job_ids)
         board = [j for j in board if j.id in wanted]
     order = {RISK_LATE: 0, RISK_AT_RISK: 1, RISK_OK: 2}
-    board.sort(key=lambda j: (order[j.risk], j.due_date, -j.priority, j.number))
+    board.sort(key=lambda j: (order[j.risk], -j.priority, j.due_date, j.number))
     return board
 
 
