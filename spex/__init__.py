@@ -22,6 +22,7 @@ NAV_LINKS = (
     ("labels.index", "Labels", (), "Bins, bars, travelers, finished goods"),
     ("planning.jobs", "Jobs", ("planner",), "Create and release jobs; customer orders"),
     ("receiving.receive", "Receive", ("material_handler", "planner"), "Bars and plates of one heat into a bin"),
+    ("quality.ncr_list", "NCRs", ("inspector", "planner"), "Non-conformance reports: cause, disposition, closing"),
     ("masters.index", "Masters", ("planner",), "Materials, parts, bins, people, stations"),
     ("metrics.index", "Metrics", ("planner",), "What to buy, reorder points, turnover, on-time, scrap"),
 )
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from spex.masters import bp as masters_bp
     from spex.metrics import bp as metrics_bp
     from spex.planning import bp as planning_bp
+    from spex.quality.routes import bp as quality_bp
     from spex.receiving import bp as receiving_bp
     from spex.scan import bp as scan_bp
     from spex.wip import bp as wip_bp
@@ -103,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(planning_bp)
     app.register_blueprint(receiving_bp)
     app.register_blueprint(metrics_bp)
+    app.register_blueprint(quality_bp)
 
 
 def _register_hooks(app: Flask) -> None:

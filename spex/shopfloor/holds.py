@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from spex import codes, ledger
 from spex.models import JobOperation, OutsideShipment, QualityHold, Station, User, utcnow
+from spex.quality import ncrs
 from spex.shopfloor.outside import due_back
 from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces, _reason, _vendor_location,
                                   _scrap_location, _job_open, _enough, _settle_operation, _settle_job)
@@ -27,6 +28,7 @@ def place_hold(session: Session, op: JobOperation, quantity, reason_code: str, *
     ledger.move(session, ledger.HOLD, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),
                 ledger.on_hold(op.id), unit="pcs", job_operation_id=op.id, reason=reason, note=note,
                 hold_id=hold.id, scan_uid=scan_uid, **_ids(user, station))
+    ncrs.open_ncr(session, hold, user=user)
     return hold
 
 
@@ -70,6 +72,7 @@ def release_hold(session: Session, hold: QualityHold, disposition: str, *, user:
     hold.released_by_id = user.id
     hold.disposition = disposition
     hold.disposition_note = note
+    ncrs.hold_released(session, hold, user=user)
     session.flush()
     session.refresh(op)
     _settle_operation(session, op, now)

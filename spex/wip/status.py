@@ -17,6 +17,7 @@ from spex import codes, ledger, shoptime
 from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, JOB_STATUSES, LedgerEntry, Location,
                          Material, MaterialLot, OPEN_STATUSES, OutsideReceipt, OutsideShipment, QualityHold, Station,
                          StockUnit, User, utcnow)
+from spex.quality.ncrs import numbers_of_holds
 from spex.wip.board import (RISK_TEXT, STATE_ACTIVE, STATE_DONE, BoardJob, BoardOp, load_board)
 
 SCHEMA_VERSION = 1
@@ -200,8 +201,9 @@ def holds_of(session: Session, job: Job, today: date) -> list[dict]:
         .options(joinedload(QualityHold.operation), joinedload(QualityHold.placed_by),
                  joinedload(QualityHold.released_by))
         .order_by(QualityHold.placed_at, QualityHold.id)).all()
+    ncr_numbers = numbers_of_holds(session, [h.id for h in holds])
     return [{
-        "id": h.id, "operation": h.operation.seq if h.operation else None, "quantity": h.quantity,
+        "id": h.id, "ncr": ncr_numbers.get(h.id), "operation": h.operation.seq if h.operation else None, "quantity": h.quantity,
         "reason_code": h.reason_code, "reason": codes.HOLD_REASONS.get(h.reason_code, h.reason_code),
         "note": h.note, "placed_at": _iso(h.placed_at), "placed_by": h.placed_by.name if h.placed_by else None,
         "open": h.released_at is None, "released_at": _iso(h.released_at),
