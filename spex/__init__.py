@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from spex.labels import bp as labels_bp
     from spex.masters import bp as masters_bp
     from spex.metrics import bp as metrics_bp
+    from spex.corrections import bp as corrections_bp
     from spex.planning import bp as planning_bp
     from spex.quality.routes import bp as quality_bp
     from spex.receiving import bp as receiving_bp
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(receiving_bp)
     app.register_blueprint(metrics_bp)
     app.register_blueprint(quality_bp)
+    app.register_blueprint(corrections_bp)
 
 
 def _register_hooks(app: Flask) -> None:

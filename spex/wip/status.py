@@ -317,6 +317,14 @@ def place_name(place: str | None, op_seq: dict[int, int], loc_codes: dict[int, s
     return place
 
 
+def reversals_of(session: Session, entry_ids: list[int]) -> dict[int, int]:
+    """entry id → the id of the entry that reversed it, for the entries of a history page."""
+    if not entry_ids:
+        return {}
+    return dict(session.execute(select(LedgerEntry.reverses_id, LedgerEntry.id)
+                                .where(LedgerEntry.reverses_id.in_(entry_ids))).all())
+
+
 def job_history(session: Session, job: Job, *, page: int = 1, per_page: int = 25) -> HistoryPage:
     """The job's ledger entries, newest first: its pieces, its material pulls and its finished goods."""
     fg_ids = select(FinishedGoodsLot.id).where(FinishedGoodsLot.job_id == job.id)
@@ -338,6 +346,7 @@ def job_history(session: Session, job: Job, *, page: int = 1, per_page: int = 25
                if k is not None and k.kind == ledger.LOCATION_KEY}
     loc_codes = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(loc_ids))).all()) \
         if loc_ids else {}
+    reversed_by = reversals_of(session, [e.id for e, *_ in rows])
     entries = []
     for entry, user_name, station_name, unit_code, fg_code in rows:
         if unit_code:
@@ -355,5 +364,6 @@ def job_history(session: Session, job: Job, *, page: int = 1, per_page: int = 25
             "to": place_name(entry.to_place, op_seq, loc_codes, kind=entry.kind, side="to"),
             "operation": op_seq.get(entry.job_operation_id), "reason": entry.reason, "note": entry.note,
             "user": user_name or "—", "station": station_name or "—", "reverses": entry.reverses_id,
+            "reversed_by": reversed_by.get(entry.id),
         })
     return HistoryPage(entries=entries, page=page, pages=pages, total=total)
