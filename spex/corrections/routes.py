@@ -7,11 +7,17 @@ from sqlalchemy import select
 
 from spex.auth import _safe_next, roles_required
 from spex.corrections import bp
-from spex.corrections.reverse import CORRECTORS, CorrectionRefused, built_on, describe, reverse_entry
+from spex.corrections.reverse import CORRECTABLE, CORRECTORS, CorrectionRefused, built_on, describe, reverse_entry
 from spex.extensions import db
 from spex.models import Job, LedgerEntry
 
 correctors_required = roles_required(*CORRECTORS)
+
+
+@bp.app_context_processor
+def _correctable():
+    """Histories offer "Reverse…" only on the kinds of entry a correction may reverse."""
+    return {"correctable_kinds": CORRECTABLE}
 
 
 def _back(entry: LedgerEntry) -> str:

@@ -293,6 +293,10 @@ OUTSIDE_WORDS = {
     # Putting away is two entries: the job's finished pieces leave, and the FG lot appears in its bin.
     (ledger.FG_RECEIPT, "to"): "FG lot",
     (ledger.FG_RECEIPT, "from"): "job's finished pieces",
+    (ledger.SPLIT, "to"): "the job split off",
+    (ledger.SPLIT, "from"): "the job split from",
+    (ledger.REPLAN, "to"): "taken off the plan",
+    (ledger.REPLAN, "from"): "added to the plan",
 }
 
 
