@@ -249,3 +249,29 @@ def test_a_floor_user_cannot_change_a_plan(client, login_as, make, session):
     job = make.job(quantity=10)
     session.commit()
     assert client.post(f"/plan/jobs/{job.number}/change", data={"action": "cancel", "reason": "x"}).status_code == 403
+
+
+def test_the_line_page_edits_a_release_and_refuses_a_release_of_another_line(client, login_as, make, session):
+    login_as(codes.PLANNER)
+    part = make.part()
+    order = create_order(session, part.customer, "PO-9", [
+        LineRequest(part.id, 200, "scheduled", shoptime.today() + timedelta(days=7), releases=2),
+        LineRequest(part.id, 50, "ship_complete", shoptime.today() + timedelta(days=7))])
+    session.commit()
+    line, other = order.lines
+    release = line.releases[1]
+    later = release.due_date + timedelta(days=5)
+    response = client.post(f"/plan/orders/lines/{line.id}/change", data={
+        "release_id": str(release.id), "quantity": "120", "due_date": later.isoformat(), "reason": "call moved"})
+    assert response.status_code == 302
+    page = client.get(f"/plan/orders/lines/{line.id}/change").get_data(as_text=True)
+    assert "call moved" in page and later.isoformat() in page
+    forged = client.post(f"/plan/orders/lines/{other.id}/change", data={
+        "release_id": str(release.id), "quantity": "1", "due_date": later.isoformat()})
+    assert forged.status_code == 422 and "Choose a release of this line" in forged.get_data(as_text=True)
+    session.expire_all()
+    assert (session.get(Release, release.id).quantity, session.get(type(line), line.id).quantity) == (120, 220)
+    assert client.post(f"/plan/orders/lines/{other.id}/change", data={"action": "cancel", "reason": ""}).status_code == 422
+    assert client.post(f"/plan/orders/lines/{other.id}/change",
+                       data={"action": "cancel", "reason": "customer dropped it"}).status_code == 302
+    assert "cancelled" in client.get("/plan/orders").get_data(as_text=True)

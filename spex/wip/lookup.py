@@ -69,6 +69,11 @@ def find(session: Session, raw: str) -> Found:
         return Found(message=f"{code} is an outside vendor; their open shipments show on the WIP board.")
     if prefix == codes.CMD:
         return Found(message=f"{code} is a station command; scan it at a station, not in search.")
+    if code.startswith(codes.NCR_PREFIX):
+        from spex.models import NonConformance
+        if session.scalar(select(NonConformance.id).where(NonConformance.number == code)) is not None:
+            return Found("quality.ncr_page", {"number": code})
+        return Found(message=f"No non-conformance report {code}.")
     job = _job_by_number(session, code)
     if job is not None:
         return Found("wip.job_page", {"number": job.number})

@@ -138,6 +138,9 @@ def test_the_ncr_number_shows_on_the_job_page_and_the_boards_hold_marker(client,
     on_board = next(j for j in load_board(session) if j.id == job.id)
     assert ("alert-hold", f"{ncr.number} HOLD 4 · DIM") in on_board.alerts
     assert f"{ncr.number} HOLD 4" in client.get("/board").get_data(as_text=True)
+    # Typed into the top bar's search, the number opens the report.
+    found = client.get(f"/search?q={ncr.number.lower()}")
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/quality/ncrs/{ncr.number}")
 
 
 def test_the_causes_pareto_is_a_metric_with_a_csv(client, login_as, session, make, people):
