@@ -44,6 +44,21 @@ HOLD_REASONS = {
     "OTH": "Other",
 }
 
+# Causes an inspector records on a non-conformance report (the metrics' Pareto counts them).
+NCR_CAUSES = {
+    "SETUP": "Setup / offset error",
+    "TOOL": "Tool wear or breakage",
+    "PROG": "Program error",
+    "OPER": "Operator error",
+    "MAT": "Material / heat defect",
+    "VND": "Outside vendor process",
+    "MEAS": "Measurement / gauge error",
+    "DWG": "Drawing or spec unclear",
+    "HAND": "Handling damage",
+    "OTH": "Other",
+}
+NCR_PREFIX = "NCR-"
+
 # Dispositions an inspector gives when releasing a hold.
 USE_AS_IS = "use_as_is"
 REWORK = "rework"

@@ -35,6 +35,8 @@ RECEIVE_BACK = "receive_back"  # pieces back from an outside processor (complete
 FG_RECEIPT = "fg_receipt"      # finished pieces put away as a finished-goods lot
 SHIP = "ship"                  # finished goods shipped to a customer
 ADJUST = "adjust"              # a counted correction
+REPLAN = "replan"              # pieces added to or taken from a job by a change of plan (quantity, cancel, close)
+SPLIT = "split"                # pieces moved from one job to the job split from it
 REVERSAL = "reversal"          # undoes an earlier entry
 
 # Kinds that count pieces done at their operation, and pieces scrapped there.

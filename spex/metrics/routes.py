@@ -20,6 +20,8 @@ from spex.metrics.charts import bar_chart
 from spex.metrics.figures import Period, PeriodError, on_time_delivery, period_yield, scrap_rates, turnover
 from spex.metrics.material import job_requirements, material_needs, planned_yield
 from spex.metrics.reorder import ReorderError, buy_now, part_batches, reorder_lines
+from spex.downloads import csv_response
+from spex.quality.ncrs import cause_pareto
 
 DEFAULT_DAYS = 90
 LONGEST_PERIOD_DAYS = 3 * 366
@@ -109,7 +111,22 @@ def _figures(period: Period, today: date) -> dict:
                            text=_yield_text, tone=lambda j: "plain" if j.plausible else "bad",
                            label=lambda j: f"{j.job.number} · {j.part.number}", limit=15),
     }
-    return {"turnover": stock, "delivery": delivery, "scrap": scrap, "yield": yields, "charts": charts}
+    return {"turnover": stock, "delivery": delivery, "scrap": scrap, "yield": yields, "charts": charts,
+            "ncr_causes": cause_pareto(session, period.lo, period.hi)}
+
+
+@bp.get("/ncr-causes.csv")
+@office_required
+def ncr_causes_csv():
+    """The causes' Pareto of the period, for a spreadsheet or a quality review."""
+    try:
+        period = read_period(request.args, shoptime.today())
+    except FormError as exc:
+        return exc.message, 422
+    rows = ([row.cause, row.label, row.reports, row.pieces, f"{row.share:.3f}", f"{row.cumulative:.3f}"]
+            for row in cause_pareto(db.session, period.lo, period.hi))
+    return csv_response(f"ncr-causes-{period.start}-{period.last_day}.csv",
+                        ["cause code", "cause", "NCRs", "pieces", "share", "cumulative share"], rows)
 
 
 # Scrap above 2 % of the pieces worked is worth a look, above 5 % a problem.

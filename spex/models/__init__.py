@@ -11,3 +11,4 @@ from spex.models.ledger import Balance, LedgerEntry  # noqa: F401
 from spex.models.traceability import (CERT_TYPES, CertElement, LotCorrection, MasterChange,  # noqa: F401
                                       MaterialLimit, MillCert, ReceivingHold)
 from spex.models.shipping import SHP, Shipment, ShipmentLine, ShipmentLot  # noqa: F401
+from spex.models.books import NonConformance, PlanChange  # noqa: F401

@@ -49,6 +49,7 @@ class OrderLine(db.Model):
     period_start: Mapped[date | None] = mapped_column(Date)  # blanket period
     unit_price: Mapped[Decimal | None] = mapped_column(Qty)
     shipped_qty: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")  # open, cancelled
 
     order = relationship("CustomerOrder", back_populates="lines")
     part = relationship("Part")

@@ -63,7 +63,7 @@ def _job_form_choices():
     parts = db.session.scalars(select(Part).where(Part.active.is_(True)).options(selectinload(Part.customer))
                                .order_by(Part.number)).all()
     lines = db.session.scalars(
-        select(OrderLine).join(CustomerOrder).where(CustomerOrder.status == "open")
+        select(OrderLine).join(CustomerOrder).where(CustomerOrder.status == "open", OrderLine.status == "open")
         .options(selectinload(OrderLine.order).selectinload(CustomerOrder.customer), selectinload(OrderLine.part))
         .order_by(CustomerOrder.number, OrderLine.line_no)).all()
     return parts, lines

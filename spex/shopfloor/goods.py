@@ -69,6 +69,8 @@ def ship_finished_goods(session: Session, fg_lot: FinishedGoodsLot, quantity, *,
                              f"more pcs; {pieces} would ship over it.")
     if order_line is None:
         raise FloorError("Scan or choose the order release or call-off this shipment is for.")
+    if order_line.status != "open":
+        raise FloorError(f"Order line {order_line.line_no} was {order_line.status}; nothing ships against it.")
     if order_line.part_id != fg_lot.part_id:
         raise FloorError(f"{fg_lot.barcode} is part {fg_lot.part.label}; that order line is for "
                          f"{order_line.part.label}.")

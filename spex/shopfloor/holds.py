@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from spex import codes, ledger
 from spex.models.people import Worker
 from spex.models import JobOperation, OutsideShipment, QualityHold, Station, utcnow
+from spex.quality import ncrs
 from spex.shopfloor.outside import due_back
 from spex.shopfloor.rules import (FloorError, _ids, require_role, _pieces_with_reason, _vendor_location,
                                   _scrap_location, _settle_operation, _settle_job)
@@ -25,6 +26,7 @@ def place_hold(session: Session, op: JobOperation, quantity, reason_code: str, *
     ledger.move(session, ledger.HOLD, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),
                 ledger.on_hold(op.id), unit="pcs", job_operation_id=op.id, reason=reason, note=note,
                 hold_id=hold.id, scan_uid=scan_uid, **_ids(user, station))
+    ncrs.open_ncr(session, hold, user=user)
     return hold
 
 
@@ -68,6 +70,7 @@ def release_hold(session: Session, hold: QualityHold, disposition: str, *, user:
     hold.released_by_id = user.id
     hold.disposition = disposition
     hold.disposition_note = note
+    ncrs.hold_released(session, hold, user=user)
     _settle_operation(session, op, now)
     _settle_job(session, job, now)
     return hold

@@ -8,6 +8,7 @@ from spex import ledger
 from spex.models.people import Worker
 from spex.models import (Job, JobOperation, LedgerEntry, OrderLine, OutsideShipment, PrintJob, QualityHold, Release,
                          Station, StockUnit, utcnow)
+from spex.quality import ncrs
 from spex.shopfloor.rules import FloorError, _ids
 
 
@@ -68,6 +69,7 @@ def _undo_side_records(session: Session, entries: list[LedgerEntry]) -> None:
             hold = session.get(QualityHold, entry.hold_id)
             hold.released_at, hold.released_by_id = now, entry.user_id
             hold.disposition_note = "placed in error (undone)"
+            ncrs.hold_undone(session, hold, user_id=entry.user_id, when=now)
         elif entry.kind == ledger.SHIP_OUT and entry.shipment_id:
             shipment = session.get(OutsideShipment, entry.shipment_id)
             shipment.closed = True  # shipped in error: nothing is out any more

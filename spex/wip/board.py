@@ -21,8 +21,8 @@ from spex.shoptime import WORKDAYS, add_workdays, workdays_between, working_hour
 # Late risk is worked out in its own room; its names stay importable from the board, which uses them.
 from spex.wip.schedule import (RISK_AT_RISK, RISK_LATE, RISK_OK, RISK_SLACK_DAYS, RISK_TEXT,  # noqa: F401
                                op_work_days, risk_words, schedule)
-from spex.models import (Balance, Customer, Job, JobOperation, LedgerEntry, OPEN_STATUSES, OutsideShipment, Part,
-                         QualityHold, Vendor, WorkCenter, utcnow)
+from spex.models import (Balance, Customer, Job, JobOperation, LedgerEntry, NonConformance, OPEN_STATUSES,
+                         OutsideShipment, Part, QualityHold, Vendor, WorkCenter, utcnow)
 
 # Ageing of pieces at their current station, in working hours (weekends left out) since they
 # arrived or were last worked.
@@ -95,6 +95,7 @@ class BoardHold:
     reason_code: str
     reason: str
     placed_at: datetime
+    ncr: str | None = None
 
 
 @dataclass
@@ -151,7 +152,8 @@ class BoardJob:
     @property
     def alerts(self) -> list[tuple[str, str]]:
         """At most two short alert lines for the wall (css class, text); the rest is counted, not hidden."""
-        lines = [("alert-hold", f"HOLD {h.quantity} · {h.reason_code}") for h in self.holds]
+        lines = [("alert-hold", f"{h.ncr + ' ' if h.ncr else ''}HOLD {h.quantity} · {h.reason_code}")
+                 for h in self.holds]
         for s in self.shipments:
             back = s.expected_back.strftime("%d %b") if s.expected_back else "no date"
             lines.append(("alert-vendor is-overdue", f"{s.outstanding} LATE {back}") if s.overdue
@@ -298,14 +300,15 @@ def load_board(session: Session, *, now: datetime | None = None,
     seq_of = {oid: op.seq for oid, op in ops.items()}
     rows = session.execute(
         select(QualityHold.job_id, QualityHold.job_operation_id, QualityHold.quantity, QualityHold.reason_code,
-               QualityHold.placed_at)
+               QualityHold.placed_at, NonConformance.number)
+        .outerjoin(NonConformance, NonConformance.hold_id == QualityHold.id)
         .where(QualityHold.released_at.is_(None), QualityHold.job_id.in_(open_ids))
         .order_by(QualityHold.placed_at))
-    for jid, oid, quantity, reason, placed in rows:
+    for jid, oid, quantity, reason, placed, ncr in rows:
         if jid not in jobs:
             continue
         jobs[jid].holds.append(BoardHold(seq=seq_of.get(oid, 0), quantity=quantity, reason_code=reason,
-                                         reason=codes.HOLD_REASONS.get(reason, reason), placed_at=placed))
+                                         reason=codes.HOLD_REASONS.get(reason, reason), placed_at=placed, ncr=ncr))
 
     rows = session.execute(
         select(OutsideShipment.job_id, OutsideShipment.job_operation_id, Vendor.code, Vendor.name,
@@ -325,13 +328,14 @@ def load_board(session: Session, *, now: datetime | None = None,
 
     for job in jobs.values():
         _settle(job, now)
-    board = sorted(jobs.values(), key=lambda j: (j.due_date, -j.priority, j.number))
+    # A planner's priority comes before the due date: a rush job is scheduled ahead of earlier-due work.
+    board = sorted(jobs.values(), key=lambda j: (-j.priority, j.due_date, j.number))
     schedule(board, today)
     if job_ids is not None:
         wanted = set(job_ids)
         board = [j for j in board if j.id in wanted]
     order = {RISK_LATE: 0, RISK_AT_RISK: 1, RISK_OK: 2}
-    board.sort(key=lambda j: (order[j.risk], j.due_date, -j.priority, j.number))
+    board.sort(key=lambda j: (order[j.risk], -j.priority, j.due_date, j.number))
     return board
 
 

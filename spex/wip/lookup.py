@@ -69,6 +69,11 @@ def find(session: Session, raw: str) -> Found:
         return Found(message=f"{code} is an outside vendor; their open shipments show on the WIP board.")
     if prefix == codes.CMD:
         return Found(message=f"{code} is a station command; scan it at a station, not in search.")
+    if code.startswith(codes.NCR_PREFIX):
+        from spex.models import NonConformance
+        if session.scalar(select(NonConformance.id).where(NonConformance.number == code)) is not None:
+            return Found("quality.ncr_page", {"number": code})
+        return Found(message=f"No non-conformance report {code}.")
     job = _job_by_number(session, code)
     if job is not None:
         return Found("wip.job_page", {"number": job.number})
@@ -131,7 +136,8 @@ def _history(session: Session, condition) -> list[dict]:
                if k is not None and k.kind == ledger.LOCATION_KEY}
     names = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(loc_ids))).all()) \
         if loc_ids else {}
-    from spex.wip.status import KIND_NAMES, outside_name
+    from spex.wip.status import KIND_NAMES, outside_name, reversals_of
+    reversed_by = reversals_of(session, [e.id for e, *_ in rows])
 
     def place(key: str | None, kind: str, side: str, job_number: str | None) -> str:
         if key is None:
@@ -143,7 +149,8 @@ def _history(session: Session, condition) -> list[dict]:
             return Location.barcode_of(names[parsed.id])
         return {ledger.OPERATION_KEY: "job operation", ledger.HOLD_KEY: "quality hold", ledger.DONE_KEY: "finished"}.get(parsed.kind, key)
 
-    return [{"id": e.id, "when": e.created_at, "kind_text": KIND_NAMES.get(e.kind, e.kind),
+    return [{"id": e.id, "when": e.created_at, "kind": e.kind, "kind_text": KIND_NAMES.get(e.kind, e.kind),
+             "reverses": e.reverses_id, "reversed_by": reversed_by.get(e.id),
              "quantity": f"{ledger.format_qty(e.quantity)} {e.unit}", "from": place(e.from_place, e.kind, "from", job_number),
              "to": place(e.to_place, e.kind, "to", job_number),
              "job": job_number, "user": user_name or "—", "station": station_name or "—", "note": e.note}

@@ -21,6 +21,7 @@ from spex.extensions import db
 from spex.labels.links import job_links, print_label_url
 from spex.masters import certs
 from spex.models import utcnow
+from spex.planning.changes import changes_of_job
 from spex.wip import bp, lookup, status
 from spex.wip.board import (board_version, etag_for, filter_jobs, group_rows, load_board, paginate,
                              split_unreleased)
@@ -216,6 +217,7 @@ def job_page(number: str):
     risk_label = (risk_words(risk["level"], risk["slack_workdays"], job.due_date < shoptime.today())
                   if risk["level"] else None)
     return render_template("wip/job.html", job=job, s=summary, history=history, risk_label=risk_label,
+                           plan_changes=changes_of_job(db.session, job),
                            links=job_links(job.number, bool(summary["finished_goods"]),
                                            [op["seq"] for op in summary["operations"] if op["kind"] == "outside"]))
 

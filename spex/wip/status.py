@@ -17,6 +17,7 @@ from spex import codes, ledger, shoptime
 from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, JOB_STATUSES, LedgerEntry, Location,
                          Material, MaterialLot, OPEN_STATUSES, OutsideReceipt, OutsideShipment, QualityHold, Station,
                          StockUnit, User, utcnow)
+from spex.quality.ncrs import numbers_of_holds
 from spex.wip.board import STATE_ACTIVE, STATE_DONE, BoardJob, BoardOp, load_board
 from spex.wip.schedule import RISK_TEXT
 from spex.materials.record import for_job as lot_records_for_job
@@ -30,6 +31,7 @@ KIND_NAMES = {
     ledger.HOLD_RELEASE: "Hold released", ledger.SHIP_OUT: "Shipped to vendor",
     ledger.RECEIVE_BACK: "Received from vendor", ledger.FG_RECEIPT: "Put away as finished goods",
     ledger.SHIP: "Shipped to customer", ledger.ADJUST: "Count adjusted", ledger.REVERSAL: "Undone",
+    ledger.REPLAN: "Plan changed", ledger.SPLIT: "Split",
 }
 
 
@@ -201,8 +203,9 @@ def holds_of(session: Session, job: Job, today: date) -> list[dict]:
         .options(joinedload(QualityHold.operation), joinedload(QualityHold.placed_by),
                  joinedload(QualityHold.released_by))
         .order_by(QualityHold.placed_at, QualityHold.id)).all()
+    ncr_numbers = numbers_of_holds(session, [h.id for h in holds])
     return [{
-        "id": h.id, "operation": h.operation.seq if h.operation else None, "quantity": h.quantity,
+        "id": h.id, "ncr": ncr_numbers.get(h.id), "operation": h.operation.seq if h.operation else None, "quantity": h.quantity,
         "reason_code": h.reason_code, "reason": codes.HOLD_REASONS.get(h.reason_code, h.reason_code),
         "note": h.note, "placed_at": _iso(h.placed_at), "placed_by": h.placed_by.name if h.placed_by else None,
         "open": h.released_at is None, "released_at": _iso(h.released_at),
@@ -292,6 +295,10 @@ OUTSIDE_WORDS = {
     # Putting away is two entries: the job's finished pieces leave, and the FG lot appears in its bin.
     (ledger.FG_RECEIPT, "to"): "FG lot",
     (ledger.FG_RECEIPT, "from"): "job's finished pieces",
+    (ledger.SPLIT, "to"): "the job split off",
+    (ledger.SPLIT, "from"): "the job split from",
+    (ledger.REPLAN, "to"): "taken off the plan",
+    (ledger.REPLAN, "from"): "added to the plan",
 }
 
 
@@ -316,6 +323,14 @@ def place_name(place: str | None, op_seq: dict[int, int], loc_codes: dict[int, s
     return place
 
 
+def reversals_of(session: Session, entry_ids: list[int]) -> dict[int, int]:
+    """entry id → the id of the entry that reversed it, for the entries of a history page."""
+    if not entry_ids:
+        return {}
+    return dict(session.execute(select(LedgerEntry.reverses_id, LedgerEntry.id)
+                                .where(LedgerEntry.reverses_id.in_(entry_ids))).all())
+
+
 def job_history(session: Session, job: Job, *, page: int = 1, per_page: int = 25) -> HistoryPage:
     """The job's ledger entries, newest first: its pieces, its material pulls and its finished goods."""
     fg_ids = select(FinishedGoodsLot.id).where(FinishedGoodsLot.job_id == job.id)
@@ -337,6 +352,7 @@ def job_history(session: Session, job: Job, *, page: int = 1, per_page: int = 25
                if k is not None and k.kind == ledger.LOCATION_KEY}
     loc_codes = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(loc_ids))).all()) \
         if loc_ids else {}
+    reversed_by = reversals_of(session, [e.id for e, *_ in rows])
     entries = []
     for entry, user_name, station_name, unit_code, fg_code in rows:
         if unit_code:
@@ -354,5 +370,6 @@ def job_history(session: Session, job: Job, *, page: int = 1, per_page: int = 25
             "to": place_name(entry.to_place, op_seq, loc_codes, kind=entry.kind, side="to"),
             "operation": op_seq.get(entry.job_operation_id), "reason": entry.reason, "note": entry.note,
             "user": user_name or "—", "station": station_name or "—", "reverses": entry.reverses_id,
+            "reversed_by": reversed_by.get(entry.id),
         })
     return HistoryPage(entries=entries, page=page, pages=pages, total=total)
