@@ -36,7 +36,7 @@ def people(make):
 def test_a_planner_reverses_an_operators_completion_from_hours_ago_with_a_reason(session, make, people):
     job = make.job(quantity=100, ops=("lathe", "mill", "deburr"))
     with clock_at(SHOP_NOW - timedelta(hours=3)):
-        completion = shopfloor.complete_operation(session, op(job, 10), 40, user=people["operator"])
+        completion = shopfloor.complete_operation(session, op(job, 10), 40, user=people["operator"]).entry
     session.commit()
     done = reverse_entry(session, completion, user=people["planner"], reason="counted 40, was 4")
     session.commit()
@@ -51,8 +51,8 @@ def test_a_planner_reverses_an_operators_completion_from_hours_ago_with_a_reason
 
 def test_a_reversal_later_work_depends_on_is_refused_and_names_the_dependent_entry(session, make, people):
     job = make.job(quantity=50, ops=("lathe", "mill", "deburr"))
-    first = shopfloor.complete_operation(session, op(job, 10), 50, user=people["operator"])
-    onward = shopfloor.complete_operation(session, op(job, 20), 30, user=people["operator"])
+    first = shopfloor.complete_operation(session, op(job, 10), 50, user=people["operator"]).entry
+    onward = shopfloor.complete_operation(session, op(job, 20), 30, user=people["operator"]).entry
     session.commit()
     before = entries(session)
     with pytest.raises(CorrectionRefused) as refused:
@@ -76,7 +76,7 @@ def test_reversing_a_receipt_whose_bar_was_pulled_is_refused_naming_the_pull(ses
     receipt = session.scalar(select(LedgerEntry).where(LedgerEntry.kind == ledger.RECEIVE))
     unit = receipt.stock_unit
     job = make.job(quantity=10, material=material)
-    pull = shopfloor.pull_material(session, unit, job, 144, user=people["operator"])
+    pull = shopfloor.pull_material(session, unit, job, 144, user=people["operator"]).entry
     session.commit()
     with pytest.raises(CorrectionRefused, match=f"#{pull.id} Material pulled"):
         reverse_entry(session, receipt, user=people["planner"], reason="never arrived")
@@ -86,7 +86,7 @@ def test_reversing_a_receipt_whose_bar_was_pulled_is_refused_naming_the_pull(ses
 
 def test_who_may_correct_and_what_is_refused(session, make, people):
     job = make.job(quantity=10)
-    completion = shopfloor.complete_operation(session, op(job, 10), 5, user=people["operator"])
+    completion = shopfloor.complete_operation(session, op(job, 10), 5, user=people["operator"]).entry
     session.commit()
     with pytest.raises(CorrectionRefused, match="Only a planner or an inspector"):
         reverse_entry(session, completion, user=people["operator"], reason="mine")
@@ -132,7 +132,7 @@ def test_the_reversal_and_its_reason_show_in_the_job_and_bin_histories(client, l
     bin = make.location(code="R9-A01")
     make.lot(bin=bin, lengths=(144, 72))
     job = make.job(quantity=20)
-    completion = shopfloor.complete_operation(session, op(job, 10), 12, user=people["operator"])
+    completion = shopfloor.complete_operation(session, op(job, 10), 12, user=people["operator"]).entry
     move = session.scalar(select(LedgerEntry).where(LedgerEntry.kind == ledger.RECEIVE).order_by(LedgerEntry.id))
     session.commit()
     job_page = client.get(f"/jobs/{job.number}").get_data(as_text=True)
@@ -151,8 +151,8 @@ def test_the_reversal_and_its_reason_show_in_the_job_and_bin_histories(client, l
 def test_the_correction_page_refuses_with_the_dependent_entry_named(client, login_as, session, make, people):
     login_as(codes.PLANNER)
     job = make.job(quantity=10, ops=("lathe", "mill", "deburr"))
-    first = shopfloor.complete_operation(session, op(job, 10), 10, user=people["operator"])
-    onward = shopfloor.complete_operation(session, op(job, 20), 10, user=people["operator"])
+    first = shopfloor.complete_operation(session, op(job, 10), 10, user=people["operator"]).entry
+    onward = shopfloor.complete_operation(session, op(job, 20), 10, user=people["operator"]).entry
     session.commit()
     before = entries(session)
     response = client.post(f"/corrections/entries/{first.id}", data={"reason": "wrong"})
@@ -166,6 +166,6 @@ def test_the_correction_page_refuses_with_the_dependent_entry_named(client, logi
 def test_an_operator_cannot_open_the_correction_page(client, login_as, session, make, people):
     login_as(codes.OPERATOR)
     job = make.job(quantity=10)
-    entry = shopfloor.complete_operation(session, op(job, 10), 1, user=people["operator"])
+    entry = shopfloor.complete_operation(session, op(job, 10), 1, user=people["operator"]).entry
     session.commit()
     assert client.post(f"/corrections/entries/{entry.id}", data={"reason": "x"}).status_code == 403
