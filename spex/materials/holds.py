@@ -3,17 +3,20 @@
 Kept apart from the rest of the room so the floor's pull imports nothing but the models."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from spex import codes
 from spex.models import MaterialLot, ReceivingHold
 
 
+# Asked at every pull: written once (building a statement costs more than running it).
+_OPEN_HOLDS = (select(ReceivingHold).where(ReceivingHold.lot_id == bindparam("lot"), ReceivingHold.released_at.is_(None))
+               .order_by(ReceivingHold.id))
+
+
 def open_holds(session: Session, lot_id: int) -> list[ReceivingHold]:
-    return list(session.scalars(select(ReceivingHold).where(ReceivingHold.lot_id == lot_id,
-                                                            ReceivingHold.released_at.is_(None))
-                                .order_by(ReceivingHold.id)))
+    return list(session.scalars(_OPEN_HOLDS, {"lot": lot_id}))
 
 
 def pull_refusal(session: Session, lot: MaterialLot) -> str | None:

@@ -56,6 +56,10 @@ _OPERATION = (select(JobOperation).join(Job)
 _UNIT_BY_CODE = select(StockUnit).where(StockUnit.code == bindparam("code")).options(*_SHOWN_WITH[StockUnit])
 _BIN_BY_CODE = select(Location).where(Location.code == bindparam("code"))
 _FG_BY_CODE = select(FinishedGoodsLot).where(FinishedGoodsLot.code == bindparam("code"))
+# The context's records by id, with what they are shown with, written once too: `session.get` with
+# options builds its statement and cache key on every call (about a third of a scan's ORM time).
+_BY_ID = {model: select(model).where(model.id == bindparam("id")).options(*options)
+          for model, options in _SHOWN_WITH.items()}
 
 
 class _Flow:
@@ -79,7 +83,9 @@ class _Flow:
             return None
         found = self.context.get(model)
         if found is None or found.id != ident:
-            found = self.context[model] = self.session.get(model, ident, options=_SHOWN_WITH[model])
+            found = self.context[model] = self.session.scalar(_BY_ID[model], {"id": ident})
+            if model is JobOperation and found is not None:
+                self.context.setdefault(Job, found.job)  # loaded with it
         return found
 
     # context helpers

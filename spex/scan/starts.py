@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from spex import codes, ledger, shopfloor
 from spex.models import Job, JobOperation, Location
@@ -127,6 +127,9 @@ def command(flow: _Flow, scan: Scan) -> Answer:
     raise Refused(f"{code} does not fit here.", expected_next(flow.session, flow.state, flow.data))
 
 
+_LOCATION_CODE = select(Location.code).where(Location.id == bindparam("id"))  # a bar's bin, to name it
+
+
 def start_pull(flow: _Flow, scan: Scan) -> Answer:
     flow.may("pull")
     unit = flow.find_unit(scan)
@@ -136,8 +139,7 @@ def start_pull(flow: _Flow, scan: Scan) -> Answer:
     flow.clear()
     flow.state.stock_unit_id = unit.id
     flow.expect(PULL_JOB)
-    bin = Location.barcode_of(flow.session.scalar(select(Location.code)
-                                                  .where(Location.id == ledger.parse_key(place).id)))
+    bin = Location.barcode_of(flow.session.scalar(_LOCATION_CODE, {"id": ledger.parse_key(place).id}))
     return flow.waiting(f"Bar {unit.barcode}: {ledger.format_qty(left)} {unit.lot.material.unit} left",
                         f"{unit.lot.material.label}, heat {unit.lot.heat_number}, in {bin}.")
 

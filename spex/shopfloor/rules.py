@@ -107,6 +107,12 @@ _ANY_OPEN_HOLD = (select(QualityHold.id)
                   .where(QualityHold.job_id == bindparam("job"), QualityHold.released_at.is_(None)).limit(1))
 _OPEN_HOLDS = (select(QualityHold).where(QualityHold.job_id == bindparam("job"), QualityHold.released_at.is_(None))
                .order_by(QualityHold.placed_at))
+_VENDOR_LOCATION = select(Location).where(Location.vendor_id == bindparam("vendor"))
+_SCRAP_LOCATION = (select(Location).where(Location.kind == "scrap", Location.active.is_(True))
+                   .order_by(Location.id).limit(1))
+_SCRAP_LOCATION_IDS = select(Location.id).where(Location.kind == "scrap")
+_HELD_AT_OPERATION = (select(func.count(QualityHold.id))
+                      .where(QualityHold.job_operation_id == bindparam("op"), QualityHold.released_at.is_(None)))
 _AT_VENDOR = (select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
               .where(OutsideShipment.job_operation_id == bindparam("op"), OutsideShipment.closed.is_(False)))
 
@@ -162,15 +168,14 @@ def at_vendor(session: Session, op: JobOperation) -> int:
 
 
 def _vendor_location(session: Session, vendor_id: int) -> Location:
-    location = session.scalar(select(Location).where(Location.vendor_id == vendor_id))
+    location = session.scalar(_VENDOR_LOCATION, {"vendor": vendor_id})
     if location is None:
         raise FloorError("This vendor has no location in Spex yet; ask the office to save the vendor again.")
     return location
 
 
 def _scrap_location(session: Session) -> Location | None:
-    return session.scalar(select(Location).where(Location.kind == "scrap", Location.active.is_(True))
-                          .order_by(Location.id).limit(1))
+    return session.scalar(_SCRAP_LOCATION)
 
 
 _ANOTHER_JOB = "Scan the traveler of another job (JOB-…)."
@@ -224,8 +229,7 @@ def _settle_operation(session: Session, op: JobOperation, when: datetime) -> Non
     """Mark an operation complete once nothing is left at it or before it."""
     job = op.job
     earlier_done = all(o.completed_at is not None for o in job.operations if o.seq < op.seq)
-    held = session.scalar(select(func.count(QualityHold.id))
-                          .where(QualityHold.job_operation_id == op.id, QualityHold.released_at.is_(None)))
+    held = session.scalar(_HELD_AT_OPERATION, {"op": op.id})
     if earlier_done and not held and available_at(session, op) == 0 and at_vendor(session, op) == 0:
         if op.completed_at is None:
             op.completed_at = when
@@ -236,7 +240,7 @@ def _settle_operation(session: Session, op: JobOperation, when: datetime) -> Non
 
 def _settle_job(session: Session, job: Job, when: datetime) -> None:
     """A job is complete when no piece of it is anywhere but shipped, scrapped or put away."""
-    scrap_places = [ledger.at_location(i) for i in session.scalars(select(Location.id).where(Location.kind == "scrap"))]
+    scrap_places = [ledger.at_location(i) for i in session.scalars(_SCRAP_LOCATION_IDS)]
     remaining = session.scalar(select(func.sum(Balance.quantity)).where(
         Balance.item == ledger.job_item(job.id), Balance.quantity > 0, Balance.place.not_in(scrap_places)))
     if not remaining and job.status == "released":
