@@ -15,6 +15,7 @@ from spex import shoptime
 from spex.auth import office_required
 from spex.config import DEFAULT_HOLDING_RATE
 from spex.extensions import db
+from spex.forms import FormError
 from spex.metrics import bp
 from spex.metrics.charts import bar_chart
 from spex.metrics.figures import Period, PeriodError, on_time_delivery, period_yield, scrap_rates, turnover
@@ -27,12 +28,6 @@ DEFAULT_DAYS = 90
 LONGEST_PERIOD_DAYS = 3 * 366
 SERVICE_LEVELS = ("90", "95", "97.5", "99", "99.5")
 DEFAULT_SERVICE_LEVEL = "95"
-
-
-class FormError(Exception):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 def _day(raw: str, name: str, label: str) -> date:
