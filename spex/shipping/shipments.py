@@ -120,7 +120,7 @@ def open_deliveries(session: Session, customer: Customer) -> list[Delivery]:
     lines = session.scalars(
         select(OrderLine).join(CustomerOrder)
         .where(CustomerOrder.customer_id == customer.id, CustomerOrder.status == "open",
-               OrderLine.shipped_qty < OrderLine.quantity)
+               OrderLine.status == "open", OrderLine.shipped_qty < OrderLine.quantity)
         .options(selectinload(OrderLine.order), selectinload(OrderLine.part), selectinload(OrderLine.releases))
         .order_by(CustomerOrder.number, OrderLine.line_no)).all()
     deliveries = []
@@ -193,6 +193,8 @@ def _check_line(session: Session, customer: Customer, request: LineRequest):
         raise ShippingError(f"That order line is not one of {customer.name}'s; choose the delivery again.")
     if line.order.status != "open":
         raise ShippingError(f"Order {line.order.number} is {line.order.status}; nothing ships against it.")
+    if line.status != "open":
+        raise ShippingError(f"Line {line.line_no} of order {line.order.number} was {line.status}; nothing ships against it.")
     release = None
     if request.release_id is not None:
         release = session.get(Release, request.release_id, with_for_update=True, populate_existing=True)

@@ -114,3 +114,17 @@ def test_a_shipment_is_not_edited_in_place(session, shop, part):
             session.execute(statement)
         session.rollback()
     assert session.get(Shipment, shipment.id).carrier == "UPS Ground"
+
+
+def test_a_cancelled_line_is_not_offered_and_a_forged_shipment_of_it_is_refused(session, shop, part):
+    lot = shop.finished_lot(part, 50, "H100")
+    line = shop.order(part, 50)
+    session.commit()
+    line.status = "cancelled"  # as the planner's cancel leaves it
+    session.commit()
+    assert open_deliveries(session, line.order.customer) == []
+    before = counts(session)
+    with pytest.raises(ShippingError, match=f"Line {line.line_no} of order {line.order.number} was cancelled"):
+        ship(shop, line, [(lot, 50)])
+    session.rollback()
+    assert counts(session) == before and shop.on_hand(lot) == 50
