@@ -59,7 +59,7 @@ class NonConformance(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    hold = relationship("QualityHold")
+    hold = relationship("QualityHold", back_populates="ncr")
     job = relationship("Job")
     operation = relationship("JobOperation")
     part = relationship("Part")

@@ -123,6 +123,8 @@ class QualityHold(db.Model):
 
     job = relationship("Job", back_populates="holds")
     operation = relationship("JobOperation")
+    # The non-conformance report the hold opened (spex.quality.ncrs), set as it is opened.
+    ncr = relationship("NonConformance", back_populates="hold", uselist=False)
     placed_by = relationship("User", foreign_keys=[placed_by_id])
     released_by = relationship("User", foreign_keys=[released_by_id])
 

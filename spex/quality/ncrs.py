@@ -30,7 +30,7 @@ def _next_number(session: Session) -> str:
 def open_ncr(session: Session, hold: QualityHold, *, user: User | None) -> NonConformance:
     """The report a new hold opens: the part, job, operation and quantity held, and what was found."""
     reason = codes.HOLD_REASONS.get(hold.reason_code, hold.reason_code)
-    ncr = NonConformance(number=_next_number(session), hold_id=hold.id, job_id=hold.job_id,
+    ncr = NonConformance(number=_next_number(session), hold=hold, job_id=hold.job_id,
                          job_operation_id=hold.job_operation_id, part_id=hold.job.part_id, quantity=hold.quantity,
                          problem=f"{reason}: {hold.note}" if hold.note else reason,
                          found_by_id=user.id if user else None, found_at=hold.placed_at or utcnow(), status="open")

@@ -36,7 +36,7 @@ def hold_reason(flow: _Flow, scan: Scan) -> Answer | None:
     hold = shopfloor.place_hold(flow.session, op, pieces, reason, scan_uid=flow.scan_uid, **flow.who())
     flow.expect(None)
     return Answer(DONE, f"On hold: {pieces} pcs of job {op.job.number} at op {op.seq}",
-                  f"Hold #{hold.id}, reason: {codes.HOLD_REASONS[reason]}. An inspector releases it.",
+                  f"{hold.ncr.number} opened, reason: {codes.HOLD_REASONS[reason]}. An inspector releases it.",
                   next_step=flow.next_step())
 
 
