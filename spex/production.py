@@ -36,14 +36,18 @@ def create_job(session: Session, part: Part, quantity: int, due_date: date, *, n
         raise PlanningError(f"Job {number} already exists.")
     job = Job(number=number, part=part, quantity=quantity, due_date=due_date, status="planned", notes=notes)
     job.order_lines = list(order_lines)
-    for step in part.routing:
-        job.operations.append(JobOperation(
-            seq=step.seq, kind=step.kind, description=step.description, work_center_id=step.work_center_id,
-            vendor_id=step.vendor_id, setup_min=step.setup_min, run_min_per_piece=step.run_min_per_piece,
-            turnaround_days=step.turnaround_days, qty_good=0, qty_scrap=0))
+    job.operations = [operation_like(step) for step in part.routing]
     session.add(job)
     session.flush()
     return job
+
+
+def operation_like(step) -> JobOperation:
+    """A new, unworked operation doing what `step` says: a routing step, or another job's operation."""
+    return JobOperation(seq=step.seq, kind=step.kind, description=step.description,
+                        work_center_id=step.work_center_id, vendor_id=step.vendor_id, setup_min=step.setup_min,
+                        run_min_per_piece=step.run_min_per_piece, turnaround_days=step.turnaround_days,
+                        qty_good=0, qty_scrap=0)
 
 
 def release_job(session: Session, job: Job, *, user_id: int | None = None, station_id: int | None = None,

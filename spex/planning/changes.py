@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from spex import codes, ledger
 from spex.models import Job, JobOperation, Location, OrderLine, PlanChange, QualityHold, Release, User, utcnow
-from spex.production import PlanningError, next_job_number
+from spex.production import PlanningError, next_job_number, operation_like
 from spex.shopfloor.rules import _scrap_location, _settle_job, _settle_operation, at_vendor
 
 OPEN = ("planned", "released")
@@ -150,11 +150,7 @@ def split_job(session: Session, job: Job, pieces: int, *, user: User, seq: int |
               due_date=due_date or job.due_date, status=job.status, priority=job.priority,
               notes=f"Split from job {job.number}", released_at=utcnow() if job.status == "released" else None)
     new.order_lines = list(job.order_lines)
-    for o in job.operations:
-        new.operations.append(JobOperation(
-            seq=o.seq, kind=o.kind, description=o.description, work_center_id=o.work_center_id,
-            vendor_id=o.vendor_id, setup_min=o.setup_min, run_min_per_piece=o.run_min_per_piece,
-            turnaround_days=o.turnaround_days, qty_good=0, qty_scrap=0))
+    new.operations = [operation_like(o) for o in job.operations]
     session.add(new)
     session.flush()
     if op is not None:
