@@ -1,5 +1,6 @@
 """The certification pack: one PDF in a fixed order — an index, the shop's certificate of conformance,
-the mill cert of every heat used, the outside vendors' CoCs — merged with pypdf.
+the mill cert of every heat used (its file, then its record's figures against the material's limits),
+the outside vendors' CoCs — merged with pypdf.
 
 A cert that is not on file (never uploaded, or its file gone or unreadable) is named on the index
 page, never skipped silently.
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from spex.masters.certs import COC_FOLDER
 from spex.models import Shipment
+from spex.shipping.certfigures import figures_pdf, figures_title, record_of
 from spex.shipping.documents import conformance_pdf, facts_of
 from spex.shipping.pdfdoc import Document
 
@@ -38,6 +40,13 @@ def cert_pack_pdf(session: Session, shipment: Shipment, upload_dir: str, shop: s
                 (f", {use.supplier})" if use.supplier else ")")
         sections.append(_from_file(title, upload_dir, use.cert_filename, shop,
                                    f"Mill cert for heat {use.heat_number}"))
+        cert, material = record_of(session, use)
+        if cert is not None:
+            sections.append(Section(figures_title(use, cert), _reader(figures_pdf(use, cert, material, shop))))
+        elif material.cert_required:
+            sections.append(Section(f"Cert record for heat {use.heat_number}", None,
+                                    f"Cert record for heat {use.heat_number}: no figures entered, "
+                                    f"and {material.code} requires them"))
     for work in facts.outside:
         title = f"CoC of {work.vendor} for {work.process}, op {work.seq} of job {work.job_number}"
         sections.append(_from_file(title, os.path.join(upload_dir, COC_FOLDER), work.coc_filename, shop,

@@ -1,66 +1,17 @@
 """The packing list and the cert pack, opened with pypdf and read back: parts, revisions, PO, lots and
 the heats each lot was made from; the pack's index first, the shop's C of C, every heat's mill cert
 (a PDF's pages merged, an image as a page), the vendor's CoC, and a missing cert named on the index."""
-import io
 import os
+from decimal import Decimal
 
 import pypdfium2
 import zxingcpp
-from fpdf import FPDF
-from PIL import Image
-from pypdf import PdfReader
+from sqlalchemy import select
 
-from spex import shopfloor, shoptime
 from spex.masters.certs import COC_FOLDER
-from spex.shipping.shipments import LineRequest, Pick, make_shipment
-
-
-def a_pdf(*pages: str) -> bytes:
-    pdf = FPDF()
-    for words in pages:
-        pdf.add_page()
-        pdf.set_font("Helvetica", size=14)
-        pdf.cell(0, 10, words)
-    return bytes(pdf.output())
-
-
-def put(folder, name, data: bytes) -> str:
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, name), "wb") as fh:
-        fh.write(data)
-    return name
-
-
-def pdf_text(data: bytes) -> tuple[PdfReader, list[str]]:
-    reader = PdfReader(io.BytesIO(data))
-    return reader, [" ".join(page.extract_text().split()) for page in reader.pages]
-
-
-def anodized_shipment(app, session, shop, make):
-    """Two FG lots of 50 of an anodized part: one job fed from heats H100 (PDF cert) and H200 (a photo
-    of its cert), its CoC back from the anodizer; the other from H300, whose cert and CoC are missing."""
-    uploads = app.config["SPEX_UPLOAD_DIR"]
-    part = make.part(ops=("lathe", "inspection"), outside=("anodize",), number="PN-3310")
-    bars = {heat: shop.bar(part, heat) for heat in ("H100", "H200", "H300")}
-    bars["H100"].lot.cert_filename = put(uploads, "cert-h100.pdf", a_pdf("MILL TEST REPORT heat H100 page 1",
-                                                                         "MILL TEST REPORT heat H100 page 2"))
-    photo = io.BytesIO()
-    Image.new("RGB", (300, 400), "white").save(photo, "PNG")
-    bars["H200"].lot.cert_filename = put(uploads, "cert-h200.png", photo.getvalue())
-    coc = put(os.path.join(uploads, COC_FOLDER), "coc-anodize.pdf", a_pdf("ANODIZE CERTIFICATE OF CONFORMANCE"))
-    first = make.job(part, quantity=50)
-    shopfloor.pull_material(session, bars["H100"], first, 40, user=shop.operator)
-    shopfloor.pull_material(session, bars["H200"], first, 30, user=shop.operator)
-    lot_a = shop.through_routing(first, 50, coc=coc)
-    second = make.job(part, quantity=50)
-    shopfloor.pull_material(session, bars["H300"], second, 70, user=shop.operator)
-    lot_b = shop.through_routing(second, 50)
-    line = shop.order(part, 100, po="PO-88120")
-    shipment = make_shipment(session, part.customer, [LineRequest(line.id, None, [Pick(lot_a.id, 50),
-                                                                                  Pick(lot_b.id, 50)])],
-                             user=shop.shipping, ship_date=shoptime.today(), carrier="Our truck")
-    session.commit()
-    return shipment, lot_a, lot_b, first, second
+from spex.materials.millcerts import CertFigures, enter_cert
+from spex.models import MaterialLimit, MaterialLot
+from tests.shipping.cert_files import anodized_shipment, pdf_text, put
 
 
 def test_the_packing_list_names_parts_po_lots_and_their_heats(app, client, session, shop, make, login_as):
@@ -115,3 +66,33 @@ def test_a_cert_file_gone_from_disk_or_damaged_is_named_on_the_index(app, client
     assert "Mill cert for heat H100: not on file (the uploaded file is missing)" in pages[0]
     assert f"op 30 of job {first.number}: on file but unreadable; open the original" in pages[0]
     assert len(reader.pages) == 3  # the index, the C of C, H200's photo
+
+
+def test_the_cert_pack_shows_a_cert_records_figures_against_the_limits_and_names_those_not_entered(
+        app, client, session, shop, make, login_as):
+    shipment, lot_a, lot_b, first, second = anodized_shipment(app, session, shop, make)
+    material = first.part.material
+    material.cert_required = True
+    session.add_all([MaterialLimit(material_id=material.id, property="Cr", minimum=Decimal("16"),
+                                   maximum=Decimal("18")),
+                     MaterialLimit(material_id=material.id, property="tensile", minimum=Decimal("515")),
+                     MaterialLimit(material_id=material.id, property="hardness", maximum=Decimal("250"))])
+    session.flush()
+    lot = session.scalar(select(MaterialLot).where(MaterialLot.heat_number == "H100"))
+    enter_cert(session, lot, CertFigures("3.1", "ASTM A582", "303", "H100",
+                                         chemistry={"Cr": Decimal("17.25"), "Ni": Decimal("8.9")},
+                                         mechanical={"tensile": Decimal("640"), "hardness": Decimal("262")}),
+               user=shop.inspector)
+    session.commit()
+    login_as("admin")
+    reader, pages = pdf_text(client.get(f"/ship/{shipment.number}/cert-pack.pdf").data)
+    # index, C of C, H100's two file pages, then its record's figures, H200's photo, the anodizer's CoC
+    assert len(reader.pages) == 7
+    index, figures = pages[0], pages[4]
+    assert "Cert record for heat H100: EN 10204 3.1, ASTM A582 303 - page 5" in index
+    assert "Cert record for heat H200: no figures entered, and" in index and "requires them" in index
+    assert "Cert record for heat H300: no figures entered" in index
+    for words in ("Mill cert figures - heat H100", "EN 10204 type 3.1", "ASTM A582 303", shop.inspector.name,
+                  "Cr 17.25 % 16.0–18.0 % within", "Ni 8.9 % no limit set",
+                  "Tensile strength 640.0 MPa 515.0 MPa min within", "Hardness 262.0 HB 250.0 HB max OUTSIDE"):
+        assert words in figures, words
