@@ -24,9 +24,15 @@ def figures_title(use: HeatUse, cert: MillCert) -> str:
         (f", {cert.standard} {cert.grade}".rstrip() if cert.standard or cert.grade else "")
 
 
-def figures_pdf(use: HeatUse, cert: MillCert, material: Material, shop: str) -> bytes:
-    doc = Document(shop, f"Mill cert figures - heat {use.heat_number}")
-    doc.add_page()
+def figures_pdf(records: list[tuple[HeatUse, MillCert, Material]], shop: str) -> tuple[bytes, list[int]]:
+    """Every record's page(s) in one document; returns it and the first page index of each record."""
+    doc = Document(shop, "Mill cert figures")
+    starts = [_record_pages(doc, use, cert, material) for use, cert, material in records]
+    return doc.bytes(), starts
+
+
+def _record_pages(doc: Document, use: HeatUse, cert: MillCert, material: Material) -> int:
+    start = doc.new_section(f"Mill cert figures - heat {use.heat_number}")
     doc.facts([
         ("Heat", cert.heat_number),
         ("Lot", f"{use.lot_number} ({use.material})"),
@@ -50,7 +56,7 @@ def figures_pdf(use: HeatUse, cert: MillCert, material: Material, shop: str) -> 
     unstated = [PROPERTIES.get(p, (p, ""))[0] for p in limits if cert_value(cert, p) is None]
     if unstated:
         doc.line_of("Limited but not stated on the certificate: " + ", ".join(unstated), bold=True)
-    return doc.bytes()
+    return start
 
 
 def _cells(prop: str, value, limit) -> list[str]:

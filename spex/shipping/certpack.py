@@ -30,11 +30,19 @@ class Section:
     title: str
     pages: PdfReader | None
     missing: str = ""
+    span: tuple[int, int] | None = None  # the slice of `pages` that is this section's, when it shares them
+
+    @property
+    def count(self) -> int:
+        if self.pages is None:
+            return 0
+        return self.span[1] - self.span[0] if self.span else len(self.pages.pages)
 
 
 def cert_pack_pdf(session: Session, shipment: Shipment, upload_dir: str, shop: str) -> bytes:
     facts = facts_of(session, shipment)
     sections = [Section("Certificate of conformance", _reader(conformance_pdf(facts, shop)))]
+    records: list[tuple[Section, tuple]] = []
     for use in facts.heat_uses():
         title = f"Mill cert for heat {use.heat_number} (lot {use.lot_number}, {use.material}" + \
                 (f", {use.supplier})" if use.supplier else ")")
@@ -42,7 +50,8 @@ def cert_pack_pdf(session: Session, shipment: Shipment, upload_dir: str, shop: s
                                    f"Mill cert for heat {use.heat_number}"))
         cert, material = record_of(session, use)
         if cert is not None:
-            sections.append(Section(figures_title(use, cert), _reader(figures_pdf(use, cert, material, shop))))
+            records.append((Section(figures_title(use, cert), None), (use, cert, material)))
+            sections.append(records[-1][0])
         elif material.cert_required:
             sections.append(Section(f"Cert record for heat {use.heat_number}", None,
                                     f"Cert record for heat {use.heat_number}: no figures entered, "
@@ -51,6 +60,11 @@ def cert_pack_pdf(session: Session, shipment: Shipment, upload_dir: str, shop: s
         title = f"CoC of {work.vendor} for {work.process}, op {work.seq} of job {work.job_number}"
         sections.append(_from_file(title, os.path.join(upload_dir, COC_FOLDER), work.coc_filename, shop,
                                    f"Vendor CoC of {work.vendor} for op {work.seq} of job {work.job_number}"))
+    if records:  # every record's figures in one document, each section its own pages of it
+        data, starts = figures_pdf([figures for _, figures in records], shop)
+        reader = _reader(data)
+        for (section, _), start, end in zip(records, starts, [*starts[1:], len(reader.pages)]):
+            section.pages, section.span = reader, (start, end)
     return _merge(shipment, sections, shop)
 
 
@@ -113,7 +127,7 @@ def _merge(shipment: Shipment, sections: list[Section], shop: str) -> bytes:
         starts, page = [], index_pages + 1
         for section in sections:
             starts.append(page if section.pages is not None else None)
-            page += len(section.pages.pages) if section.pages is not None else 0
+            page += section.count
         index = _reader(_index_pdf(shipment, sections, starts, shop))
         if len(index.pages) == index_pages:
             break
@@ -122,7 +136,7 @@ def _merge(shipment: Shipment, sections: list[Section], shop: str) -> bytes:
     writer.append(index)
     for section in sections:
         if section.pages is not None:
-            writer.append(section.pages)
+            writer.append(section.pages, pages=section.span)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -25,6 +25,15 @@ class Document(FPDF):
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=18)
         self.face = self._load_face()
+        self.section_start, self.sections = 1, 0
+        self.page_title, self.page_in_section = title, 1
+
+    def new_section(self, title: str) -> int:
+        """Start a part of the document with its own title and page count (several certs' figures made
+        in one document, so the face is loaded once); returns the 0-based index of its first page."""
+        self.doc_title, self.section_start, self.sections = title, self.page_no() + 1, self.sections + 1
+        self.add_page()
+        return self.page_no() - 1
 
     def _load_face(self) -> str:
         regular, bold = (getattr(fonts.font(20, b), "path", None) for b in (False, True))
@@ -44,6 +53,7 @@ class Document(FPDF):
         self.set_font(self.face, "B" if bold else "", size)
 
     def header(self):
+        self.page_title, self.page_in_section = self.doc_title, self.page_no() - self.section_start + 1
         self.use(9)
         self.cell(0, 5, self.text_of(self.shop), new_x="LMARGIN", new_y="NEXT")
         self.use(16, bold=True)
@@ -53,7 +63,10 @@ class Document(FPDF):
     def footer(self):
         self.set_y(-13)
         self.use(8)
-        self.cell(0, 5, f"{self.doc_title} - page {self.page_no()} of {{nb}}", align="C")
+        if self.sections > 1:
+            self.cell(0, 5, f"{self.page_title} - page {self.page_in_section}", align="C")
+        else:
+            self.cell(0, 5, f"{self.page_title} - page {self.page_no()} of {{nb}}", align="C")
 
     def line_of(self, text, size: float = 10, bold: bool = False, height: float = 5.5) -> None:
         self.use(size, bold)
