@@ -28,6 +28,14 @@ class HeatUse:
     cert_reference: str | None
 
 
+def of_kind(kind: str):
+    """SQL: the entry is of this kind, written so that no index on the kind is used. Trace queries
+    always name something far more selective (a bar, a job, a lot); SQLite keeps no statistics, and
+    without them it chose the kind's index and read every pull or ship the shop ever made (a heat's
+    recall over a million entries: 0.5 s instead of milliseconds). PostgreSQL plans the same."""
+    return LedgerEntry.kind.concat("") == kind
+
+
 def not_undone():
     """SQL pieces: the ledger entries not reversed since (outer join to a reversal, keep the unmatched)."""
     undo = aliased(LedgerEntry)
@@ -47,7 +55,7 @@ def heats_by_job(session: Session, job_ids) -> dict[int, list[HeatUse]]:
         .join(MaterialLot, MaterialLot.id == StockUnit.lot_id)
         .join(Material, Material.id == MaterialLot.material_id)
         .outerjoin(undo, undo_on)
-        .where(LedgerEntry.kind == ledger.PULL, LedgerEntry.job_id.in_(job_ids), kept)
+        .where(of_kind(ledger.PULL), LedgerEntry.job_id.in_(job_ids), kept)
         .order_by(LedgerEntry.id)).all()
     found: dict[int, list[HeatUse]] = {job_id: [] for job_id in job_ids}
     for job_id, heat, lot_id, lot_number, material, supplier, cert_file, cert_ref in rows:
@@ -125,7 +133,7 @@ def final_inspectors(session: Session, job_ids) -> dict[int, list[str]]:
         .join(LedgerEntry, LedgerEntry.job_operation_id == JobOperation.id)
         .join(User, User.id == LedgerEntry.user_id)
         .outerjoin(undo, undo_on)
-        .where(LedgerEntry.kind == ledger.COMPLETE, kept)
+        .where(of_kind(ledger.COMPLETE), kept)
         .order_by(LedgerEntry.id)).all()
     found: dict[int, list[str]] = {job_id: [] for job_id in job_ids}
     for job_id, name in rows:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from spex import ledger
 from spex.models import (Balance, Customer, CustomerOrder, FinishedGoodsLot, Job, JobOperation, LedgerEntry, Location,
                          MaterialLot, OrderLine, Shipment, ShipmentLine, ShipmentLot, Station, StockUnit, User)
-from spex.shipping.genealogy import heat_numbers, heats_by_job, not_undone, outside_work
+from spex.shipping.genealogy import heat_numbers, heats_by_job, not_undone, of_kind, outside_work
 
 # A job's pieces still in work: waiting at an operation, on hold, or finished and not yet put away.
 SHOP_PLACES = (ledger.OPERATION_KEY, ledger.HOLD_KEY, ledger.DONE_KEY)
@@ -59,7 +59,7 @@ def recall_heat(session: Session, heat_number: str) -> dict | None:
         select(LedgerEntry.stock_unit_id, LedgerEntry.job_id, LedgerEntry.quantity, LedgerEntry.unit,
                LedgerEntry.created_at)
         .outerjoin(undo, undo_on)
-        .where(LedgerEntry.kind == ledger.PULL, LedgerEntry.item.in_(unit_keys), kept)
+        .where(of_kind(ledger.PULL), LedgerEntry.item.in_(unit_keys), kept)
         .order_by(LedgerEntry.id)).all() if unit_keys else []
     job_ids = list(dict.fromkeys(p.job_id for p in pulls))
     jobs = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(job_ids))
@@ -134,7 +134,7 @@ def _shipments_of(session: Session, fg_lot_ids) -> dict[int, list[dict]]:
         .outerjoin(ShipmentLine, ShipmentLine.id == ShipmentLot.shipment_line_id)
         .outerjoin(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .outerjoin(undo, undo_on)
-        .where(LedgerEntry.kind == ledger.SHIP, LedgerEntry.fg_lot_id.in_(fg_lot_ids), kept)
+        .where(of_kind(ledger.SHIP), LedgerEntry.fg_lot_id.in_(fg_lot_ids), kept)
         .order_by(LedgerEntry.id)).all()
     found: dict[int, list[dict]] = {}
     for lot_id, quantity, when, number, ship_date, order, po, customer in rows:
