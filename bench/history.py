@@ -107,11 +107,13 @@ class Rows(dict):
         self.setdefault(table, []).append(row)
 
 
-def prefill(connection, entries: int, shop: dict, today, start_of) -> dict:
+def prefill(connection, entries: int, shop: dict, today, start_of, *, numbers_from: int = 0) -> dict:
     """Write about `entries` ledger entries of past, closed jobs, the scans that recorded them and a
     context scan (the operation, the bar) for every other recording scan, in the caller's transaction.
     `shop` holds the ids they hang on: part, material, routing (description, work center, vendor),
-    locations, operators, a shipper, stations. Returns what it wrote, counted."""
+    locations, operators, a shipper, stations. `numbers_from` (a multiple of 12) starts the jobs', lots' and
+    FG lots' numbers further on, for a shop filled material by material. Returns what it wrote, counted."""
+    assert numbers_from % 12 == 0, "a lot is twelve bars: start on a lot's first"
     jobs = max(1, round(entries / ENTRIES_PER_JOB))
     moments = working_moments(round(jobs * ENTRIES_PER_JOB), today, start_of)
     first = {table: _next_id(connection, table) for table in
@@ -125,13 +127,13 @@ def prefill(connection, entries: int, shop: dict, today, start_of) -> dict:
                "shipment": first["outside_shipments"] + n}
         history = job_history(n, ids, shop)
         stamps = [next(moments) for _ in history]
-        add_job(rows, n, ids, shop, history, stamps)
+        add_job(rows, n + numbers_from, ids, shop, history, stamps)
         for row, stamp in zip(history, stamps):
             *entry, scanned = row
             uid = uuid.uuid4().hex if scanned else None
             rows.add("ledger_entries", (*entry, uid, stamp, 0))
             if scanned:
-                user, station, number = entry[12], entry[13], 24001 + n
+                user, station, number = entry[12], entry[13], 24001 + numbers_from + n
                 if scans % 3 == 0:  # the scan that gave the context: the operation, the bar
                     rows.add("scans", (uuid.uuid4().hex, station, user, f"JOB-{number}-10", "waiting",
                                        f"Job {number} op 10: Turn — Part P-100 rev A.", _answer("waiting"), stamp))
