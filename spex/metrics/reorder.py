@@ -220,6 +220,20 @@ def reorder_lines(session: Session, needs, *, start: date, end: date, service_le
     return lines
 
 
+def ordered_last_year(session: Session, today: date, part_ids=None) -> dict[int, int]:
+    """Pieces ordered per part over the 365 days to `today` (cancelled orders and lines left out):
+    the annual demand D of a part's economic batch size."""
+    year_ago = today - timedelta(days=DAYS_PER_YEAR)
+    stmt = (select(OrderLine.part_id, func.sum(OrderLine.quantity))
+            .join(CustomerOrder, OrderLine.order_id == CustomerOrder.id)
+            .where(CustomerOrder.order_date >= year_ago, CustomerOrder.order_date <= today,
+                   CustomerOrder.status != "cancelled", OrderLine.status != "cancelled")
+            .group_by(OrderLine.part_id))
+    if part_ids is not None:
+        stmt = stmt.where(OrderLine.part_id.in_(list(part_ids)))
+    return {part_id: int(total or 0) for part_id, total in session.execute(stmt)}
+
+
 @dataclass
 class PartBatch:
     part: Part
@@ -231,13 +245,7 @@ class PartBatch:
 def part_batches(session: Session, today: date, *, holding_rate: Decimal = DEFAULT_HOLDING_RATE) -> list[PartBatch]:
     """Economic batch size per part: EOQ with S = the part's setup cost, D = pieces ordered over the
     last year, H = holding rate × the part's value (its price, else the material in one piece)."""
-    year_ago = today - timedelta(days=DAYS_PER_YEAR)
-    ordered = dict(session.execute(
-        select(OrderLine.part_id, func.sum(OrderLine.quantity))
-        .join(CustomerOrder, OrderLine.order_id == CustomerOrder.id)
-        .where(CustomerOrder.order_date >= year_ago, CustomerOrder.order_date <= today,
-               CustomerOrder.status != "cancelled")
-        .group_by(OrderLine.part_id)).all())
+    ordered = ordered_last_year(session, today)
     parts = session.execute(select(Part, Material).outerjoin(Material, Part.material_id == Material.id)
                             .where(Part.active.is_(True)).order_by(Part.number)).all()
     batches = []
