@@ -135,6 +135,18 @@ class SafetyShort:
         return max(self.minimum - self.on_hand, 0)
 
 
+def safety_short_count(session: Session) -> int:
+    """How many active safety-stock programs are below their minimum: one statement, for the board's summary."""
+    fg_key = ledger.key_sql(ledger.FG_KEY, FinishedGoodsLot.id)
+    on_hand = (select(func.coalesce(func.sum(Balance.quantity), 0)).select_from(FinishedGoodsLot)
+               .join(Balance, Balance.item == fg_key)
+               .where(FinishedGoodsLot.part_id == StockingProgram.part_id, ledger.place_is_location(Balance.place))
+               .correlate(StockingProgram).scalar_subquery())
+    return session.scalar(select(func.count(StockingProgram.id)).where(
+        StockingProgram.kind == SAFETY_STOCK, StockingProgram.active.is_(True), StockingProgram.part_id.is_not(None),
+        StockingProgram.quantity > on_hand)) or 0
+
+
 def safety_stock_shorts(session: Session, today: date | None = None, *, with_batch: bool = True,
                         holding_rate: Decimal = DEFAULT_HOLDING_RATE,
                         shop_rate: Decimal = DEFAULT_SHOP_RATE) -> list[SafetyShort]:

@@ -81,3 +81,16 @@ def test_held_page_csv_start_page_and_board(client, shop, part, session, login_a
 def test_nothing_short_nothing_on_the_start_page(client, login_as):
     login_as(codes.PLANNER)
     assert "Safety stock below its minimum" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_boards_count_agrees_with_the_list(shop, part, session):
+    from spex.shipping.held import safety_short_count
+    assert safety_short_count(session) == 0
+    _held_shop(shop, part, session)
+    assert safety_short_count(session) == 1 == len(safety_stock_shorts(session, with_batch=False))
+    other = shop.make.part(ops=("lathe",))
+    session.add(StockingProgram(customer_id=other.customer_id, kind="safety_stock", part_id=other.id, quantity=Decimal(5)))
+    session.add(StockingProgram(customer_id=part.customer_id, kind="safety_stock", part_id=part.id,
+                                quantity=Decimal(40)))  # 40 on hand: not below
+    session.flush()
+    assert safety_short_count(session) == 2
