@@ -27,7 +27,7 @@ def quote_asked() -> tuple[int, str | None]:
     raw = (request.args.get("quote") or "").strip()
     if not raw:
         return batchcost.QUOTE_DEFAULT, None
-    if not raw.isdecimal() or not 0 < int(raw) <= QUOTE_MOST:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 7) or not 0 < int(raw) <= QUOTE_MOST:
         return batchcost.QUOTE_DEFAULT, f"Type a whole number of pieces from 1 to {QUOTE_MOST:,} to quote."
     return int(raw), None
 
