@@ -124,6 +124,8 @@ class SafetyShort:
     on_hand: int
     in_jobs: int  # pieces still coming in the part's open jobs
     suggested_job: int | None = None  # pieces: the economic batch, at least what is missing
+    economic: int | None = None  # the part's economic batch size (spex.metrics.batchcost)
+    missing: int = 0  # below the minimum after what is on hand and in open jobs
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -172,9 +174,11 @@ def safety_stock_shorts(session: Session, today: date | None = None, *, with_bat
         if not short.short:
             continue
         missing = short.minimum - short.on_hand - short.in_jobs
+        short.missing = max(missing, 0)
         if with_batch and missing > 0:
             economic = batchcost.economic_batch(session, program.part, today or shoptime.today(),
                                                 shop_rate=shop_rate, holding_rate=holding_rate)
+            short.economic = economic
             short.suggested_job = max(missing, economic or 0)
             if not economic:
                 short.notes.append("no economic batch known: suggesting what is missing")

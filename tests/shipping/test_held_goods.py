@@ -54,7 +54,7 @@ def test_a_program_below_its_minimum_suggests_the_economic_batch(shop, part, ses
     assert (short.minimum, short.on_hand, short.in_jobs, short.short) == (100, 40, 0, 60)
     # D = 40 + 960 = 1,000 ordered in the last year, S = $200, H = 0.25 × $12.50 = $3.125:
     # EOQ = √(2 · 1,000 · 200 / 3.125) = √128,000 = 357.8 → a job of 358 pcs (more than the 60 missing).
-    assert short.suggested_job == 358
+    assert (short.suggested_job, short.economic, short.missing) == (358, 358, 60)
     # An open job of 70 covers what is missing: still below the minimum, but no job suggested.
     shop.make.job(part, quantity=70)
     (short,) = safety_stock_shorts(session, shoptime.today())
@@ -67,7 +67,7 @@ def test_held_page_csv_start_page_and_board(client, shop, part, session, login_a
     login_as(codes.PLANNER)
     page = client.get("/ship/held").get_data(as_text=True)
     assert "FG-" in page and "$500.00" in page and "$10.27" in page and "safety-stock program: hold at least 100" in page
-    assert "Start a job of 358 pcs" in page
+    assert "Start a job of 358 pcs" in page and "the economic batch; 60 missing" in page
     csv = client.get("/ship/held.csv")
     assert csv.mimetype == "text/csv"
     header, row = csv.get_data(as_text=True).splitlines()
