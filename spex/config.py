@@ -26,6 +26,20 @@ def _holding_rate() -> Decimal:
     return rate if 0 < rate < 5 else DEFAULT_HOLDING_RATE
 
 
+# What an hour of a machine and its operator costs, for the run cost per piece of a batch
+# (SPEX_SHOP_RATE=85 for $85 an hour); a value outside 0..10000 is taken for a typing error.
+DEFAULT_SHOP_RATE = Decimal("85")
+
+
+def _shop_rate() -> Decimal:
+    raw = os.environ.get("SPEX_SHOP_RATE", "")
+    try:
+        rate = Decimal(raw) if raw else DEFAULT_SHOP_RATE
+    except InvalidOperation:
+        rate = DEFAULT_SHOP_RATE
+    return rate if 0 < rate < 10000 else DEFAULT_SHOP_RATE
+
+
 # Where `spex serve` listens and how many gunicorn workers it starts (its options' defaults).
 def serve_host() -> str:
     return os.environ.get("SPEX_HOST", "127.0.0.1")
@@ -105,6 +119,7 @@ def load(app) -> None:
         # Production installs must not get a default password: the demo sets one only when asked.
         SPEX_DEMO=os.environ.get("SPEX_DEMO", "") == "1",
         SPEX_HOLDING_RATE=_holding_rate(),
+        SPEX_SHOP_RATE=_shop_rate(),
         # The shop's name as it heads packing lists and certificates of conformance.
         SPEX_SHOP_NAME=os.environ.get("SPEX_SHOP_NAME", "").strip() or "Spex Precision Machining",
     )

@@ -17,7 +17,16 @@ def _work_of(user) -> dict | None:
     return inspector_work(db.session)
 
 
+def _safety_shorts(user) -> list | None:
+    """A planner starts from the customer safety-stock programs below their minimum, with the job to start."""
+    if not user.is_authenticated or user.role != codes.PLANNER:
+        return None
+    from spex.shipping.held import safety_stock_shorts
+    from spex.shipping.held_routes import rates
+    return safety_stock_shorts(db.session, **rates())
+
+
 @bp.route("/")
 def index():
     return render_template("home.html", station=current_station(), user=current_user,
-                           inspector_work=_work_of(current_user))
+                           inspector_work=_work_of(current_user), safety_shorts=_safety_shorts(current_user))

@@ -14,7 +14,7 @@ from spex.auth import office_required
 from spex.extensions import db
 from spex.forms import checks_its_own_characters
 from spex.forms import FormError
-from spex.masters import bp, certs, history, records, routing
+from spex.masters import batch_routes, bp, certs, history, records, routing
 from spex.masters.catalog import MASTERS, MATERIALS, PARTS, ROUTING_STEPS
 from spex.materials import limits
 from spex.materials.millcerts import ELEMENTS, MECHANICAL
@@ -188,7 +188,8 @@ def _form_page(master, record, values, errors, status=200, **extra):
     if record is not None:
         context["history"] = history.lines_of(db.session, *history.key_of(master, record)[:2])
     if record is not None and master is PARTS:
-        context.update(_routing_context(record), bar_plan=bars.for_part(record))
+        context.update(_routing_context(record), bar_plan=bars.for_part(record),
+                       **batch_routes.batch_context(record))
     if record is not None and master is MATERIALS:
         context.update(limit_rows=limits.rows_for_form(record), limit_errors={}, elements=ELEMENTS,
                        mechanical=MECHANICAL)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("materials", __name__, template_folder="templates", url_prefix="/material")
 
-from spex.materials import routes  # noqa: E402,F401  (registers the views on bp)
+from spex.materials import routes, stocking_routes  # noqa: E402,F401  (registers the views on bp)

@@ -220,6 +220,20 @@ def reorder_lines(session: Session, needs, *, start: date, end: date, service_le
     return lines
 
 
+def ordered_last_year(session: Session, today: date, part_ids=None) -> dict[int, int]:
+    """Pieces ordered per part over the 365 days to `today` (cancelled orders and lines left out):
+    the annual demand D of a part's economic batch size."""
+    year_ago = today - timedelta(days=DAYS_PER_YEAR)
+    stmt = (select(OrderLine.part_id, func.sum(OrderLine.quantity))
+            .join(CustomerOrder, OrderLine.order_id == CustomerOrder.id)
+            .where(CustomerOrder.order_date >= year_ago, CustomerOrder.order_date <= today,
+                   CustomerOrder.status != "cancelled", OrderLine.status != "cancelled")
+            .group_by(OrderLine.part_id))
+    if part_ids is not None:
+        stmt = stmt.where(OrderLine.part_id.in_(list(part_ids)))
+    return {part_id: int(total or 0) for part_id, total in session.execute(stmt)}
+
+
 @dataclass
 class PartBatch:
     part: Part
@@ -231,13 +245,7 @@ class PartBatch:
 def part_batches(session: Session, today: date, *, holding_rate: Decimal = DEFAULT_HOLDING_RATE) -> list[PartBatch]:
     """Economic batch size per part: EOQ with S = the part's setup cost, D = pieces ordered over the
     last year, H = holding rate × the part's value (its price, else the material in one piece)."""
-    year_ago = today - timedelta(days=DAYS_PER_YEAR)
-    ordered = dict(session.execute(
-        select(OrderLine.part_id, func.sum(OrderLine.quantity))
-        .join(CustomerOrder, OrderLine.order_id == CustomerOrder.id)
-        .where(CustomerOrder.order_date >= year_ago, CustomerOrder.order_date <= today,
-               CustomerOrder.status != "cancelled")
-        .group_by(OrderLine.part_id)).all())
+    ordered = ordered_last_year(session, today)
     parts = session.execute(select(Part, Material).outerjoin(Material, Part.material_id == Material.id)
                             .where(Part.active.is_(True)).order_by(Part.number)).all()
     batches = []
@@ -264,11 +272,16 @@ class BuyLine:
         return self.suggested * float(self.material.unit_cost) if self.material.unit_cost else None
 
 
-def buy_now(needs, lines: list[ReorderLine]) -> list[BuyLine]:
-    """What to order today, largest first: every shortfall against open jobs, and every stocked
-    material at or below its reorder level (whose suggestion already covers the open jobs)."""
+def buy_now(needs, lines: list[ReorderLine], stocking=()) -> list[BuyLine]:
+    """What to order today, largest first: every shortfall against open jobs, every stocked
+    material at or below its reorder level (whose suggestion already covers the open jobs), and
+    every customer stocking agreement holding fewer bars than its minimum (spex.materials.stocking:
+    its bars are on top of the rest, being reserved for the customer)."""
     by_material = {line.material.id: line for line in lines}
     found = []
+    for_agreements: dict[int, list] = {}
+    for short in stocking:
+        for_agreements.setdefault(short.material.id, []).append(short)
     for need in needs:
         line = by_material.get(need.material.id)
         restock = line.suggested_qty if line is not None and line.order_now else None
@@ -281,4 +294,14 @@ def buy_now(needs, lines: list[ReorderLine]) -> list[BuyLine]:
             why = "open jobs need more than is on hand" + (" (bought per job)" if need.material.stocking == "per_job" else "")
         found.append(BuyLine(material=need.material, for_jobs=need.to_buy,
                              suggested=max(float(need.to_buy), restock or 0.0), why=why))
+    listed = {line.material.id: line for line in found}
+    for material_id, shorts in for_agreements.items():
+        extra = sum(float(short.quantity) for short in shorts)
+        why = "; ".join(short.why for short in shorts)
+        line = listed.get(material_id)
+        if line is None:
+            found.append(BuyLine(material=shorts[0].material, for_jobs=qty(0), suggested=extra, why=why))
+        else:
+            line.suggested += extra
+            line.why = f"{line.why}; {why}"
     return sorted(found, key=lambda b: (-b.suggested * float(b.material.unit_cost or 0), b.material.code))

@@ -20,6 +20,7 @@ from spex.metrics import bp
 from spex.metrics.charts import bar_chart
 from spex.metrics.figures import Period, PeriodError, on_time_delivery, period_yield, scrap_rates, turnover
 from spex.metrics.material import job_requirements, material_needs, planned_yield
+from spex.materials import stocking
 from spex.metrics.reorder import ReorderError, buy_now, part_batches, reorder_lines
 from spex.downloads import csv_response
 from spex.quality.ncrs import cause_pareto
@@ -174,7 +175,7 @@ def material():
     yields = {req.part.id: planned_yield(req.part) for req in requirements}
     return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS,
                            requirements=requirements, needs=sorted(needs, key=lambda n: (-n.to_buy, n.material.code)),
-                           reorder=reorder, buy=buy_now(needs, reorder), yields=yields,
+                           reorder=reorder, buy=buy_now(needs, reorder, stocking.shortfalls(session)), yields=yields,
                            batches=part_batches(session, today, holding_rate=holding),
                            holding=holding, period=period)
 

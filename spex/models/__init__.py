@@ -4,7 +4,8 @@ from spex.models.people import ScanRecord, Station, StationState, User  # noqa: 
 from spex.models.masters import Customer, Part, RoutingStep, Vendor, WorkCenter  # noqa: F401
 from spex.models.stock import (LOCATION_KINDS, STOCK_KINDS, FinishedGoodsLot, Location, Material,  # noqa: F401
                                MaterialLot, PrintJob, StockUnit)
-from spex.models.orders import STRATEGIES, CustomerOrder, OrderLine, Release, StockingProgram  # noqa: F401
+from spex.models.orders import (STRATEGIES, CustomerOrder, OrderLine, Release, StockingProgram,  # noqa: F401
+                               StockingRelease)
 from spex.models.jobs import (JOB_STATUSES, OPEN_STATUSES, Job, JobOperation, OutsideReceipt,  # noqa: F401
                               OutsideShipment, QualityHold, job_order_lines)
 from spex.models.ledger import Balance, LedgerEntry  # noqa: F401

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spex.extensions import db
@@ -97,3 +97,21 @@ class StockingProgram(db.Model):
     customer = relationship("Customer")
     part = relationship("Part")
     material = relationship("Material")
+
+
+class StockingRelease(db.Model):
+    """A planner let one bar held for a customer go to other customers' jobs: who, when and why."""
+
+    __tablename__ = "stocking_releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stock_unit_id: Mapped[int] = mapped_column(ForeignKey("stock_units.id"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))  # whom it was held for
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("stocking_programs.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    unit = relationship("StockUnit")
+    customer = relationship("Customer")
+    user = relationship("User")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spex import ledger
-from spex.materials.holds import pull_refusal
+from spex.materials.holds import pull_refusal, reservation_refusal
 from spex.models.people import Worker
 from spex.models import Job, LedgerEntry, Location, Station, StockUnit, qty
 from spex.shopfloor.rules import FloorError, _ids, require_role, amount_of, _job_open
@@ -46,6 +46,9 @@ def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user
     held = pull_refusal(session, unit.lot)
     if held:
         raise FloorError(held, "Scan a bar (LOT-…) of another lot.")
+    reserved = reservation_refusal(session, unit, job)
+    if reserved:
+        raise FloorError(reserved, "Scan a bar (LOT-…) of shop stock.")
     place, left = _unit_bin(session, unit)
     if amount > left:
         left_words = f"{ledger.format_qty(left)} {material.unit}"

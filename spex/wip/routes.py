@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from spex import codes, config, shoptime
 from spex.auth import current_station
 from spex.extensions import db
+from spex.shipping.held import safety_short_count
 from spex.labels.links import job_links, print_label_url
 from spex.masters import certs
 from spex.models import utcnow
@@ -120,6 +121,7 @@ def _board_context(view: BoardView, kiosk: bool):
         "poll_url": poll_url, "poll_seconds": _setting("SPEX_BOARD_POLL_SECONDS"),
         "page_seconds": page_seconds, "etag": etag, "kiosk": kiosk, "today": shoptime.local_date(now),
         "groups": GROUPS,
+        "safety_short_count": safety_short_count(db.session),
     }
 
 

@@ -314,9 +314,10 @@ def test_statements_per_board_fragment(client, make):
         assert client.get("/board/rows?token=board-token").status_code == 200
     finally:
         event.remove(db.engine, "before_cursor_execute", _count)
-    # version, jobs, operations, piece balances, open holds, open shipments (plus BEGIN on SQLite)
+    # version, jobs, operations, piece balances, open holds, open shipments, safety-stock programs
+    # below their minimum (plus BEGIN on SQLite)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 6, selects
+    assert len(selects) == 7, selects
 
 
 # --- pages: evened out, unreleased jobs on a line of their own, the office's pager -------------------
