@@ -1,6 +1,6 @@
 """stocking: a bar held for a customer released to other jobs (who, when, why)
 
-Revision ID: 0015_stocking
+Revision ID: 0010_stocking
 Revises: 0009_books
 Create Date: 2026-12-02 04:30:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_stocking'
+revision = '0010_stocking'
 down_revision = '0009_books'
 branch_labels = None
 depends_on = None
