@@ -73,3 +73,9 @@ def aged(job: BoardJob, now: datetime) -> BoardJob:
     times = [op.last_activity_at for op in job.current_ops if op.last_activity_at is not None]
     hours = working_hours_between(min(times), now) if times else None
     return replace(job, age_hours=hours, age_class=age_class(hours))
+
+
+def risk_by_job(session: Session, *, now: datetime) -> dict[int, BoardJob]:
+    """Each open job's place in the kept schedule, by job id: what a list of jobs shows its risk badge
+    from (spex/templates/_risk.html), so "late" means on every list what it means on the board."""
+    return {job.id: job for job in open_board(session, now=now)}

@@ -26,7 +26,6 @@ from spex.wip import bp, lookup, status
 from spex.wip.board import (BoardRow, board_version, etag_for, filter_jobs, group_rows, paginate,
                              split_unreleased)
 from spex.wip.cache import aged, open_board
-from spex.wip.schedule import risk_words
 
 GROUPS = {"": "Most urgent first", "wc": "By work center", "customer": "By customer"}
 # Unreleased jobs named on the board's bottom line; more are counted ("+12 more").
@@ -217,10 +216,7 @@ def job_page(number: str):
     if request.htmx and request.args.get("part") == "history":
         return render_template("wip/_history.html", job=job, history=history)
     summary = status.job_status(db.session, job)
-    risk = summary["risk"]
-    risk_label = (risk_words(risk["level"], risk["slack_workdays"], job.due_date < shoptime.today())
-                  if risk["level"] else None)
-    return render_template("wip/job.html", job=job, s=summary, history=history, risk_label=risk_label,
+    return render_template("wip/job.html", job=job, s=summary, history=history,
                            plan_changes=changes_of_job(db.session, job),
                            links=job_links(job.number, bool(summary["finished_goods"]),
                                            [op["seq"] for op in summary["operations"] if op["kind"] == "outside"]))

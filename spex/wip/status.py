@@ -161,6 +161,8 @@ def job_status(session: Session, job: Job, *, now: datetime | None = None) -> di
         "risk": {
             "level": bj.risk if scheduled else None,
             "text": RISK_TEXT[bj.risk] if scheduled else None,
+            # What every page's badge reads (PAST DUE, LATE +3d, AT RISK, ON TIME): spex/wip/schedule.py.
+            "words": bj.risk_text if scheduled else None,
             "projected_finish": _iso(bj.projected_finish) if scheduled else None,
             "slack_workdays": bj.slack_days if scheduled else None,
         },
