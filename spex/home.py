@@ -1,10 +1,13 @@
-"""The start page: where each kind of user goes next; for an inspector, their work itself."""
-from flask import Blueprint, render_template
-from flask_login import current_user
+"""The start page: where each kind of user goes next; for an inspector, a material handler and a
+planner, their work itself (spex/worklists.py: one section per source of work)."""
+from flask import Blueprint, abort, render_template
+from flask_login import current_user, login_required
 
-from spex import codes
+from spex import codes, worklists
 from spex.auth import current_station
+from spex.downloads import csv_response
 from spex.extensions import db
+from spex.models import utcnow
 
 bp = Blueprint("home", __name__)
 
@@ -26,7 +29,24 @@ def _safety_shorts(user) -> list | None:
     return safety_stock_shorts(db.session, **rates())
 
 
+def _sections_of(user) -> list[worklists.Section]:
+    if not user.is_authenticated:
+        return []
+    return worklists.work_of(db.session, user.role, utcnow())
+
+
 @bp.route("/")
 def index():
     return render_template("home.html", station=current_station(), user=current_user,
-                           inspector_work=_work_of(current_user), safety_shorts=_safety_shorts(current_user))
+                           inspector_work=_work_of(current_user), safety_shorts=_safety_shorts(current_user),
+                           sections=_sections_of(current_user))
+
+
+@bp.route("/start/<key>.csv")
+@login_required
+def section_csv(key: str):
+    """A start page's section as CSV: the whole list, not only the rows the page shows."""
+    section = worklists.section_of(db.session, current_user.role, key[:40], utcnow())
+    if section is None:
+        abort(404)
+    return csv_response(f"{section.key}.csv", section.csv_header, (section.csv_row(row) for row in section.rows))

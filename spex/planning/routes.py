@@ -11,9 +11,10 @@ from spex.ledger import LedgerError
 from spex.auth import office_required
 from spex.extensions import db
 from spex.forms import FormError, read_date, read_int
-from spex.models import (Customer, CustomerOrder, Job, OrderLine, Part, STRATEGIES)
+from spex.models import (Customer, CustomerOrder, Job, OrderLine, Part, STRATEGIES, utcnow)
 from spex.planning import bp
 from spex.planning.orders import LineRequest, add_calloff, create_order, deliveries
+from spex.wip.cache import risk_by_job
 
 PAGE_SIZE = 50
 JOB_FILTERS = {"open": ("planned", "released"), "planned": ("planned",), "released": ("released",),
@@ -52,7 +53,7 @@ def jobs():
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     template = "planning/_job_rows.html" if request.htmx and request.htmx.target == "job-rows" else "planning/jobs.html"
     return render_template(template, jobs=rows, shown=shown, q=q, page=page, total=total, page_size=PAGE_SIZE,
-                           filters=JOB_FILTERS, today=shoptime.today())
+                           filters=JOB_FILTERS, today=shoptime.today(), risks=risk_by_job(db.session, now=utcnow()))
 
 
 def _safe_page(raw) -> int:
@@ -118,7 +119,7 @@ def release_job(number: str):
     if request.htmx:
         # The row comes back whole, so its status and buttons agree with what was just done.
         return render_template("planning/_job_row.html", job=job, today=shoptime.today(), release_message=message,
-                               release_ok=ok), (200 if ok else 422)
+                               release_ok=ok, risks=risk_by_job(db.session, now=utcnow())), (200 if ok else 422)
     flash(message)
     return redirect(url_for("planning.jobs"))
 

@@ -22,7 +22,7 @@ from spex.shoptime import WORKDAYS, add_workdays, workdays_between, working_hour
 from spex.wip.schedule import (RISK_AT_RISK, RISK_LATE, RISK_OK, RISK_SLACK_DAYS, RISK_TEXT,  # noqa: F401
                                op_work_days, risk_words, schedule)
 from spex.models import (Balance, Customer, Job, JobOperation, LedgerEntry, NonConformance, OPEN_STATUSES,
-                         OutsideShipment, Part, QualityHold, Vendor, WorkCenter, utcnow)
+                         OutsideShipment, Part, PlanChange, QualityHold, Vendor, WorkCenter, utcnow)
 
 # Ageing of pieces at their current station, in working hours (weekends left out) since they
 # arrived or were last worked.
@@ -194,8 +194,10 @@ def board_version(session: Session) -> str:
 
     Every piece movement is a ledger entry (max id); a job released, closed or added changes the
     open-job count or the highest job id; holds and outside shipments placed or closed change their
-    counts. Edits that write none of these (a planner moving a due date) show within a minute,
-    because the routes add the minute to the version for the ageing colours anyway.
+    counts; a planner's edit of a job (due date, priority, quantity) is a plan change (max id); a
+    work center's hours move their sum. The kept schedule (spex/wip/cache.py) is keyed on it, so
+    everything the schedule reads must move it. Master data shown but not scheduled (a customer's
+    name) shows on the next change of the shop.
     """
     open_holds = select(func.count(QualityHold.id)).where(QualityHold.released_at.is_(None)).scalar_subquery()
     open_shipments = select(func.count(OutsideShipment.id)).where(OutsideShipment.closed == false()).scalar_subquery()
@@ -207,6 +209,9 @@ def board_version(session: Session) -> str:
         open_holds,
         select(func.max(OutsideShipment.id)).scalar_subquery(),
         open_shipments,
+        select(func.max(PlanChange.id)).scalar_subquery(),
+        select(func.count(WorkCenter.id)).scalar_subquery(),
+        select(func.sum(_thousandths(WorkCenter.hours_per_day))).scalar_subquery(),
     )).one()
     return "-".join(str(v or 0) for v in row)
 
@@ -231,12 +236,13 @@ def _job_filter(statuses, only):
 
 
 def load_board(session: Session, *, now: datetime | None = None,
-               statuses=OPEN_STATUSES, job_ids=None, only=None) -> list[BoardJob]:
+               statuses=OPEN_STATUSES, job_ids=None, only=None, ages: bool = True) -> list[BoardJob]:
     """Every open job with its operations, pieces, holds and vendors, scheduled; sorted by urgency.
 
     Always five queries, whatever the number of jobs. job_ids narrows the jobs returned but the
     schedule still sees the whole shop (a job waits behind the others at each work center);
-    only narrows what is read (for a closed job's page, where no schedule matters).
+    only narrows what is read (for a closed job's page, where no schedule matters). ages=False leaves
+    how long pieces have sat to be worked out later, for the jobs a screen shows (spex/wip/cache.py).
     """
     now = now or utcnow()
     today = shoptime.local_date(now)
@@ -327,7 +333,7 @@ def load_board(session: Session, *, now: datetime | None = None,
             expected_back=expected, overdue=expected is not None and expected < today))
 
     for job in jobs.values():
-        _settle(job, now)
+        _settle(job, now if ages else None)
     # A planner's priority comes before the due date: a rush job is scheduled ahead of earlier-due work.
     board = sorted(jobs.values(), key=lambda j: (-j.priority, j.due_date, j.number))
     schedule(board, today)
@@ -339,7 +345,7 @@ def load_board(session: Session, *, now: datetime | None = None,
     return board
 
 
-def _settle(job: BoardJob, now: datetime) -> None:
+def _settle(job: BoardJob, now: datetime | None) -> None:
     """Each operation's expected, remaining and state, and how long the job's pieces have sat."""
     scrapped_before = 0
     for op in job.ops:
@@ -354,6 +360,8 @@ def _settle(job: BoardJob, now: datetime) -> None:
             op.state = STATE_STARTED
         else:
             op.state = STATE_TODO
+    if now is None:
+        return
     times = [op.last_activity_at for op in job.current_ops if op.last_activity_at is not None]
     if times:
         # Working hours: pieces left on Friday afternoon are not two days old on Monday morning.

@@ -24,9 +24,9 @@ from spex.masters import certs
 from spex.models import utcnow
 from spex.planning.changes import changes_of_job
 from spex.wip import bp, lookup, status
-from spex.wip.board import (board_version, etag_for, filter_jobs, group_rows, load_board, paginate,
+from spex.wip.board import (BoardRow, board_version, etag_for, filter_jobs, group_rows, paginate,
                              split_unreleased)
-from spex.wip.schedule import risk_words
+from spex.wip.cache import aged, open_board
 
 GROUPS = {"": "Most urgent first", "wc": "By work center", "customer": "By customer"}
 # Unreleased jobs named on the board's bottom line; more are counted ("+12 more").
@@ -93,7 +93,8 @@ def _board_context(view: BoardView, kiosk: bool):
     """Everything the board fragment shows, and the version token a screen sends back to skip a repaint."""
     now = utcnow()
     version = board_version(db.session)
-    jobs = filter_jobs(load_board(db.session, now=now), work_center=view.work_center, customer=view.customer)
+    jobs = filter_jobs(open_board(db.session, now=now, version=version), work_center=view.work_center,
+                       customer=view.customer)
     released, unreleased = split_unreleased(jobs)
     rows = _setting("SPEX_BOARD_ROWS")
     pages = paginate(group_rows(released, view.group), rows)
@@ -112,8 +113,10 @@ def _board_context(view: BoardView, kiosk: bool):
     if not kiosk and len(pages) > 1:
         pager = {"previous": url_for("wip.board", **view.query(page=index)) if index > 0 else None,
                  "next": url_for("wip.board", **view.query(page=index + 2)) if index + 1 < len(pages) else None}
+    # Only the rows on this screen are aged now: the kept jobs carry the ages of their load.
+    shown = [BoardRow(heading=row.heading, job=aged(row.job, now) if row.job else None) for row in pages[index]]
     return {
-        "view": view, "rows": pages[index], "page_number": index + 1, "page_count": len(pages),
+        "view": view, "rows": shown, "page_number": index + 1, "page_count": len(pages),
         "pager": pager,
         "unreleased": unreleased[:UNRELEASED_NAMED], "unreleased_more": max(0, len(unreleased) - UNRELEASED_NAMED),
         "job_count": len(jobs), "late_count": sum(1 for j in jobs if j.risk == "late"),
@@ -215,10 +218,7 @@ def job_page(number: str):
     if request.htmx and request.args.get("part") == "history":
         return render_template("wip/_history.html", job=job, history=history)
     summary = status.job_status(db.session, job)
-    risk = summary["risk"]
-    risk_label = (risk_words(risk["level"], risk["slack_workdays"], job.due_date < shoptime.today())
-                  if risk["level"] else None)
-    return render_template("wip/job.html", job=job, s=summary, history=history, risk_label=risk_label,
+    return render_template("wip/job.html", job=job, s=summary, history=history,
                            plan_changes=changes_of_job(db.session, job),
                            links=job_links(job.number, bool(summary["finished_goods"]),
                                            [op["seq"] for op in summary["operations"] if op["kind"] == "outside"]))

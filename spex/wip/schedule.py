@@ -50,6 +50,13 @@ def schedule(jobs: list[BoardJob], today: date) -> None:
     """
     free_at: dict[str, float] = {}
     dates: dict[int, date] = {}
+    counts: dict[tuple[date, date], int] = {}
+
+    def between(start: date, end: date) -> int:
+        # Five thousand jobs' finishes and due dates are a few hundred distinct pairs.
+        if (start, end) not in counts:
+            counts[start, end] = workdays_between(start, end)
+        return counts[start, end]
 
     def day(offset: float) -> date:
         # Thousands of operations land on a few hundred distinct days.
@@ -68,7 +75,7 @@ def schedule(jobs: list[BoardJob], today: date) -> None:
                 finish = start + op_work_days(op)
                 promised = [s.expected_back for s in job.shipments if s.seq == op.seq and s.expected_back]
                 if promised:
-                    finish = max(start, float(max(0, workdays_between(today, max(promised)))))
+                    finish = max(start, float(max(0, between(today, max(promised)))))
             else:
                 key = op.group_key
                 start = max(t, free_at.get(key, 0.0))
@@ -78,7 +85,7 @@ def schedule(jobs: list[BoardJob], today: date) -> None:
             op.projected_finish = day(finish)
             t = finish
         job.projected_finish = day(t)
-        job.slack_days = workdays_between(job.projected_finish, job.due_date)
+        job.slack_days = between(job.projected_finish, job.due_date)
         job.past_due = job.due_date < today
         if job.projected_finish > job.due_date:
             job.risk = RISK_LATE

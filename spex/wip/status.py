@@ -19,6 +19,7 @@ from spex.models import (Balance, FinishedGoodsLot, Job, JobOperation, JOB_STATU
                          StockUnit, User, utcnow)
 from spex.quality.ncrs import numbers_of_holds
 from spex.wip.board import STATE_ACTIVE, STATE_DONE, BoardJob, BoardOp, load_board
+from spex.wip.cache import aged, open_board
 from spex.wip.schedule import RISK_TEXT
 from spex.materials.record import for_job as lot_records_for_job
 
@@ -117,10 +118,11 @@ def _op_status(op: BoardOp) -> str:
 
 
 def _board_job(session: Session, job: Job, now: datetime) -> BoardJob:
-    found = load_board(session, now=now, job_ids=[job.id]) if job.status in OPEN_STATUSES else []
+    # The kept schedule of the whole shop (spex/wip/cache.py): the job's place in it is all we need.
+    found = [bj for bj in open_board(session, now=now) if bj.id == job.id] if job.status in OPEN_STATUSES else []
     if not found:  # not open (or closed a moment ago): read it alone, no schedule to place it in
         found = load_board(session, now=now, statuses=JOB_STATUSES, only=[job.id])
-    return found[0]
+    return aged(found[0], now)
 
 
 def job_status(session: Session, job: Job, *, now: datetime | None = None) -> dict:
@@ -159,6 +161,8 @@ def job_status(session: Session, job: Job, *, now: datetime | None = None) -> di
         "risk": {
             "level": bj.risk if scheduled else None,
             "text": RISK_TEXT[bj.risk] if scheduled else None,
+            # What every page's badge reads (PAST DUE, LATE +3d, AT RISK, ON TIME): spex/wip/schedule.py.
+            "words": bj.risk_text if scheduled else None,
             "projected_finish": _iso(bj.projected_finish) if scheduled else None,
             "slack_workdays": bj.slack_days if scheduled else None,
         },
