@@ -135,6 +135,25 @@ def test_an_approval_after_the_books_changed_is_refused_with_nothing_written(sca
     assert session.get(Count, count.id).status == "waiting"
 
 
+def test_an_fg_lot_is_counted_by_its_pieces(scan, shop, session, make):
+    from tests.scan.test_flows import fg_lot
+    lot = fg_lot(shop, session, make)  # 10 pcs in BIN-FG-01
+    scan(shop.handler.barcode)
+    scan(codes.CMD_COUNT)
+    scan(shop.fg_bin.barcode)
+    assert scan(lot.barcode).headline == f"{lot.barcode}: its quantity?"
+    assert scan("9.5").status == 422  # pieces are whole
+    assert scan("9").headline == f"Counted {lot.barcode}: 9 pcs"
+    done = scan(codes.CMD_DONE)
+    assert done.headline == "BIN-FG-01 counted: 1 to approve"  # 10 % off: above the tolerance
+    counting.approve(session, session.scalar(select(Count)), user=make.user(codes.PLANNER))
+    session.commit()
+    [entry] = adjustments(session)
+    assert (entry.item, entry.quantity, entry.reason, entry.job_id) == (ledger.fg_item(lot.id), 1, codes.COUNT_QTY,
+                                                                       lot.job_id)
+    assert ledger.audit(session) == []
+
+
 # --- refusals at the station -------------------------------------------------------------------
 
 def test_refusals_write_nothing(scan, shop, session):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
+
 from spex import codes, config, ledger
 from spex.counts import counting
-from spex.models import Count, CountLine, Location
+from spex.models import Balance, Count, CountLine, Location
 from spex.scan import grammar
 from spex.scan.answers import DONE, Answer, Refused
 from spex.scan.grammar import Scan
@@ -124,9 +126,6 @@ def _count(flow: _Flow) -> Count:
 
 
 def _units_on_books(flow: _Flow, bin: Location) -> int:
-    from sqlalchemy import func, select
-
-    from spex.models import Balance
     here = ledger.at_location(bin.id)
     return flow.session.scalar(select(func.count()).select_from(Balance).where(
         Balance.place == here, Balance.quantity > 0,
