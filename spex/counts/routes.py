@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from spex import codes, ledger
 from spex.auth import roles_required
+from spex.config import DEFAULT_COUNT_DAYS
 from spex.counts import counting, schedule
 from spex.downloads import csv_response
 from spex.extensions import db
@@ -84,9 +85,9 @@ def reject(count_id: int):
 @bp.get("/schedule")
 @viewers_required
 def schedule_page():
-    rows = schedule.schedule(db.session, current_app.config.get("SPEX_COUNT_DAYS"))
-    return render_template("counts/schedule.html", due=[r for r in rows if r.is_due], later=[r for r in rows if not r.is_due],
-                           days=current_app.config.get("SPEX_COUNT_DAYS"))
+    rows = schedule.schedule(db.session, _days())
+    return render_template("counts/schedule.html", due=[r for r in rows if r.is_due],
+                           later=[r for r in rows if not r.is_due], days=_days())
 
 
 @bp.get("/schedule.csv")
@@ -94,8 +95,12 @@ def schedule_page():
 def schedule_csv():
     rows = ([r.location.barcode, r.location.kind, r.abc, f"{r.value:.2f}", r.units,
              r.last_counted.isoformat() if r.last_counted else "never", r.due.isoformat()]
-            for r in schedule.due(db.session, current_app.config.get("SPEX_COUNT_DAYS")))
+            for r in schedule.due(db.session, _days()))
     return csv_response("count-schedule.csv", ["bin", "kind", "ABC", "value", "units", "last counted", "due"], rows)
+
+
+def _days() -> dict[str, int]:
+    return {**DEFAULT_COUNT_DAYS, **(current_app.config.get("SPEX_COUNT_DAYS") or {})}
 
 
 def _count(count_id: int) -> Count:

@@ -249,3 +249,20 @@ def test_the_schedule_lists_bins_due_by_their_abc_class(scan, shop, session, mak
     rows = list(csv.reader(io.StringIO(client.get("/counts/schedule.csv").get_data(as_text=True))))
     assert rows[0] == ["bin", "kind", "ABC", "value", "units", "last counted", "due"]
     assert "BIN-R9-C01" in {r[0] for r in rows[1:]} and "BIN-R1-A01" not in {r[0] for r in rows[1:]}
+
+
+def test_the_tolerance_is_a_setting(scan, shop, session, app, monkeypatch):
+    from spex import config
+    monkeypatch.setenv("SPEX_COUNT_TOLERANCE", "20 %")
+    assert config._count_tolerance() == Decimal(20)
+    monkeypatch.setenv("SPEX_COUNT_TOLERANCE", "lots")
+    assert config._count_tolerance() == config.DEFAULT_COUNT_TOLERANCE
+    monkeypatch.setenv("SPEX_COUNT_DAYS_B", "60")
+    assert config._count_days() == {"A": 30, "B": 60, "C": 365}
+    app.config["SPEX_COUNT_TOLERANCE"] = Decimal(20)
+    bar1, bar2 = shop.lot.units
+    # 120 of 144 in is 16.7 % off: within a 20 % tolerance, adjusted at once.
+    done = count_rack(scan, shop, bar1.barcode, "144", bar2.barcode, "120", codes.CMD_DONE)
+    assert done.headline == "BIN-R1-A01 counted: 1 adjusted"
+    assert [(e.quantity, e.reason) for e in adjustments(session)] == [(Decimal(24), codes.COUNT_QTY)]
+    assert session.scalar(select(Count)).tolerance == Decimal(20)
