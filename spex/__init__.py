@@ -22,6 +22,7 @@ NAV_LINKS = (
     ("labels.index", "Labels", (), "Bins, bars, travelers, finished goods"),
     ("planning.jobs", "Jobs", ("planner",), "Create and release jobs; customer orders"),
     ("receiving.receive", "Receive", ("material_handler", "planner"), "Bars and plates of one heat into a bin"),
+    ("counts.index", "Counts", ("material_handler", "planner"), "Cycle counts: variances to approve, bins due"),
     ("quality.ncr_list", "NCRs", ("inspector", "planner"), "Non-conformance reports: cause, disposition, closing"),
     ("masters.index", "Masters", ("planner",), "Materials, parts, bins, people, stations"),
     ("shipping.index", "Shipping", ("shipping", "planner"), "Shipments from finished goods, packing lists, cert packs, recall"),
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from spex.materials import bp as materials_bp
     from spex.metrics import bp as metrics_bp
     from spex.corrections import bp as corrections_bp
+    from spex.counts.routes import bp as counts_bp
     from spex.planning import bp as planning_bp
     from spex.quality.routes import bp as quality_bp
     from spex.receiving import bp as receiving_bp
@@ -113,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(shipping_bp)
     app.register_blueprint(quality_bp)
     app.register_blueprint(corrections_bp)
+    app.register_blueprint(counts_bp)
 
 
 def _register_hooks(app: Flask) -> None:

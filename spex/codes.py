@@ -23,6 +23,7 @@ CMD_RECEIVE = "CMD-RECEIVE"
 CMD_SHIP = "CMD-SHIP"
 CMD_FG = "CMD-FG"
 CMD_MOVE = "CMD-MOVE"
+CMD_COUNT = "CMD-COUNT"
 CMD_SIGN_OUT = "CMD-SIGN-OUT"
 
 # Scrap and hold reasons, scanned as CMD-R-<code> or typed as the code.
@@ -58,6 +59,16 @@ NCR_CAUSES = {
     "OTH": "Other",
 }
 NCR_PREFIX = "NCR-"
+
+# Why a cycle count adjusted the books (the reason of each ADJUST ledger entry).
+COUNT_MISSING = "COUNT-MISSING"    # in the bin by the books, not found by the count
+COUNT_FOUND = "COUNT-FOUND"        # found by the count, the books put it elsewhere (or nowhere)
+COUNT_QTY = "COUNT-QTY"            # its length or quantity counted differs from the books
+COUNT_REASONS = {
+    COUNT_MISSING: "Not found in the bin",
+    COUNT_FOUND: "Found in the bin; the books put it elsewhere",
+    COUNT_QTY: "Counted length or quantity differs",
+}
 
 # Dispositions an inspector gives when releasing a hold.
 USE_AS_IS = "use_as_is"
@@ -96,6 +107,9 @@ ROLE_NOUNS = {
     ADMIN: "administrator",
 }
 OFFICE_ROLES = (PLANNER, ADMIN)
+# Who approves a cycle count whose variance is above the tolerance, and who sees the counts.
+COUNT_APPROVERS = (PLANNER, ADMIN)
+COUNT_VIEWERS = (MATERIAL_HANDLER, PLANNER, ADMIN)
 
 # Who may do each shop-floor action (admins may do all). Checked on the server for every scan.
 FLOOR_ROLES = (OPERATOR, MATERIAL_HANDLER, INSPECTOR, SHIPPING)
@@ -111,6 +125,7 @@ ACTION_ROLES = {
     "fg_receipt": (OPERATOR, INSPECTOR, SHIPPING, MATERIAL_HANDLER),
     "ship": (SHIPPING,),
     "move": (OPERATOR, MATERIAL_HANDLER, SHIPPING),
+    "count": (MATERIAL_HANDLER,),
 }
 # Whose badge is not enough at a station: roles that may release quality holds or administer.
 # A badge number is short and sequential, so these people confirm it with a PIN of their own.
@@ -128,6 +143,7 @@ ACTION_NAMES = {
     "fg_receipt": "put away finished goods",
     "ship": "ship finished goods",
     "move": "move stock",
+    "count": "count a bin",
 }
 
 # Largest quantity a single scan may record; a bigger number is a mis-scan, not a job.

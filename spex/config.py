@@ -40,6 +40,38 @@ def _shop_rate() -> Decimal:
     return rate if 0 < rate < 10000 else DEFAULT_SHOP_RATE
 
 
+# Cycle counts: a count whose every line is within this percent of the books is adjusted at once,
+# one above it waits for a planner (SPEX_COUNT_TOLERANCE=2 for 2 %); and how often the bins of
+# each ABC class are counted, in days (SPEX_COUNT_DAYS_A/_B/_C: monthly, quarterly, yearly).
+DEFAULT_COUNT_TOLERANCE = Decimal("2")
+DEFAULT_COUNT_DAYS = {"A": 30, "B": 91, "C": 365}
+
+
+def _count_tolerance() -> Decimal:
+    raw = os.environ.get("SPEX_COUNT_TOLERANCE", "").strip().rstrip("%").strip()
+    try:
+        percent = Decimal(raw) if raw else DEFAULT_COUNT_TOLERANCE
+    except InvalidOperation:
+        percent = DEFAULT_COUNT_TOLERANCE
+    return percent if percent.is_finite() and 0 <= percent <= 100 else DEFAULT_COUNT_TOLERANCE
+
+
+def _count_days() -> dict[str, int]:
+    days = {}
+    for abc, default in DEFAULT_COUNT_DAYS.items():
+        raw = os.environ.get(f"SPEX_COUNT_DAYS_{abc}", "").strip()
+        days[abc] = int(raw) if raw.isdigit() and 0 < int(raw) <= 3660 else default
+    return days
+
+
+def count_tolerance() -> Decimal:
+    """The count tolerance of the running app (the default outside one, as in a script)."""
+    from flask import current_app, has_app_context
+    if has_app_context():
+        return Decimal(str(current_app.config.get("SPEX_COUNT_TOLERANCE", DEFAULT_COUNT_TOLERANCE)))
+    return DEFAULT_COUNT_TOLERANCE
+
+
 # Where `spex serve` listens and how many gunicorn workers it starts (its options' defaults).
 def serve_host() -> str:
     return os.environ.get("SPEX_HOST", "127.0.0.1")
@@ -120,6 +152,8 @@ def load(app) -> None:
         SPEX_DEMO=os.environ.get("SPEX_DEMO", "") == "1",
         SPEX_HOLDING_RATE=_holding_rate(),
         SPEX_SHOP_RATE=_shop_rate(),
+        SPEX_COUNT_TOLERANCE=_count_tolerance(),
+        SPEX_COUNT_DAYS=_count_days(),
         # The shop's name as it heads packing lists and certificates of conformance.
         SPEX_SHOP_NAME=os.environ.get("SPEX_SHOP_NAME", "").strip() or "Spex Precision Machining",
     )

@@ -24,6 +24,7 @@ from spex.materials import stocking
 from spex.metrics.reorder import ReorderError, buy_now, part_batches, reorder_lines
 from spex.downloads import csv_response
 from spex.quality.ncrs import cause_pareto
+from spex.counts.counting import accuracy as count_accuracy
 
 DEFAULT_DAYS = 90
 LONGEST_PERIOD_DAYS = 3 * 366
@@ -108,7 +109,8 @@ def _figures(period: Period, today: date) -> dict:
                            label=lambda j: f"{j.job.number} · {j.part.number}", limit=15),
     }
     return {"turnover": stock, "delivery": delivery, "scrap": scrap, "yield": yields, "charts": charts,
-            "ncr_causes": cause_pareto(session, period.lo, period.hi)}
+            "ncr_causes": cause_pareto(session, period.lo, period.hi),
+            "counts": count_accuracy(session, period.lo, period.hi)}
 
 
 @bp.get("/ncr-causes.csv")

@@ -24,6 +24,7 @@ CARD = (
         (codes.CMD_FG, "Put away finished goods"),
         (codes.CMD_SHIP, "Ship finished goods"),
         (codes.CMD_MOVE, "Move stock to a bin (or a bin first: put-away)"),
+        (codes.CMD_COUNT, "Count a bin: the bin, then every unit in it, CMD-DONE"),
     ]),
     ("Dispositions (inspector)", [
         (DISPOSITION_PREFIX + "USE-AS-IS", "Use as is"),

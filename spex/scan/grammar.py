@@ -48,7 +48,7 @@ DISPOSITION_WORDS = {**DISPOSITION_CODES, "USE_AS_IS": codes.USE_AS_IS, "UAI": c
 
 COMMANDS = (codes.CMD_DONE, codes.CMD_CANCEL, codes.CMD_UNDO, codes.CMD_SCRAP, codes.CMD_HOLD,
             codes.CMD_RELEASE, codes.CMD_RETURN, codes.CMD_SHIP_OUT, codes.CMD_RECEIVE, codes.CMD_SHIP,
-            codes.CMD_FG, codes.CMD_MOVE, codes.CMD_SIGN_OUT)
+            codes.CMD_FG, codes.CMD_MOVE, codes.CMD_COUNT, codes.CMD_SIGN_OUT)
 
 # Prefixes whose code is the prefix and one record's code, nothing more to read.
 _SIMPLE_KINDS = {codes.EMP: BADGE, codes.BIN: BIN, codes.LOT: LOT, codes.FG: FG, codes.VND: VENDOR}

@@ -15,6 +15,7 @@ from spex.scan.steps import pieces_of
 from spex.scan.steps.goods import FG_QTY, SHIP_FG, SHIP_QTY
 from spex.scan.steps.holds import HOLD_QTY, RELEASE_DISPOSITION
 from spex.scan.steps.material import PULL_JOB, RETURN_LOT
+from spex.scan.steps.count import start_count
 from spex.scan.steps.move import start_move
 from spex.scan.steps.operations import SCRAP_QTY
 from spex.scan.steps.outside import RECEIVE_QTY, SHIP_OUT_QTY
@@ -47,7 +48,8 @@ def start(flow: _Flow, scan: Scan) -> Answer:
         return command(flow, scan)
     if kind == grammar.BIN:
         raise Refused(f"{scan.code} on its own does nothing.",
-                      "To put finished pieces away scan CMD-FG first; to return a remnant, CMD-RETURN.")
+                      "To put finished pieces away scan CMD-FG first; to return a remnant, CMD-RETURN; "
+                      "to count the bin, CMD-COUNT.")
     if kind == grammar.VENDOR:
         raise Refused(f"{scan.code}: the vendor comes from the job's routing.",
                       "Scan the outside operation (JOB-…-op), then CMD-SHIP-OUT or CMD-RECEIVE.")
@@ -68,6 +70,8 @@ def command(flow: _Flow, scan: Scan) -> Answer:
         return flow.waiting("Remnant return")
     if code == codes.CMD_MOVE:
         return start_move(flow)
+    if code == codes.CMD_COUNT:
+        return start_count(flow)
     if code == codes.CMD_SHIP:
         flow.may("ship")
         fg = flow.fg_lot

@@ -176,8 +176,11 @@ def stock_unit_page(session: Session, code: str) -> dict | None:
         LedgerEntry.stock_unit_id.in_([u.id for u in units])
     history = _history(session, condition)
     jobs = sorted({h["job"] for h in history if h["job"]})
+    from spex.counts.counting import counts_of_unit
+    counted = counts_of_unit(session, stock_unit_id=unit.id) if unit is not None else []
     return {"unit": unit, "lot": lot, "material": material, "units": rows,
-            "where": where.get(unit.id) if unit is not None else None, "history": history, "jobs": jobs}
+            "where": where.get(unit.id) if unit is not None else None, "history": history, "jobs": jobs,
+            "counted": counted}
 
 
 def fg_lot_page(session: Session, code: str) -> dict | None:

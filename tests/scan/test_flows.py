@@ -14,6 +14,7 @@ from spex import codes, ledger, shopfloor
 from spex.scan import flows
 from spex.scan.answers import DONE, REFUSED, WAITING
 from spex.scan.steps import STEPS
+from spex.scan.steps.count import COUNT_BIN, COUNT_QTY, COUNT_UNIT
 from spex.scan.steps.move import MOVE_TO, MOVE_WHAT, PUT_AWAY
 from tests.conftest import TEST_PIN
 from tests.scan.conftest import balances, entries, order_with_releases
@@ -185,6 +186,18 @@ def at_put_away(desk, shop, session, make):
     signed_in(desk, shop, codes.CMD_MOVE, "BIN-R1-B02", who="handler")
 
 
+def at_count_bin(desk, shop, session, make):
+    signed_in(desk, shop, codes.CMD_COUNT, who="handler")
+
+
+def at_count_unit(desk, shop, session, make):
+    signed_in(desk, shop, codes.CMD_COUNT, "BIN-R1-A01", shop.lot.units[0].barcode, "144", who="handler")
+
+
+def at_count_qty(desk, shop, session, make):
+    signed_in(desk, shop, codes.CMD_COUNT, "BIN-R1-A01", shop.lot.units[0].barcode, who="handler")
+
+
 CASES = [
     Case("pull:job", at_pull_job, lambda s: s.job.barcode, WAITING, "Pull {bar} for job {job}", "pull:qty",
          "JOB-NOPE", "There is no job JOB-NOPE."),
@@ -226,6 +239,12 @@ CASES = [
          "BIN-R1-A01", "{bar} is already in BIN-R1-A01."),
     Case(PUT_AWAY, at_put_away, lambda s: s.lot.units[0].barcode, DONE, "{bar} into BIN-R1-B02", PUT_AWAY,
          lambda s: s.fg.barcode, "BIN-R1-B02 (WIP cart) does not take finished goods"),
+    Case(COUNT_BIN, at_count_bin, "BIN-R1-A01", WAITING, "Counting BIN-R1-A01", COUNT_UNIT,
+         lambda s: s.lot.units[0].barcode, "A count starts with its bin; {bar} is not a bin."),
+    Case(COUNT_UNIT, at_count_unit, lambda s: s.lot.units[1].barcode, WAITING, "LOT-", COUNT_QTY,
+         lambda s: s.lot.units[0].barcode, "{bar} was counted already in this count."),
+    Case(COUNT_QTY, at_count_qty, "143.5", DONE, "Counted {bar}: 143.5 in", COUNT_UNIT,
+         "BIN-R1-A01", "{bar} waits for its length"),
 ]
 
 
