@@ -79,10 +79,17 @@ def buy_now_list(session: Session, now: datetime) -> Section:
         csv_row=lambda b: [b.material.code, f"{b.suggested:.0f}", b.material.unit, f"{b.for_jobs:.0f}", b.why])
 
 
-def counts_waiting_approval(session: Session, now: datetime) -> Section | None:
-    """Hook: cycle-count variances above tolerance waiting for a planner's approval. Spex has no cycle
-    counts yet; when they land, this returns their Section (and nothing else on the page changes)."""
-    return None
+def counts_waiting_approval(session: Session, now: datetime) -> Section:
+    """Cycle counts whose variance was above tolerance: the books wait for a planner's approval."""
+    from spex.counts.counting import variance_words, waiting
+    rows = [(count, [variance_words(line) for line in count.lines if not line.is_right]) for count in waiting(session)]
+    return Section(
+        key="counts-waiting", title="Counts waiting approval", template="start/_counts_waiting.html", rows=rows,
+        empty="No count waits for approval.", more=(url_for("counts.index"), "Cycle counts"),
+        csv_header=["count", "bin", "counted by", "finished", "variance"],
+        csv_row=lambda r: [r[0].number, r[0].location.barcode, r[0].counted_by.name if r[0].counted_by else "",
+                           shoptime.local(r[0].finished_at).strftime("%Y-%m-%d %H:%M") if r[0].finished_at else "",
+                           "; ".join(r[1])])
 
 
 # --- the material handler ------------------------------------------------------------------------
@@ -156,10 +163,17 @@ def purchase_orders_due_in(session: Session, now: datetime) -> Section | None:
     return None
 
 
-def bins_due_for_counting(session: Session, now: datetime) -> Section | None:
-    """Hook: bins due for a cycle count by their ABC schedule. Spex has no cycle counts yet; when they
-    land, this returns the bins due (and CMD-COUNT is how the handler counts them)."""
-    return None
+def bins_due_for_counting(session: Session, now: datetime) -> Section:
+    """Bins due for a cycle count by their ABC schedule (CMD-COUNT is how the handler counts them)."""
+    from spex.config import DEFAULT_COUNT_DAYS
+    from spex.counts.schedule import due
+    days = {**DEFAULT_COUNT_DAYS, **(current_app.config.get("SPEX_COUNT_DAYS") or {})}
+    return Section(
+        key="bins-due", title="Bins due for counting", template="start/_bins_due.html", rows=due(session, days),
+        empty="No bin is due for a count.", more=(url_for("counts.schedule_page"), "The count schedule"),
+        csv_header=["bin", "class", "value", "units", "last counted", "due"],
+        csv_row=lambda b: [b.location.barcode, b.abc, f"{b.value:.2f}", b.units,
+                           b.last_counted.isoformat() if b.last_counted else "never", b.due.isoformat()])
 
 
 WORK_SOURCES = {

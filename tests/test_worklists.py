@@ -55,7 +55,7 @@ def test_planner_lands_on_late_jobs_with_the_boards_badge(client, make, login_as
     assert [r[:2] for r in rows[1:]] == [[past_due.number, "PAST DUE"], [late.number, "LATE +1d"]]
 
 
-def test_planner_sees_buy_now_and_the_counts_hook_adds_nothing(client, make, login_as):
+def test_planner_sees_buy_now_and_that_no_count_waits(client, make, login_as):
     job = make.job(quantity=500, due_in_days=10)  # 500 × 1.25 in of bar, and none on hand
     make.commit()
     login_as(codes.PLANNER)
@@ -65,7 +65,8 @@ def test_planner_sees_buy_now_and_the_counts_hook_adds_nothing(client, make, log
     buy = buy[:buy.index("</section>")]
     assert "Buy now · 1" in buy and job.part.material.code in buy
     assert "<b>625</b> in" in buy  # 500 pieces × 1.25 in of bar each
-    assert 'id="work-counts' not in home  # cycle counts are not built: their hook shows nothing
+    counts = home[home.index('id="work-counts-waiting"'):]
+    assert "Counts waiting approval · 0" in counts and "No count waits for approval." in counts
 
 
 def test_material_handler_lands_on_remnants_and_receiving_holds(client, make, session, login_as):

@@ -266,3 +266,27 @@ def test_the_tolerance_is_a_setting(scan, shop, session, app, monkeypatch):
     assert done.headline == "BIN-R1-A01 counted: 1 adjusted"
     assert [(e.quantity, e.reason) for e in adjustments(session)] == [(Decimal(24), codes.COUNT_QTY)]
     assert session.scalar(select(Count)).tolerance == Decimal(20)
+
+
+def test_start_pages_show_the_count_to_approve_and_the_bins_due(scan, shop, session, make, client):
+    bar1, bar2 = shop.lot.units
+    count_rack(scan, shop, bar2.barcode, "120", codes.CMD_DONE)
+    other = make.location("R9-C01")
+    make.lot(bin=other, lengths=(10,))
+    planner = make.user(codes.PLANNER)
+    make.commit()
+    login(client, planner)
+    home = client.get("/").get_data(as_text=True)
+    waiting = home[home.index('id="work-counts-waiting"'):]
+    waiting = waiting[:waiting.index("</section>")]
+    assert "Counts waiting approval · 1" in waiting and "BIN-R1-A01" in waiting
+    assert f"{bar1.barcode} missing (144 in on the books)" in waiting
+    rows = list(csv.reader(io.StringIO(client.get("/start/counts-waiting.csv").get_data(as_text=True))))
+    assert rows[0][:2] == ["count", "bin"] and rows[1][1] == "BIN-R1-A01"
+    client.post("/logout")
+    login(client, shop.handler)
+    home = client.get("/").get_data(as_text=True)
+    due = home[home.index('id="work-bins-due"'):]
+    due = due[:due.index("</section>")]
+    # the rack was just counted; the other bin never was
+    assert "BIN-R9-C01" in due and "never" in due and "BIN-R1-A01" not in due
