@@ -167,3 +167,13 @@ def test_unknown_and_closed_codes_are_refused(session, shop, part, bench):
     assert "There is no order line LINE-999999" in bench("LINE-999999").headline
     assert "is cancelled; nothing ships against it" in bench(line_code(line)).headline
     assert bench("REL-ABC").outcome == REFUSED
+
+
+def test_the_top_bar_opens_a_delivery_code_on_the_new_shipment_page(session, shop, part):
+    from spex.wip import lookup
+    line = shop.order(part, 80, strategy="scheduled", releases=(40, 40))
+    session.commit()
+    for code in (release_code(line.releases[1]), line_code(line).lower()):
+        found = lookup.find(session, code)
+        assert (found.endpoint, found.args) == ("shipping.new_shipment", {"customer_id": part.customer_id})
+    assert lookup.find(session, "REL-999999").message == "No release or call-off REL-999999."
