@@ -177,3 +177,16 @@ def test_the_top_bar_opens_a_delivery_code_on_the_new_shipment_page(session, sho
         found = lookup.find(session, code)
         assert (found.endpoint, found.args) == ("shipping.new_shipment", {"customer_id": part.customer_id})
     assert lookup.find(session, "REL-999999").message == "No release or call-off REL-999999."
+
+
+def test_cmd_undo_does_not_take_back_a_shipment_on_record(session, shop, part, bench):
+    lot = shop.finished_lot(part, 10)
+    line = shop.order(part, 10)
+    session.commit()
+    assert bench(line_code(line), lot.barcode, codes.CMD_DONE).outcome == DONE
+    before, held = counts(session), balances(session)
+    answer = bench(codes.CMD_UNDO)
+    assert answer.outcome == REFUSED and "Shipment SHP-7001 is on record with its packing list" in answer.headline
+    assert (counts(session), balances(session)) == (before, held)
+    session.refresh(line)
+    assert line.shipped_qty == 10
