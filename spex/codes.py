@@ -8,7 +8,11 @@ LOT = "LOT-"
 FG = "FG-"
 VND = "VND-"
 CMD = "CMD-"
-PREFIXES = (EMP, JOB, BIN, LOT, FG, VND, CMD)
+# What a shipper scans at the shipping bench to say what a shipment is for: a release or call-off
+# (REL-<release id>) or an order line (LINE-<line id>), printed on the shipping pages.
+REL = "REL-"
+LINE = "LINE-"
+PREFIXES = (EMP, JOB, BIN, LOT, FG, VND, CMD, REL, LINE)
 
 # Commands printed on a station's command card.
 CMD_DONE = "CMD-DONE"

@@ -1,9 +1,9 @@
-"""The start page: where each kind of user goes next; for an inspector, a material handler and a
-planner, their work itself (spex/worklists.py: one section per source of work)."""
+"""The start page: where each kind of user goes next; for an inspector, shipping, a material handler
+and a planner, their work itself (spex/worklists.py: one section per source of work)."""
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
-from spex import codes, worklists
+from spex import codes, shoptime, worklists
 from spex.auth import current_station
 from spex.downloads import csv_response
 from spex.extensions import db
@@ -35,11 +35,19 @@ def _sections_of(user) -> list[worklists.Section]:
     return worklists.work_of(db.session, user.role, utcnow())
 
 
+def _shipping_of(user) -> dict | None:
+    """What shipping starts from: deliveries due this week and overdue, what is ready, what is due back."""
+    if not user.is_authenticated or user.role != codes.SHIPPING:
+        return None
+    from spex.shipping.start import shipper_work
+    return shipper_work(db.session, shoptime.today())
+
+
 @bp.route("/")
 def index():
     return render_template("home.html", station=current_station(), user=current_user,
-                           inspector_work=_work_of(current_user), safety_shorts=_safety_shorts(current_user),
-                           sections=_sections_of(current_user))
+                           inspector_work=_work_of(current_user), shipping_work=_shipping_of(current_user),
+                           safety_shorts=_safety_shorts(current_user), sections=_sections_of(current_user))
 
 
 @bp.route("/start/<key>.csv")

@@ -37,6 +37,7 @@ SHIP = "ship"                  # finished goods shipped to a customer
 ADJUST = "adjust"              # a counted correction
 REPLAN = "replan"              # pieces added to or taken from a job by a change of plan (quantity, cancel, close)
 SPLIT = "split"                # pieces moved from one job to the job split from it
+CARTON = "carton"              # finished pieces moved between an FG lot and a carton split from it
 REVERSAL = "reversal"          # undoes an earlier entry
 
 # Kinds that count pieces done at their operation, and pieces scrapped there.

@@ -1,7 +1,7 @@
 """counts: cycle counts of bins by scan, their lines and the ADJUST entries they became
 
 Revision ID: 0011_counts
-Revises: 0009_books
+Revises: 0010_stocking
 Create Date: 2026-12-02 04:18:27.467830
 
 """

@@ -159,9 +159,12 @@ class FinishedGoodsLot(db.Model):
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
     part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # A carton split from another lot names that lot: the same job, so the same heats and recall.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("fg_lots.id"), index=True)
 
     job = relationship("Job")
     part = relationship("Part")
+    parent = relationship("FinishedGoodsLot", remote_side=[id])
 
     @property
     def barcode(self) -> str:

@@ -446,7 +446,8 @@ def _after_refusal(session: Session, state: State, refusal: Exception) -> str:
 
 
 def _starts_something(scan: Scan) -> bool:
-    return scan.kind in (grammar.LOT, grammar.JOB, grammar.OPERATION, grammar.FG) or (
+    return scan.kind in (grammar.LOT, grammar.JOB, grammar.OPERATION, grammar.FG, grammar.RELEASE,
+                         grammar.ORDER_LINE) or (
         scan.kind == grammar.COMMAND and scan.code != codes.CMD_DONE)
 
 

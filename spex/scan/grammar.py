@@ -22,6 +22,8 @@ OPERATION = "operation"
 BIN = "bin"
 LOT = "lot"
 FG = "fg"
+RELEASE = "release"      # REL-<id>: a release or call-off to ship against
+ORDER_LINE = "order_line"  # LINE-<id>: an order line to ship against
 VENDOR = "vendor"
 COMMAND = "command"
 REASON = "reason"
@@ -137,6 +139,9 @@ def parse(raw: str | None) -> Scan:
         return Scan(COMMAND, code, code) if code in COMMANDS else Scan(UNKNOWN, code)
     if prefix == codes.JOB:
         return _job(code)
+    if prefix in (codes.REL, codes.LINE):
+        kind = RELEASE if prefix == codes.REL else ORDER_LINE
+        return Scan(kind, code, value) if value.isdecimal() and len(value) <= 9 else Scan(UNKNOWN, code)
     kind = _SIMPLE_KINDS.get(prefix)
     if kind is not None:
         return Scan(kind, code, value) if _CODE_BODY.match(value) else Scan(UNKNOWN, code)

@@ -12,6 +12,7 @@ from spex.scan import grammar
 from spex.scan.answers import DONE, WAITING, Answer, Refused
 from spex.scan.grammar import Scan
 from spex.scan.steps import pieces_of
+from spex.scan.steps.bench import start_bench
 from spex.scan.steps.goods import FG_QTY, SHIP_FG, SHIP_QTY
 from spex.scan.steps.holds import HOLD_QTY, RELEASE_DISPOSITION
 from spex.scan.steps.material import PULL_JOB, RETURN_LOT
@@ -24,7 +25,7 @@ from spex.scan.view import expected_next
 if TYPE_CHECKING:
     from spex.scan.flows import _Flow
 
-UNKNOWN_HINT = "Scan a label (EMP-, JOB-, LOT-, BIN-, FG-, CMD-) or type a quantity and press Enter."
+UNKNOWN_HINT = "Scan a label (EMP-, JOB-, LOT-, BIN-, FG-, REL-, LINE-, CMD-) or type a quantity and press Enter."
 
 
 def start(flow: _Flow, scan: Scan) -> Answer:
@@ -42,6 +43,8 @@ def start(flow: _Flow, scan: Scan) -> Answer:
         flow.may("ship")
         lot = flow.find_fg(scan)
         return flow.take_fg(lot)
+    if kind in (grammar.RELEASE, grammar.ORDER_LINE):
+        return start_bench(flow, scan)
     if kind == grammar.QUANTITY:
         return quantity_at_operation(flow, scan)
     if kind == grammar.COMMAND:
@@ -214,7 +217,8 @@ def out_of_place(scan: Scan, next_step: str) -> Refused:
 
 def describe_scan(scan: Scan) -> str:
     names = {grammar.QUANTITY: "A quantity", grammar.BIN: "A bin", grammar.LOT: "A bar", grammar.JOB: "A job",
-             grammar.OPERATION: "A job operation", grammar.FG: "An FG lot", grammar.VENDOR: "A vendor code",
+             grammar.OPERATION: "A job operation", grammar.FG: "An FG lot",
+             grammar.RELEASE: "A release", grammar.ORDER_LINE: "An order line", grammar.VENDOR: "A vendor code",
              grammar.REASON: "A reason code", grammar.DISPOSITION: "A disposition", grammar.COMMAND: scan.code}
     name = names.get(scan.kind)
     return f"{name} ({scan.code})" if name and name != scan.code else (name or scan.code)

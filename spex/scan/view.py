@@ -97,5 +97,6 @@ def expected_next(session: Session, state: State | StationState, data: dict) -> 
         return "Scan the good quantity, or CMD-SCRAP / CMD-HOLD, or the next job."
     if state.job_id:
         return "Scan an operation of the job (JOB-…-op), or CMD-HOLD, CMD-RELEASE, CMD-FG."
-    return "Scan a job operation (JOB-…-op), a bar (LOT-…), an FG lot (FG-…) or a command."
+    return ("Scan a job operation (JOB-…-op), a bar (LOT-…), an FG lot (FG-…), a release or order line to ship "
+            "(REL-… or LINE-…) or a command.")
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("shipping", __name__, template_folder="templates", url_prefix="/ship")
 
-from spex.shipping import held_routes, recall_routes, routes  # noqa: E402,F401  (registers the views on bp)
+from spex.shipping import barcodes, carton_routes, held_routes, recall_routes, routes  # noqa: E402,F401  (registers the views on bp)

@@ -71,6 +71,7 @@ def recall_heat(session: Session, heat_number: str) -> dict | None:
     stock_now = _on_hand(session, unit_keys)
     wip_now = _on_hand(session, [ledger.job_item(j) for j in job_ids])
     fg_now = _on_hand(session, [ledger.fg_item(lot.id) for lot in fg_lots])
+    fg_codes = {lot.id: lot.code for lot in fg_lots}  # a carton names the lot it was packed from
     names = _location_codes(session, [p for rows in (*stock_now.values(), *fg_now.values()) for p, _ in rows])
     job_rows = []
     for job_id in job_ids:
@@ -83,7 +84,7 @@ def recall_heat(session: Session, heat_number: str) -> dict | None:
             "pulled": [{"stock_unit": unit_code[p.stock_unit_id], "quantity": float(p.quantity), "unit": p.unit,
                         "at": _iso(p.created_at)} for p in pulls if p.job_id == job_id],
             "pieces_in_work": in_shop,
-            "fg_lots": [_fg_row(lot, fg_now, names, shipped) for lot in fg_lots if lot.job_id == job_id],
+            "fg_lots": [_fg_row(lot, fg_now, names, shipped, fg_codes) for lot in fg_lots if lot.job_id == job_id],
         })
     customers = sorted({s["customer"] for j in job_rows for lot in j["fg_lots"] for s in lot["shipments"]})
     return {
@@ -112,9 +113,9 @@ def _fg_lots_of(session: Session, job_ids) -> list[FinishedGoodsLot]:
                            .order_by(FinishedGoodsLot.created_at, FinishedGoodsLot.id)).all()
 
 
-def _fg_row(lot: FinishedGoodsLot, fg_now: dict, names: dict, shipped: dict) -> dict:
+def _fg_row(lot: FinishedGoodsLot, fg_now: dict, names: dict, shipped: dict, fg_codes: dict) -> dict:
     where = fg_now[ledger.fg_item(lot.id)]
-    return {"fg_lot": lot.code, "on_hand": sum(int(a) for _, a in where),
+    return {"fg_lot": lot.code, "carton_of": fg_codes.get(lot.parent_id), "on_hand": sum(int(a) for _, a in where),
             "bin": names.get(where[0][0]) if where else None, "shipments": shipped.get(lot.id, [])}
 
 
@@ -218,7 +219,8 @@ def trace_shipment(session: Session, shipment: Shipment) -> dict:
 
 def trace_fg_lot(session: Session, lot: FinishedGoodsLot) -> dict:
     shipped = _shipments_of(session, [lot.id]).get(lot.id, [])
-    return {"fg_lot": lot.code, "part": lot.part.label, "job": lot.job.number, "shipments": shipped,
+    return {"fg_lot": lot.code, "carton_of": lot.parent.code if lot.parent else None, "part": lot.part.label,
+            "job": lot.job.number, "shipments": shipped,
             "jobs": trace_jobs(session, [lot.job_id])}
 
 

@@ -67,6 +67,11 @@ class Delivery:
         return f"R{self.release.id}" if self.release else f"L{self.line.id}"
 
     @property
+    def bench_code(self) -> str:
+        """What a shipper scans at the shipping bench to ship this delivery."""
+        return f"{codes.REL}{self.release.id}" if self.release else f"{codes.LINE}{self.line.id}"
+
+    @property
     def left(self) -> int:
         if self.release is not None:
             return self.release.quantity - self.release.shipped_qty
@@ -166,8 +171,10 @@ def next_shipment_number(session: Session) -> str:
 
 
 def make_shipment(session: Session, customer: Customer, requests: list[LineRequest], *, user: User,
-                  ship_date: date, ship_to: str = "", carrier: str = "", tracking: str = "") -> Shipment:
-    """Ship the requested lines from the chosen lots, or refuse the whole shipment saying why."""
+                  ship_date: date, ship_to: str = "", carrier: str = "", tracking: str = "",
+                  station_id: int | None = None, scan_uid: str | None = None) -> Shipment:
+    """Ship the requested lines from the chosen lots, or refuse the whole shipment saying why. Made by
+    a scan at the shipping bench, its ledger entries carry the station and the scan that made it."""
     require_role(user, "ship")
     requests = [r for r in requests if r.picks]
     if not requests:
@@ -180,8 +187,9 @@ def make_shipment(session: Session, customer: Customer, requests: list[LineReque
                         shipped_by_id=user.id, created_at=utcnow())
     session.add(shipment)
     session.flush()
+    scan = {"station_id": station_id, "scan_uid": scan_uid}
     for line_no, (request, line, release) in enumerate(checked, start=1):
-        _ship_line(session, shipment, line_no, request, line, release, user)
+        _ship_line(session, shipment, line_no, request, line, release, user, scan)
     return shipment
 
 
@@ -262,7 +270,7 @@ def _check_lots(session: Session, checked) -> None:
 
 
 def _ship_line(session: Session, shipment: Shipment, line_no: int, request: LineRequest, line: OrderLine,
-               release: Release | None, user: User) -> ShipmentLine:
+               release: Release | None, user: User, scan: dict) -> ShipmentLine:
     row = ShipmentLine(shipment_id=shipment.id, line_no=line_no, order_line_id=line.id,
                        release_id=release.id if release else None, quantity=request.quantity)
     session.add(row)
@@ -272,7 +280,9 @@ def _ship_line(session: Session, shipment: Shipment, line_no: int, request: Line
         place, _ = ledger.location_of(session, ledger.fg_item(lot.id))
         entry = ledger.move(session, ledger.SHIP, ledger.fg_item(lot.id), pick.quantity, place, None, unit="pcs",
                             job_id=lot.job_id, order_line_id=line.id, release_id=release.id if release else None,
-                            user_id=user.id, note=f"on {shipment.barcode}")
+                            user_id=user.id, note=f"on {shipment.barcode}", station_id=scan["station_id"],
+                            scan_uid=scan["scan_uid"], scan_seq=scan.setdefault("seq", 0))
+        scan["seq"] += 1
         session.add(ShipmentLot(shipment_line_id=row.id, fg_lot_id=lot.id, quantity=pick.quantity,
                                 ledger_entry_id=entry.id))
     line.shipped_qty += request.quantity

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from spex import ledger
 from spex.models.people import Worker
 from spex.models import (Job, JobOperation, LedgerEntry, OrderLine, OutsideShipment, PrintJob, QualityHold, Release,
-                         Station, StockUnit, utcnow)
+                         Shipment, ShipmentLine, ShipmentLot, Station, StockUnit, utcnow)
 from spex.quality import ncrs
 from spex.shopfloor.rules import FloorError, _ids
 
@@ -39,6 +39,7 @@ def undo_last(session: Session, *, user: Worker, station: Station | None = None,
     if last.scan_uid:
         group = list(session.scalars(select(LedgerEntry).where(LedgerEntry.scan_uid == last.scan_uid)
                                      .order_by(desc(LedgerEntry.scan_seq))))
+    _not_on_a_shipment(session, group)
     # The reversals take the rows the scan's entries put to and put to the rows they took from:
     # lock them all first, in the ledger's one order, as the scans that meet this undo do.
     ledger.lock_balances(session, [(e.item, place) for e in group for place in (e.from_place, e.to_place)
@@ -52,6 +53,16 @@ def undo_last(session: Session, *, user: Worker, station: Station | None = None,
             raise FloorError(exc.message) from None
     _undo_side_records(session, group)
     return reversals
+
+
+def _not_on_a_shipment(session: Session, entries: list[LedgerEntry]) -> None:
+    """A shipment made of these entries is a record with its packing list: undoing its entries would
+    leave it naming pieces that never left, so it is refused (the office records a correction)."""
+    number = session.scalar(select(Shipment.number).join(ShipmentLine).join(ShipmentLot)
+                            .where(ShipmentLot.ledger_entry_id.in_([e.id for e in entries])).limit(1))
+    if number is not None:
+        raise FloorError(f"Shipment SHP-{number} is on record with its packing list and cannot be undone at a "
+                         "station; ask the office to record a correction.")
 
 
 def _undo_side_records(session: Session, entries: list[LedgerEntry]) -> None:

@@ -69,6 +69,8 @@ def find(session: Session, raw: str) -> Found:
         return Found(message=f"{code} is an outside vendor; their open shipments show on the WIP board.")
     if prefix == codes.CMD:
         return Found(message=f"{code} is a station command; scan it at a station, not in search.")
+    if prefix in (codes.REL, codes.LINE):
+        return _delivery_code(session, prefix, rest, code)
     if code.startswith(codes.NCR_PREFIX):
         from spex.models import NonConformance
         if session.scalar(select(NonConformance.id).where(NonConformance.number == code)) is not None:
@@ -81,6 +83,21 @@ def find(session: Session, raw: str) -> Found:
     if found is not None:
         return found
     return Found(message=f"“{code}” is not a code Spex knows. Codes start with JOB-, LOT-, FG- or BIN-.")
+
+
+def _delivery_code(session: Session, prefix: str, rest: str, code: str) -> Found:
+    """A release's or order line's shipping code: the customer's deliveries on the New shipment page."""
+    from spex.models import OrderLine, Release
+    line = None
+    if rest.isdecimal() and len(rest) <= 9:
+        if prefix == codes.REL:
+            release = session.get(Release, int(rest))
+            line = release.line if release else None
+        else:
+            line = session.get(OrderLine, int(rest))
+    if line is None:
+        return Found(message=f"No {'release or call-off' if prefix == codes.REL else 'order line'} {code}.")
+    return Found("shipping.new_shipment", {"customer_id": line.order.customer_id})
 
 
 def _shipping_record(session: Session, code: str) -> Found | None:

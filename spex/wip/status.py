@@ -32,7 +32,7 @@ KIND_NAMES = {
     ledger.HOLD_RELEASE: "Hold released", ledger.SHIP_OUT: "Shipped to vendor",
     ledger.RECEIVE_BACK: "Received from vendor", ledger.FG_RECEIPT: "Put away as finished goods",
     ledger.SHIP: "Shipped to customer", ledger.ADJUST: "Count adjusted", ledger.REVERSAL: "Undone",
-    ledger.REPLAN: "Plan changed", ledger.SPLIT: "Split",
+    ledger.REPLAN: "Plan changed", ledger.SPLIT: "Split", ledger.CARTON: "Packed in cartons",
 }
 
 

@@ -15,6 +15,7 @@ from spex.scan import flows
 from spex.scan.answers import DONE, REFUSED, WAITING
 from spex.scan.steps import STEPS
 from spex.scan.steps.count import COUNT_BIN, COUNT_QTY, COUNT_UNIT
+from spex.scan.steps.bench import BENCH_LOT, BENCH_QTY
 from spex.scan.steps.move import MOVE_TO, MOVE_WHAT, PUT_AWAY
 from tests.conftest import TEST_PIN
 from tests.scan.conftest import balances, entries, order_with_releases
@@ -84,7 +85,7 @@ def finished_job(shop, session, make, pieces=10):
 def fg_lot(shop, session, make, release=30):
     job = finished_job(shop, session, make)
     shop.fg = shopfloor.receive_finished_goods(session, job, 10, shop.fg_bin, user=shop.operator)
-    order_with_releases(session, make, job, quantities=(release,))
+    shop.line = order_with_releases(session, make, job, quantities=(release,))
     return shop.fg
 
 
@@ -198,6 +199,16 @@ def at_count_qty(desk, shop, session, make):
     signed_in(desk, shop, codes.CMD_COUNT, "BIN-R1-A01", shop.lot.units[0].barcode, who="handler")
 
 
+def at_bench_lot(desk, shop, session, make):
+    fg_lot(shop, session, make)
+    signed_in(desk, shop, f"{codes.REL}{shop.line.releases[0].id}", who="shipper")
+
+
+def at_bench_qty(desk, shop, session, make):
+    at_bench_lot(desk, shop, session, make)
+    desk(shop.fg.barcode)
+
+
 CASES = [
     Case("pull:job", at_pull_job, lambda s: s.job.barcode, WAITING, "Pull {bar} for job {job}", "pull:qty",
          "JOB-NOPE", "There is no job JOB-NOPE."),
@@ -245,6 +256,10 @@ CASES = [
          lambda s: s.lot.units[0].barcode, "{bar} was counted already in this count."),
     Case(COUNT_QTY, at_count_qty, "143.5", DONE, "Counted {bar}: 143.5 in", COUNT_UNIT,
          "BIN-R1-A01", "{bar} waits for its length"),
+    Case(BENCH_LOT, at_bench_lot, lambda s: s.fg.barcode, WAITING, "{fg}: 10 pcs for the shipment", BENCH_QTY,
+         "FG-NOPE", "There is no finished-goods lot FG-NOPE."),
+    Case(BENCH_QTY, at_bench_qty, codes.CMD_DONE, DONE, "Shipped SHP-7001: 10 pcs to ", None,
+         "11", "{fg} holds only 10 pcs; 11 scanned."),
 ]
 
 

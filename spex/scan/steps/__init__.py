@@ -4,7 +4,7 @@ A station that waits for a further scan keeps the step's key ("hold:qty", ...) i
 keys are stored in existing databases, so they never change. A handler gets the flow and the scan
 and answers, or returns None when the scan is not one this step takes (the flow then decides
 whether the scan starts something new). The modules of this package are the flows' rooms:
-material, operations, holds, outside work, finished goods, stock moves, counts and signing in.
+material, operations, holds, outside work, finished goods, the shipping bench, stock moves, counts and signing in.
 """
 from __future__ import annotations
 
@@ -99,4 +99,4 @@ def pieces_then_reason(flow: _Flow, scan: Scan, reason_step: str, verb: str) -> 
 
 
 # The rooms declare their steps when imported; last, since they use what is above.
-from spex.scan.steps import count, goods, holds, material, move, operations, outside, sign_in  # noqa: E402,F401
+from spex.scan.steps import bench, count, goods, holds, material, move, operations, outside, sign_in  # noqa: E402,F401
