@@ -12,3 +12,4 @@ from spex.models.traceability import (CERT_TYPES, CertElement, LotCorrection, Ma
                                       MaterialLimit, MillCert, ReceivingHold)
 from spex.models.shipping import SHP, Shipment, ShipmentLine, ShipmentLot  # noqa: F401
 from spex.models.books import NonConformance, PlanChange  # noqa: F401
+from spex.models.cutplans import CutPlanLine  # noqa: F401
