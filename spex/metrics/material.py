@@ -14,7 +14,6 @@ from sqlalchemy import BigInteger, case, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from spex import ledger
-from spex.planning import bars
 from spex.models import (OPEN_STATUSES, Balance, Job, JobOperation, LedgerEntry, Material, MaterialLot, Part,
                          StockUnit, qty)
 
@@ -90,6 +89,8 @@ def blanks_per_plate(material: Material, part: Part) -> int:
     a, b = blank[-2], blank[-1]
     if a <= 0 or b <= 0:
         return 1
+    from spex.planning import bars  # the planning room's arithmetic (imported late: it imports this room's pages)
+
     kerf = part.cutoff_width_in if part.cutoff_width_in is not None else (material.kerf_in or Decimal(0))
     return max(bars.blanks_per_plate(width, length, a, b, Decimal(kerf)), 1)
 
@@ -125,6 +126,8 @@ def planned_part_yield(part: Part) -> PlannedYield | None:
         return PlannedYield(Decimal(part.finished_weight_lb), per_unit / per_plate, None, per_plate)
     if material.unit not in ("in", "ft"):
         return None
+    from spex.planning import bars
+
     cut = bars.part_cut_length(part)
     if cut is None:
         return None
@@ -180,6 +183,50 @@ def consumed_by_job(session: Session, job_ids=None) -> dict[int, tuple[Decimal, 
         pair = found.setdefault(job_id, [ZERO, ZERO])
         pair[0 if what == ledger.PULL else 1] = from_raw(total)
     return {job_id: (pulled, returned) for job_id, (pulled, returned) in found.items()}
+
+
+@dataclass(frozen=True)
+class ActualYield:
+    """A job's yield as it ran: good pieces' finished weight against the bar it consumed — what was
+    pulled less the remnants that came back to the rack."""
+    pieces: int
+    finished_lb: Decimal
+    pulled: Decimal  # in the material's unit
+    returned: Decimal
+    unit: str
+    per_unit_lb: Decimal
+
+    @property
+    def consumed(self) -> Decimal:
+        return self.pulled - self.returned
+
+    @property
+    def pulled_lb(self) -> Decimal:
+        return self.pulled * self.per_unit_lb
+
+    @property
+    def returned_lb(self) -> Decimal:
+        return self.returned * self.per_unit_lb
+
+    @property
+    def consumed_lb(self) -> Decimal:
+        return self.consumed * self.per_unit_lb
+
+    @property
+    def rate(self) -> Decimal | None:
+        return material_yield(self.finished_lb, self.consumed_lb)
+
+
+def actual_job_yield(session: Session, job: Job) -> ActualYield | None:
+    """The job's actual yield so far; None when its part or material lacks a weight."""
+    part, material = job.part, job.part.material
+    per_unit = weight_per_unit_lb(material) if material is not None else None
+    if per_unit is None or part.finished_weight_lb is None:
+        return None
+    last = max(job.operations, key=lambda op: op.seq, default=None)
+    good = int(last.qty_good or 0) if last is not None else 0
+    pulled, returned = consumed_by_job(session, [job.id]).get(job.id, (ZERO, ZERO))
+    return ActualYield(good, Decimal(part.finished_weight_lb) * good, pulled, returned, material.unit, per_unit)
 
 
 def on_hand_by_material(session: Session) -> dict[int, Decimal]:

@@ -205,7 +205,9 @@ def plan_of(session: Session, job: Job) -> CutPlan:
     kept = session.scalars(select(CutPlanLine).where(CutPlanLine.job_id == job.id).order_by(CutPlanLine.seq)
                            .options(selectinload(CutPlanLine.stock_unit).selectinload(StockUnit.lot))).all()
     if not kept:
-        return propose(session, job)
+        if job.status == "planned":
+            return propose(session, job)
+        return CutPlan(job, "none was kept when the job was released.")
     missing, cut, bar_end, per_plate = _figures(job)
     material = job.part.material
     plan = CutPlan(job, None, unit=material.unit if material else "in", cut_length=cut, bar_end=bar_end,
