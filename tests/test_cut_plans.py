@@ -298,3 +298,25 @@ def test_metrics_yield_table_and_csv(client, make, session, login_as):
     lines = csv.get_data(as_text=True).splitlines()
     assert lines[0].startswith("job,part,good pcs,finished lb,bar pulled lb,remnants returned lb,consumed lb")
     assert lines[1].startswith(f"{job.number},{part.label},10,4.0,32.1,26.4,5.7,70.9,70.3")
+
+
+def test_a_planner_releases_a_job_from_its_cut_plan_in_chromium(make, session, live_server, page, sign_in, tmp_path):
+    import os
+    from pathlib import Path
+
+    part, job, r20, bar, _rack = _released_job_with_stock(make, session)
+    planner = make.user(codes.PLANNER)
+    make.commit()
+    out = Path(__file__).resolve().parents[1] / "docs" / "img" if os.environ.get("SPEX_SCREENSHOTS") == "1" else tmp_path
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, live_server, planner, f"/plan/jobs/{job.number}/release")
+    plan = page.inner_text("#cut-plan")
+    assert "proposed from stock on hand" in plan and plan.index(r20.barcode) < plan.index(bar.barcode)
+    page.screenshot(path=str(out / "release-cut-plan.png"), full_page=True)
+    page.click("#release-job")
+    page.wait_for_selector(".flash, .msg")
+    assert f"Pull {r20.barcode}" in page.content()
+    page.goto(f"{live_server.url}/jobs/{job.number}")
+    assert "proposed" not in page.inner_text("#cut-plan") and r20.barcode in page.inner_text("#cut-plan")
+    assert "70.9 %" in page.inner_text("#job-yield")
+    page.locator("#cut-plan").screenshot(path=str(out / "job-cut-plan.png"))

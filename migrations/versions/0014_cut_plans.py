@@ -38,17 +38,16 @@ def upgrade():
     with op.batch_alter_table('cut_plan_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cut_plan_lines_job_id'), ['job_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cut_plan_lines_stock_unit_id'), ['stock_unit_id'], unique=False)
-    with op.batch_alter_table('materials', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('kerf_in', sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column('min_remnant_in', sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column('weight_per_in_lb', sa.BigInteger(), nullable=True))
+    # Plain ADD/DROP COLUMN, not a batch copy: SQLite would drop and rebuild materials, which parts reference.
+    op.add_column('materials', sa.Column('kerf_in', sa.BigInteger(), nullable=True))
+    op.add_column('materials', sa.Column('min_remnant_in', sa.BigInteger(), nullable=True))
+    op.add_column('materials', sa.Column('weight_per_in_lb', sa.BigInteger(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('materials', schema=None) as batch_op:
-        batch_op.drop_column('weight_per_in_lb')
-        batch_op.drop_column('min_remnant_in')
-        batch_op.drop_column('kerf_in')
+    op.drop_column('materials', 'weight_per_in_lb')
+    op.drop_column('materials', 'min_remnant_in')
+    op.drop_column('materials', 'kerf_in')
     with op.batch_alter_table('cut_plan_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cut_plan_lines_stock_unit_id'))
         batch_op.drop_index(batch_op.f('ix_cut_plan_lines_job_id'))
