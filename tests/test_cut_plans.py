@@ -320,3 +320,25 @@ def test_a_planner_releases_a_job_from_its_cut_plan_in_chromium(make, session, l
     assert "proposed" not in page.inner_text("#cut-plan") and r20.barcode in page.inner_text("#cut-plan")
     assert "70.9 %" in page.inner_text("#job-yield")
     page.locator("#cut-plan").screenshot(path=str(out / "job-cut-plan.png"))
+
+
+def test_a_plate_part_plans_whole_plates_by_its_blank_grid(client, make, session, login_as):
+    # plate 0.500 x 12 x 24, blank 4 x 4, kerf 0.125: 2 across x 5 along = 10 blanks a plate
+    plate = make.material(code="6061-PL-0.500", unit="pcs", size="0.500 x 12 x 24", form="plate", kerf_in=D("0.125"))
+    part = make.part(material=plate, ops=("mill",))
+    part.blank_size, part.bar_length_per_piece, part.finished_weight_lb = "4 x 4", D("0"), D("1.500")
+    rack = make.location()
+    (three,) = _stock(make, plate, rack, (3,))
+    (one,) = _stock(make, plate, rack, (1,), remnant=True)
+    job = make.job(part, quantity=25, release=False)
+    plan = cutplan.propose(session, job)
+    # the remnant plate first: 1 plate = 10 blanks; then 15 more = 2 of the 3 plates (ceil 15 / 10)
+    assert [(line.unit.id, line.pieces, line.pull) for line in plan.lines] == [(one.id, 10, D("1")), (three.id, 15, D("2"))]
+    # planned yield: a plate 0.5 x 12 x 24 x 0.289 = 41.616 lb, a blank 41.616 / 10 = 4.1616 lb;
+    # 1.500 / 4.1616 = 36.04 % -> 36.0 %
+    planned = planned_part_yield(part)
+    assert planned.per_plate == 10 and round(planned.rate * 100, 1) == D("36.0")
+    make.commit()
+    login_as(codes.PLANNER)
+    page = client.get(f"/masters/parts/{part.id}").get_data(as_text=True)
+    assert "Plate stock: 10 blanks of 4 x 4 from a 0.500 x 12 x 24 plate" in page and "36.0 %" in page

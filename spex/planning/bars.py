@@ -66,10 +66,13 @@ def part_cut_length(part) -> Decimal | None:
     """Bar one piece of the part takes: from its finished length when known, else its stored bar per piece."""
     if part.finished_length_in:
         try:
-            return cut_length(part.finished_length_in, part.facing_allowance_in or Decimal(0), kerf_of(part))
+            return cut_length(Decimal(str(part.finished_length_in)), Decimal(str(part.facing_allowance_in or 0)),
+                              Decimal(str(kerf_of(part))))
         except BarPlanError:
             return None
-    return part.bar_length_per_piece if part.bar_length_per_piece and part.bar_length_per_piece > 0 else None
+    stored = part.bar_length_per_piece
+    # Decimal(str()): a part made in code and not yet reloaded may hold a float or int here.
+    return Decimal(str(stored)) if stored and stored > 0 else None
 
 
 def bars_for(quantity: int, per_bar: int) -> int:
@@ -124,6 +127,13 @@ class PartBars:
 def for_part(part, quantities=PAGE_QUANTITIES) -> PartBars:
     """The bar plan of a part from its finished length, facing, cutoff width and its material's bar."""
     material = part.material
+    if material is not None and material.unit == "pcs":
+        from spex.metrics.material import blanks_per_plate  # late: the metrics room imports this one
+
+        per_plate = blanks_per_plate(material, part)
+        return PartBars(missing=f"Plate stock: {per_plate} blank{'s' if per_plate != 1 else ''} of "
+                                f"{part.blank_size or 'a size not entered'} from a {material.size} plate "
+                                f"(a grid of blank size + {kerf_of(part).normalize():f} in kerf).")
     if material is None or material.unit not in ("in", "ft"):
         return PartBars(missing="The part's material is not bar stock.")
     if not part.finished_length_in:

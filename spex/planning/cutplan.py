@@ -100,7 +100,7 @@ def _figures(job: Job) -> tuple[str | None, Decimal | None, Decimal, int | None]
     cut = bars.part_cut_length(part)
     if cut is None:
         return "enter the part's finished length (or bar per piece).", None, ZERO, None
-    return None, cut, material.bar_end_in or ZERO, None
+    return None, cut, Decimal(str(material.bar_end_in or 0)), None
 
 
 def _pieces_from(length_in: Decimal, cut: Decimal, bar_end: Decimal) -> int:
