@@ -153,6 +153,9 @@ def test_planned_and_actual_yield_with_a_remnant_returned(make, session):
     assert (actual.pulled, actual.returned, actual.consumed) == (D("144"), D("118.5"), D("25.5"))
     assert actual.consumed_lb == D("5.68650") and actual.finished_lb == D("4.000")
     assert round(actual.rate * 100, 1) == D("70.3")
+    # the return undone: the credit goes with it (144 in consumed again)
+    ledger.reverse(session, entry)
+    assert actual_job_yield(session, job).consumed == D("144")
 
 
 def _released_job_with_stock(make, session):
