@@ -180,7 +180,7 @@ def test_the_release_page_shows_the_cut_plan_and_releasing_keeps_it(client, make
     assert "Cut length <b>2.53 in</b>" in plan and "131.35" in plan
     released = client.post(f"/plan/jobs/{job.number}/release", headers={"HX-Request": "true"})
     text = released.get_data(as_text=True)
-    assert released.status_code == 200 and f"Pull {r20.barcode} (remnant, 20): 5 pcs" in text
+    assert released.status_code == 200 and f"Pull {r20.barcode} (remnant, 20 in): 5 pcs" in text
     assert session.scalar(select(func.count(CutPlanLine.id)).where(CutPlanLine.job_id == job.id)) == 2
     again = client.get(f"/plan/jobs/{job.number}/release").get_data(as_text=True)
     assert "proposed from stock on hand" not in again and r20.barcode in again
@@ -233,13 +233,13 @@ def test_the_traveler_shows_the_cut_plan_in_html_and_pdf(client, make, session, 
     login_as(codes.PLANNER)
     page = client.get(f"/labels/traveler/{job.number}").get_data(as_text=True)
     shown = page[page.index('id="traveler-cut-plan"'):]
-    assert "Cut 2.53 in a piece, bar end 6 in" in shown and f"{r20.barcode} (remnant, 20): 5 pcs" in shown
+    assert "Cut 2.53 in a piece, bar end 6 in" in shown and f"{r20.barcode} (remnant, 20 in): 5 pcs" in shown
     pdf = client.get(f"/labels/traveler/{job.number}.pdf")
     assert pdf.status_code == 200
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "CUT PLAN - Cut 2.53 in a piece, bar end 6 in" in text
-    assert f"1. {r20.barcode} (remnant, 20): 5 pcs, 7.35 drop back as a remnant" in text
-    assert f"2. {bar.barcode} (bar, 144): 5 pcs" in text
+    assert f"1. {r20.barcode} (remnant, 20 in): 5 pcs, 7.35 in drop back as a remnant" in text
+    assert f"2. {bar.barcode} (bar, 144 in): 5 pcs" in text
 
 
 def test_the_station_names_the_planned_unit_when_another_is_pulled(client, make, session):

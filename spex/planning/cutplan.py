@@ -39,11 +39,12 @@ class CutLine:
     @property
     def words(self) -> str:
         what = "remnant" if self.is_remnant else self.unit.kind
-        text = f"{self.unit.barcode} ({what}, {ledger.format_qty(self.available)}): {self.pieces} pcs"
+        unit = self.unit.lot.material.unit
+        text = f"{self.unit.barcode} ({what}, {ledger.format_qty(self.available)} {unit}): {self.pieces} pcs"
         if self.verdict == "remnant":
-            text += f", {ledger.format_qty(self.drop)} drop back as a remnant"
+            text += f", {ledger.format_qty(self.drop)} {unit} drop back as a remnant"
         elif self.verdict == "scrap":
-            text += f", {ledger.format_qty(self.drop)} drop to scrap"
+            text += f", {ledger.format_qty(self.drop)} {unit} drop to scrap"
         return text
 
 
