@@ -52,7 +52,10 @@ def operation_like(step) -> JobOperation:
 
 def release_job(session: Session, job: Job, *, user_id: int | None = None, station_id: int | None = None,
                 scan_uid: str | None = None) -> ledger.LedgerEntry:
-    """Release a planned job to the floor: its pieces wait at the first operation."""
+    """Release a planned job to the floor: its pieces wait at the first operation, and its cut plan
+    (the bars and remnants it is to pull) is kept from the stock on hand now."""
+    from spex.planning.cutplan import keep_at_release
+
     if job.status != "planned":
         raise PlanningError(f"Job {job.number} is already {job.status}.")
     first = job.operations[0]
@@ -62,6 +65,7 @@ def release_job(session: Session, job: Job, *, user_id: int | None = None, stati
     job.status = "released"
     job.released_at = entry.created_at
     first.last_activity_at = entry.created_at
+    keep_at_release(session, job)
     return entry
 
 

@@ -53,6 +53,27 @@ class Traveler:
     notes: str
     customer_pos: list[str]
     operations: list[TravelerOperation] = field(default_factory=list)
+    cut_head: str = ""  # the cut length and bar end, or why there is no plan
+    cut_lines: list[str] = field(default_factory=list)  # in pull order: "LOT-1187-05 (remnant, 30): 2 pcs, ..."
+    cut_short: str = ""  # pieces no stock covered
+
+
+def _cut_plan(session: Session, job: Job) -> tuple[str, list[str], str]:
+    """The job's cut plan as lines of paper: what to pull, in order, and where each drop goes."""
+    from spex.planning.cutplan import plan_of
+
+    plan = plan_of(session, job)
+    if plan.missing:
+        return f"No cut plan: {plan.missing}", [], ""
+    if plan.per_plate:
+        head = f"{plan.per_plate} blanks a plate"
+    else:
+        head = f"Cut {_plain(plan.cut_length)} in a piece, bar end {_plain(plan.bar_end)} in"
+    head += "" if plan.stored else " (proposed from stock on hand)"
+    lines = [f"{line.words} (lot {line.unit.lot.number}, heat {line.unit.lot.heat_number})" for line in plan.lines]
+    short = (f"{plan.short} pcs not covered by stock" + (f": buy {plan.to_buy}" if plan.to_buy else "")) \
+        if plan.short else ""
+    return head, lines, short
 
 
 def _plain(value) -> str:
@@ -92,7 +113,7 @@ def build_traveler(session: Session, job_number: str) -> Traveler:
         heats=heats, quantity=job.quantity, due_date=job.due_date.isoformat(), status=job.status,
         notes=job.notes or "",
         customer_pos=sorted({line.order.po_number for line in job.order_lines if line.order}),
-        operations=operations,
+        operations=operations, **dict(zip(("cut_head", "cut_lines", "cut_short"), _cut_plan(session, job))),
     )
 
 
@@ -180,6 +201,18 @@ def render_traveler_pdf(traveler: Traveler, directory=None) -> bytes:
         pdf.set_xy(left, y)
         pdf.multi_cell(right - left, 4.5, _latin("Notes: " + traveler.notes))
         y = pdf.get_y() + 2
+
+    pdf.set_font("Helvetica", "B", 9)
+    pdf.text(left, y + 3, _latin("CUT PLAN - " + traveler.cut_head))
+    y += 5
+    pdf.set_font("Helvetica", "", 8.5)
+    for number, line in enumerate(traveler.cut_lines[:8], start=1):
+        pdf.text(left + 3, y + 3, _latin(f"{number}. {line}")[:120])
+        y += 4.2
+    if traveler.cut_short:
+        pdf.text(left + 3, y + 3, _latin(traveler.cut_short))
+        y += 4.2
+    y += 1
 
     def table_head(y: float) -> float:
         pdf.set_fill_color(229, 231, 235)

@@ -18,6 +18,7 @@ from spex.masters import batch_routes, bp, certs, history, records, routing
 from spex.masters.catalog import MASTERS, MATERIALS, PARTS, ROUTING_STEPS
 from spex.materials import limits
 from spex.materials.millcerts import ELEMENTS, MECHANICAL
+from spex.metrics.material import planned_part_yield
 from spex.planning import bars
 from spex.models import Material, MaterialLot, Part, RoutingStep, User
 
@@ -189,7 +190,7 @@ def _form_page(master, record, values, errors, status=200, **extra):
         context["history"] = history.lines_of(db.session, *history.key_of(master, record)[:2])
     if record is not None and master is PARTS:
         context.update(_routing_context(record), bar_plan=bars.for_part(record),
-                       **batch_routes.batch_context(record))
+                       part_yield=planned_part_yield(record), **batch_routes.batch_context(record))
     if record is not None and master is MATERIALS:
         context.update(limit_rows=limits.rows_for_form(record), limit_errors={}, elements=ELEMENTS,
                        mechanical=MECHANICAL)

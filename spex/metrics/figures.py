@@ -14,7 +14,8 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from spex import codes, ledger, shoptime
-from spex.metrics.material import RAW_QTY, from_raw, material_yield, pulled_by_job, weight_per_unit_lb
+from spex.metrics.material import (RAW_QTY, consumed_by_job, from_raw, material_yield, planned_yield,
+                                   weight_per_unit_lb)
 from spex.models import (CustomerOrder, Job, JobOperation, LedgerEntry, Material, MaterialLot, OrderLine, Part, Release, StockUnit,
                          Vendor, WorkCenter, qty)
 
@@ -296,11 +297,17 @@ class JobYield:
     part: Part
     pieces: int  # good pieces out of the last operation
     finished_lb: Decimal
-    bar_lb: Decimal
+    bar_lb: Decimal  # consumed: pulled less remnants returned
+    pulled_lb: Decimal = ZERO
+    returned_lb: Decimal = ZERO
 
     @property
     def rate(self) -> Decimal | None:
         return material_yield(self.finished_lb, self.bar_lb)
+
+    @property
+    def planned(self) -> Decimal | None:
+        return planned_yield(self.part)
 
     @property
     def plausible(self) -> bool:
@@ -323,7 +330,7 @@ class Yield:
 
 def period_yield(session: Session, period: Period) -> Yield:
     """Material yield of the jobs completed in the period: good pieces × finished weight ÷ weight of the
-    bar pulled to the job (less undone pulls). Remnants returned carry no job, so they are not credited."""
+    bar the job consumed: pulled (less undone pulls) less the remnants returned from its bars."""
     last_seq = (select(JobOperation.job_id, func.max(JobOperation.seq).label("seq"))
                 .group_by(JobOperation.job_id).subquery())
     last = aliased(JobOperation)
@@ -335,13 +342,14 @@ def period_yield(session: Session, period: Period) -> Yield:
         .join(last, (last.job_id == Job.id) & (last.seq == last_seq.c.seq))
         .where(Job.completed_at.is_not(None), _in(period, Job.completed_at))
         .order_by(Job.completed_at, Job.number)).all()
-    pulled = pulled_by_job(session, [job.id for job, *_ in rows]) if rows else {}
+    consumed = consumed_by_job(session, [job.id for job, *_ in rows]) if rows else {}
     found = []
     for job, part, material, good in rows:
         per_unit = weight_per_unit_lb(material)
         if per_unit is None or part.finished_weight_lb is None:
             continue
-        bar_lb = pulled.get(job.id, ZERO) * per_unit
+        pulled, returned = consumed.get(job.id, (ZERO, ZERO))
         found.append(JobYield(job=job, part=part, pieces=int(good or 0), finished_lb=Decimal(part.finished_weight_lb) * int(good or 0),
-                              bar_lb=bar_lb))
+                              bar_lb=(pulled - returned) * per_unit, pulled_lb=pulled * per_unit,
+                              returned_lb=returned * per_unit))
     return Yield(found)

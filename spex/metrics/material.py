@@ -52,9 +52,13 @@ def cross_section_in2(material: Material) -> Decimal | None:
 
 
 def weight_per_unit_lb(material: Material) -> Decimal | None:
-    """Pounds in one unit of the material (an inch or foot of bar, a plate, a pound); None if unknown."""
+    """Pounds in one unit of the material (an inch or foot of bar, a plate, a pound); None if unknown.
+
+    A bar's stated weight per inch wins over density × cross-section (a hex or tube is not a solid round)."""
     if material.unit == "lb":
         return Decimal(1)
+    if material.unit in ("in", "ft") and material.weight_per_in_lb:
+        return Decimal(material.weight_per_in_lb) * (12 if material.unit == "ft" else 1)
     density = material.density_lb_per_in3
     if density is None:
         return None
@@ -74,8 +78,8 @@ def weight_per_unit_lb(material: Material) -> Decimal | None:
 def blanks_per_plate(material: Material, part: Part) -> int:
     """How many of a part's blanks one plate gives, from "W x L" sizes; 1 when either size does not read.
 
-    Blanks are laid out in a plain grid, trying both turns of the blank; saw kerf is ignored, so the
-    estimate errs on the side of one blank too many per row rather than a plate too many.
+    Blanks are laid out in a plain grid of blank size + saw kerf (the part's cutoff width, else the
+    material's kerf), trying both turns of the blank (spex.planning.bars.blanks_per_plate).
     """
     plate = _dimensions(material.size)
     blank = _dimensions(part.blank_size)
@@ -85,12 +89,32 @@ def blanks_per_plate(material: Material, part: Part) -> int:
     a, b = blank[-2], blank[-1]
     if a <= 0 or b <= 0:
         return 1
-    fits = max(int(width // a) * int(length // b), int(width // b) * int(length // a))
-    return max(fits, 1)
+    from spex.planning import bars  # the planning room's arithmetic (imported late: it imports this room's pages)
+
+    kerf = part.cutoff_width_in if part.cutoff_width_in is not None else (material.kerf_in or Decimal(0))
+    return max(bars.blanks_per_plate(width, length, a, b, Decimal(kerf)), 1)
 
 
-def planned_yield(part: Part) -> Decimal | None:
-    """Finished weight ÷ weight of the bar one piece takes (a fraction, e.g. 0.25 for 25 %)."""
+@dataclass(frozen=True)
+class PlannedYield:
+    """Per piece: the finished weight against the weight of the bar (or share of a plate) it takes."""
+    finished_lb: Decimal
+    stock_lb: Decimal
+    cut_length: Decimal | None  # bar parts: the cut length it is figured from
+    per_plate: int | None  # plate parts: blanks a plate gives
+
+    @property
+    def rate(self) -> Decimal | None:
+        return material_yield(self.finished_lb, self.stock_lb)
+
+    @property
+    def loss_lb(self) -> Decimal:
+        return self.stock_lb - self.finished_lb
+
+
+def planned_part_yield(part: Part) -> PlannedYield | None:
+    """Planned yield of one piece: finished weight ÷ (cut length × weight per length), or of a blank:
+    finished weight ÷ (plate weight ÷ blanks per plate). None when a figure is missing."""
     material = part.material
     if material is None or part.finished_weight_lb is None:
         return None
@@ -98,13 +122,23 @@ def planned_yield(part: Part) -> Decimal | None:
     if per_unit is None:
         return None
     if material.unit == "pcs":
-        bar_weight = per_unit / blanks_per_plate(material, part)
-    elif part.bar_length_per_piece and part.bar_length_per_piece > 0:
-        length = Decimal(part.bar_length_per_piece) / (12 if material.unit == "ft" else 1)
-        bar_weight = per_unit * length
-    else:
+        per_plate = blanks_per_plate(material, part)
+        return PlannedYield(Decimal(part.finished_weight_lb), per_unit / per_plate, None, per_plate)
+    if material.unit not in ("in", "ft"):
         return None
-    return Decimal(part.finished_weight_lb) / bar_weight if bar_weight > 0 else None
+    from spex.planning import bars
+
+    cut = bars.part_cut_length(part)
+    if cut is None:
+        return None
+    length = Decimal(cut) / (12 if material.unit == "ft" else 1)
+    return PlannedYield(Decimal(part.finished_weight_lb), per_unit * length, Decimal(cut), None)
+
+
+def planned_yield(part: Part) -> Decimal | None:
+    """Finished weight ÷ weight of the bar one piece takes (a fraction, e.g. 0.25 for 25 %)."""
+    found = planned_part_yield(part)
+    return found.rate if found is not None else None
 
 
 def material_yield(finished_weight_lb: Decimal, bar_weight_lb: Decimal) -> Decimal | None:
@@ -129,6 +163,70 @@ def pulled_by_job(session: Session, job_ids=None) -> dict[int, Decimal]:
     if job_ids is not None:
         stmt = stmt.where(LedgerEntry.job_id.in_(list(job_ids)))
     return {job_id: from_raw(total) for job_id, total in session.execute(stmt)}
+
+
+def consumed_by_job(session: Session, job_ids=None) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per job: (material pulled less undone pulls, remnants returned from it less undone returns).
+    What the job consumed is the first less the second."""
+    original = aliased(LedgerEntry)
+    kind = func.coalesce(original.kind, LedgerEntry.kind)
+    sign = case((LedgerEntry.kind == ledger.REVERSAL, -1), else_=1)
+    stmt = (select(LedgerEntry.job_id, kind, func.sum(sign * RAW_QTY))
+            .outerjoin(original, LedgerEntry.reverses_id == original.id)
+            .where(LedgerEntry.job_id.is_not(None), kind.in_((ledger.PULL, ledger.REMNANT)),
+                   LedgerEntry.kind.in_((ledger.PULL, ledger.REMNANT, ledger.REVERSAL)))
+            .group_by(LedgerEntry.job_id, kind))
+    if job_ids is not None:
+        stmt = stmt.where(LedgerEntry.job_id.in_(list(job_ids)))
+    found: dict[int, list[Decimal]] = {}
+    for job_id, what, total in session.execute(stmt):
+        pair = found.setdefault(job_id, [ZERO, ZERO])
+        pair[0 if what == ledger.PULL else 1] = from_raw(total)
+    return {job_id: (pulled, returned) for job_id, (pulled, returned) in found.items()}
+
+
+@dataclass(frozen=True)
+class ActualYield:
+    """A job's yield as it ran: good pieces' finished weight against the bar it consumed — what was
+    pulled less the remnants that came back to the rack."""
+    pieces: int
+    finished_lb: Decimal
+    pulled: Decimal  # in the material's unit
+    returned: Decimal
+    unit: str
+    per_unit_lb: Decimal
+
+    @property
+    def consumed(self) -> Decimal:
+        return self.pulled - self.returned
+
+    @property
+    def pulled_lb(self) -> Decimal:
+        return self.pulled * self.per_unit_lb
+
+    @property
+    def returned_lb(self) -> Decimal:
+        return self.returned * self.per_unit_lb
+
+    @property
+    def consumed_lb(self) -> Decimal:
+        return self.consumed * self.per_unit_lb
+
+    @property
+    def rate(self) -> Decimal | None:
+        return material_yield(self.finished_lb, self.consumed_lb)
+
+
+def actual_job_yield(session: Session, job: Job) -> ActualYield | None:
+    """The job's actual yield so far; None when its part or material lacks a weight."""
+    part, material = job.part, job.part.material
+    per_unit = weight_per_unit_lb(material) if material is not None else None
+    if per_unit is None or part.finished_weight_lb is None:
+        return None
+    last = max(job.operations, key=lambda op: op.seq, default=None)
+    good = int(last.qty_good or 0) if last is not None else 0
+    pulled, returned = consumed_by_job(session, [job.id]).get(job.id, (ZERO, ZERO))
+    return ActualYield(good, Decimal(part.finished_weight_lb) * good, pulled, returned, material.unit, per_unit)
 
 
 def on_hand_by_material(session: Session) -> dict[int, Decimal]:

@@ -127,6 +127,26 @@ def ncr_causes_csv():
                         ["cause code", "cause", "NCRs", "pieces", "share", "cumulative share"], rows)
 
 
+@bp.get("/yield.csv")
+@office_required
+def yield_csv():
+    """Material yield of the period's completed jobs: planned against actual, in pounds and percent."""
+    try:
+        period = read_period(request.args, shoptime.today())
+    except FormError as exc:
+        return exc.message, 422
+    rows = ([row.job.number, row.part.label, row.pieces, f"{row.finished_lb:.1f}", f"{row.pulled_lb:.1f}",
+             f"{row.returned_lb:.1f}", f"{row.bar_lb:.1f}", _csv_pct(row.planned), _csv_pct(row.rate)]
+            for row in period_yield(db.session, period).jobs)
+    return csv_response(f"yield-{period.start}-{period.last_day}.csv",
+                        ["job", "part", "good pcs", "finished lb", "bar pulled lb", "remnants returned lb",
+                         "consumed lb", "planned yield %", "actual yield %"], rows)
+
+
+def _csv_pct(fraction) -> str:
+    return "" if fraction is None else f"{float(fraction) * 100:.{RATE_PLACES}f}"
+
+
 # Scrap above 2 % of the pieces worked is worth a look, above 5 % a problem.
 SCRAP_WATCH, SCRAP_PROBLEM = Decimal("0.02"), Decimal("0.05")
 

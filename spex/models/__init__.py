@@ -14,3 +14,4 @@ from spex.models.traceability import (CERT_TYPES, CertElement, LotCorrection, Ma
 from spex.models.shipping import SHP, Shipment, ShipmentLine, ShipmentLot  # noqa: F401
 from spex.models.books import NonConformance, PlanChange  # noqa: F401
 from spex.models.counts import COUNT_STATUSES, FINISHED_STATUSES, Count, CountLine  # noqa: F401
+from spex.models.cutplans import CutPlanLine  # noqa: F401

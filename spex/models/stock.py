@@ -92,6 +92,12 @@ class Material(db.Model):
     max_qty: Mapped[Decimal | None] = mapped_column(Qty)
     typical_bar_length_in: Mapped[Decimal | None] = mapped_column(Qty)
     bar_end_in: Mapped[Decimal | None] = mapped_column(Qty)  # chuck/bar-end length a bar loses
+    # The saw's cut (kerf) when a part names no cutoff width of its own; also between blanks on a plate.
+    kerf_in: Mapped[Decimal | None] = mapped_column(Qty)
+    # A drop shorter than this goes to scrap, not back on the rack as a labelled remnant.
+    min_remnant_in: Mapped[Decimal | None] = mapped_column(Qty)
+    # Weight of an inch of bar as the supplier states it; otherwise density x cross-section.
+    weight_per_in_lb: Mapped[Decimal | None] = mapped_column(Fine)
     # A lot received without a mill cert record goes on a receiving hold (spex.materials.certs).
     cert_required: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -6,6 +6,8 @@ usable bar   = bar length - chuck/bar-end length (what the bar feeder or chuck c
 pieces/bar   = whole cut lengths in the usable bar
 bars/job     = whole bars for the quantity
 drop per bar = bar length - pieces/bar x cut length (the bar end included)
+blanks/plate = a plain grid: whole (blank + kerf) across the plate's width, times along its length,
+               the blank turned whichever way gives more
 """
 from __future__ import annotations
 
@@ -37,6 +39,40 @@ def pieces_per_bar(usable: Decimal, cut: Decimal) -> int:
     if cut <= 0:
         raise BarPlanError("The cut length must be above zero.")
     return int((usable / cut).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def blanks_per_plate(width: Decimal, length: Decimal, blank_a: Decimal, blank_b: Decimal,
+                     kerf: Decimal = Decimal(0)) -> int:
+    """Blanks a plate gives in a grid, each blank taking its size plus one saw cut each way."""
+    if blank_a <= 0 or blank_b <= 0:
+        raise BarPlanError("A blank needs a size above zero each way.")
+    if kerf < 0:
+        raise BarPlanError("The saw kerf cannot be negative.")
+    step_a, step_b = blank_a + kerf, blank_b + kerf
+    along = int(width // step_a) * int(length // step_b)
+    turned = int(width // step_b) * int(length // step_a)
+    return max(along, turned)
+
+
+def kerf_of(part) -> Decimal:
+    """The part's own cutoff width, else its material's saw kerf, else none."""
+    if part.cutoff_width_in is not None:
+        return part.cutoff_width_in
+    material = part.material
+    return (material.kerf_in if material is not None else None) or Decimal(0)
+
+
+def part_cut_length(part) -> Decimal | None:
+    """Bar one piece of the part takes: from its finished length when known, else its stored bar per piece."""
+    if part.finished_length_in:
+        try:
+            return cut_length(Decimal(str(part.finished_length_in)), Decimal(str(part.facing_allowance_in or 0)),
+                              Decimal(str(kerf_of(part))))
+        except BarPlanError:
+            return None
+    stored = part.bar_length_per_piece
+    # Decimal(str()): a part made in code and not yet reloaded may hold a float or int here.
+    return Decimal(str(stored)) if stored and stored > 0 else None
 
 
 def bars_for(quantity: int, per_bar: int) -> int:
@@ -85,11 +121,19 @@ class PartBars:
     drop_per_bar: Decimal | None = None
     stored_differs: bool = False
     rows: tuple = ()  # (quantity, bars, material required, last bar's drop)
+    kerf: Decimal | None = None  # the cutoff width used: the part's own, else its material's kerf
 
 
 def for_part(part, quantities=PAGE_QUANTITIES) -> PartBars:
     """The bar plan of a part from its finished length, facing, cutoff width and its material's bar."""
     material = part.material
+    if material is not None and material.unit == "pcs":
+        from spex.metrics.material import blanks_per_plate  # late: the metrics room imports this one
+
+        per_plate = blanks_per_plate(material, part)
+        return PartBars(missing=f"Plate stock: {per_plate} blank{'s' if per_plate != 1 else ''} of "
+                                f"{part.blank_size or 'a size not entered'} from a {material.size} plate "
+                                f"(a grid of blank size + {kerf_of(part).normalize():f} in kerf).")
     if material is None or material.unit not in ("in", "ft"):
         return PartBars(missing="The part's material is not bar stock.")
     if not part.finished_length_in:
@@ -97,7 +141,7 @@ def for_part(part, quantities=PAGE_QUANTITIES) -> PartBars:
     if not material.typical_bar_length_in:
         return PartBars(missing=f"Enter the typical bar length of {material.code} to see the bar plan.")
     figures = dict(finished=part.finished_length_in, facing=part.facing_allowance_in or Decimal(0),
-                   kerf=part.cutoff_width_in or Decimal(0), bar=material.typical_bar_length_in,
+                   kerf=kerf_of(part), bar=material.typical_bar_length_in,
                    bar_end=material.bar_end_in or Decimal(0))
     try:
         plans = [(q, plan(q, **figures)) for q in quantities]
@@ -107,4 +151,5 @@ def for_part(part, quantities=PAGE_QUANTITIES) -> PartBars:
     return PartBars(None, first.cut_length, figures["bar"], figures["bar_end"], first.usable_length,
                     first.pieces_per_bar, first.drop_per_bar,
                     part.bar_length_per_piece != first.cut_length,
-                    tuple((q, p.bars, p.material_required, p.last_bar_drop) for q, p in plans))
+                    tuple((q, p.bars, p.material_required, p.last_bar_drop) for q, p in plans),
+                    kerf=figures["kerf"])

@@ -12,7 +12,7 @@ from spex.auth import office_required
 from spex.extensions import db
 from spex.forms import FormError, read_date, read_int
 from spex.models import (Customer, CustomerOrder, Job, OrderLine, Part, STRATEGIES, utcnow)
-from spex.planning import bp
+from spex.planning import bp, cutplan
 from spex.planning.orders import LineRequest, add_calloff, create_order, deliveries
 from spex.wip.cache import risk_by_job
 
@@ -103,6 +103,16 @@ def new_job():
                            form=request.form), status
 
 
+@bp.get("/jobs/<number>/release")
+@office_required
+def release_page(number: str):
+    """Before releasing: the job's cut plan from the stock on hand (remnants first), then the button."""
+    job = db.session.scalar(select(Job).where(Job.number == number[:40]))
+    if job is None:
+        abort(404)
+    return render_template("planning/release.html", job=job, cut_plan=cutplan.plan_of(db.session, job))
+
+
 @bp.post("/jobs/<number>/release")
 @office_required
 def release_job(number: str):
@@ -111,8 +121,10 @@ def release_job(number: str):
         abort(404)
     try:
         production.release_job(db.session, job, user_id=current_user.id)
+        plan = cutplan.plan_of(db.session, job)
         db.session.commit()
-        message, ok = f"Job {job.number} released: {job.quantity} pcs wait at op {job.operations[0].seq}.", True
+        message, ok = (f"Job {job.number} released: {job.quantity} pcs wait at op {job.operations[0].seq}. "
+                       f"{plan.summary}"), True
     except LedgerError as exc:
         db.session.rollback()
         message, ok = exc.message, False

@@ -8,7 +8,7 @@ One module per room of the floor; the verbs are all here, so callers write `shop
 """
 from spex.shopfloor.rules import (FloorError, Step, amount_of, at_vendor, available_at, open_holds, piece_count,
                                   require_role)
-from spex.shopfloor.material import Pull, pull_material, return_remnant
+from spex.shopfloor.material import Pull, pull_material, return_remnant, too_short_for_remnant
 from spex.shopfloor.operations import Completion, Scrapped, complete_operation, scrap_pieces, start_operation
 from spex.shopfloor.holds import place_hold, release_hold
 from spex.shopfloor.outside import DEFAULT_TURNAROUND_DAYS, ReceivedBack, due_back, receive_back, ship_out
@@ -20,5 +20,5 @@ __all__ = ["Completion", "DEFAULT_TURNAROUND_DAYS", "FloorError", "Moved", "Pull
            "Step", "UNDOABLE", "amount_of", "at_vendor", "available_at", "complete_operation", "due_back",
            "fg_location", "may_receive", "move_fg_lot", "move_unit", "next_fg_code", "open_holds", "piece_count",
            "place_hold", "pull_material", "receive_back", "receive_finished_goods", "release_hold", "require_role",
-           "return_remnant", "scrap_pieces", "ship_finished_goods", "ship_out", "start_operation", "undo_last",
+           "return_remnant", "too_short_for_remnant", "scrap_pieces", "ship_finished_goods", "ship_out", "start_operation", "undo_last",
            "where_fg_is", "where_unit_is"]

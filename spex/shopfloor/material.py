@@ -59,11 +59,38 @@ def pull_material(session: Session, unit: StockUnit, job: Job, quantity, *, user
     return Pull(entry, left - amount, place)
 
 
+def too_short_for_remnant(unit: StockUnit, length) -> str | None:
+    """Why a drop this long goes to scrap rather than back on the rack, or None when it is a remnant."""
+    material = unit.lot.material
+    minimum = material.min_remnant_in
+    if minimum is None or material.unit not in ("in", "ft"):
+        return None
+    amount = amount_of(length)
+    inches = amount * 12 if material.unit == "ft" else amount
+    if inches >= minimum:
+        return None
+    return (f"A {ledger.format_qty(amount)} {material.unit} drop of {unit.barcode} is shorter than "
+            f"{ledger.format_qty(minimum)} in, the shortest usable remnant of {material.code}: put it in the scrap "
+            "bin; it gets no remnant label.")
+
+
+def _last_job_of(session: Session, unit: StockUnit) -> int | None:
+    """The job the bar was last pulled to (a pull not undone): the job a remnant from it is credited to."""
+    undone = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
+    return session.scalar(select(LedgerEntry.job_id).where(
+        LedgerEntry.item == ledger.unit_item(unit.id), LedgerEntry.kind == ledger.PULL,
+        LedgerEntry.id.not_in(undone)).order_by(LedgerEntry.id.desc()).limit(1))
+
+
 def return_remnant(session: Session, unit: StockUnit, length, bin: Location, *, user: Worker,
                    station: Station | None = None, scan_uid: str | None = None) -> StockUnit:
-    """A drop goes back on the rack as a stock unit of its own (same lot and heat), with a new label."""
+    """A drop goes back on the rack as a stock unit of its own (same lot and heat), with a new label.
+    The job the bar was pulled to is credited with it, so its consumption (and yield) is what it cut."""
     require_role(user, "remnant")
     amount = amount_of(length)
+    short = too_short_for_remnant(unit, amount)
+    if short:
+        raise FloorError(short, "Scan CMD-RETURN for a longer drop, or go on with the next scan.")
     if bin.kind not in ("bin", "cart", "receiving") or not bin.active:
         raise FloorError(f"{bin.barcode} is not a bin for material; scan a rack bin.")
     pulled = session.scalar(select(func.sum(LedgerEntry.quantity)).where(
@@ -86,5 +113,5 @@ def return_remnant(session: Session, unit: StockUnit, length, bin: Location, *, 
     session.flush()
     ledger.move(session, ledger.REMNANT, ledger.unit_item(remnant.id), amount, None, ledger.at_location(bin.id),
                 unit=unit.lot.material.unit, scan_uid=scan_uid, note=f"remnant of {unit.barcode}",
-                **_ids(user, station))
+                job_id=_last_job_of(session, unit), **_ids(user, station))
     return remnant

@@ -15,6 +15,8 @@ from flask import (abort, current_app, jsonify, make_response, redirect, render_
                    send_from_directory, url_for)
 from flask_login import current_user, login_required
 
+from spex.metrics.material import actual_job_yield, planned_part_yield
+from spex.planning.cutplan import plan_of
 from spex import codes, config, shoptime
 from spex.auth import current_station
 from spex.extensions import db
@@ -219,7 +221,8 @@ def job_page(number: str):
         return render_template("wip/_history.html", job=job, history=history)
     summary = status.job_status(db.session, job)
     return render_template("wip/job.html", job=job, s=summary, history=history,
-                           plan_changes=changes_of_job(db.session, job),
+                           plan_changes=changes_of_job(db.session, job), cut_plan=plan_of(db.session, job),
+                           actual_yield=actual_job_yield(db.session, job), part_yield=planned_part_yield(job.part),
                            links=job_links(job.number, bool(summary["finished_goods"]),
                                            [op["seq"] for op in summary["operations"] if op["kind"] == "outside"]))
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 from spex import ledger, shopfloor
 from spex.models import qty
 from spex.scan import grammar
-from spex.scan.answers import DONE, Answer
+from spex.planning.cutplan import planned_instead
+from spex.scan.answers import DONE, Answer, Refused
 from spex.scan.grammar import Scan
 from spex.scan.steps import length_of, step
 
@@ -31,9 +32,19 @@ def pull_job(flow: _Flow, scan: Scan) -> Answer | None:
     flow.state.job_id, flow.state.job_operation_id = job.id, None
     flow.expect(PULL_QTY)
     unit = flow.unit
-    return flow.waiting(f"Pull {unit.barcode} for job {job.number}",
-                        f"Part {job.part.label}: {job.part.bar_length_per_piece.normalize():f} "
-                        f"{unit.lot.material.unit} of bar per piece.")
+    answer = flow.waiting(f"Pull {unit.barcode} for job {job.number}",
+                          f"Part {job.part.label}: {job.part.bar_length_per_piece.normalize():f} "
+                          f"{unit.lot.material.unit} of bar per piece.")
+    _suggest_planned(flow, job, unit, answer)
+    return answer
+
+
+def _suggest_planned(flow: _Flow, job, unit, answer: Answer) -> None:
+    """A bar other than the cut plan's: say which unit was planned; the pull still goes through."""
+    planned = planned_instead(flow.session, job, unit)
+    if planned:
+        answer.warnings.append(f"{planned}; {unit.barcode} is not in the plan. Scan CMD-CANCEL and "
+                               "pull the planned one, or go on with this bar.")
 
 
 PULL_QTY = "pull:qty"
@@ -50,10 +61,14 @@ def pull_qty(flow: _Flow, scan: Scan) -> Answer | None:
     flow.expect(None)
     left = pulled.left
     material_unit = unit.lot.material.unit
-    return Answer(DONE, f"Pulled {ledger.format_qty(amount)} {material_unit} of {unit.barcode} for job {job.number}",
-                  f"Heat {unit.lot.heat_number} recorded against job {job.number}; "
-                  f"{ledger.format_qty(left)} {material_unit} left on the bar.",
-                  next_step=flow.next_step())
+    planned = planned_instead(flow.session, job, unit)
+    answer = Answer(DONE, f"Pulled {ledger.format_qty(amount)} {material_unit} of {unit.barcode} for job {job.number}",
+                    f"Heat {unit.lot.heat_number} recorded against job {job.number}; "
+                    f"{ledger.format_qty(left)} {material_unit} left on the bar.",
+                    next_step=flow.next_step())
+    if planned:
+        answer.warnings.append(f"Pulled outside the cut plan: {planned}.")
+    return answer
 
 
 RETURN_LOT = "return:lot"
@@ -77,6 +92,9 @@ def return_length(flow: _Flow, scan: Scan) -> Answer | None:
     if scan.kind != grammar.QUANTITY:
         return None
     amount = length_of(scan)
+    short = shopfloor.too_short_for_remnant(flow.unit, amount)
+    if short:
+        raise Refused(short, "Nothing was written. Scan CMD-CANCEL, or type the length again if it was mistyped.")
     flow.expect(RETURN_BIN, length=amount)
     return flow.waiting(f"Remnant of {flow.unit.barcode}: {ledger.format_qty(amount)} {flow.unit.lot.material.unit}")
 
