@@ -70,7 +70,8 @@ def release_job(session: Session, job: Job, *, user_id: int | None = None, stati
 
 
 def next_operation(job: Job, op: JobOperation) -> JobOperation | None:
-    later = [o for o in job.operations if o.seq > op.seq]
+    """The next operation of the routing; rework operations added to the job are not in its flow."""
+    later = [o for o in job.operations if o.seq > op.seq and o.rework_of_id is None]
     return min(later, key=lambda o: o.seq) if later else None
 
 

@@ -60,14 +60,15 @@ def test_refusals_write_nothing(session, make, people):
     assert entries(session) == before
 
 
-def test_hold_stops_work_until_an_inspector_releases(session, make, people):
+def test_hold_stops_the_held_pieces_until_an_inspector_releases(session, make, people):
     job = make.job(quantity=50, ops=("lathe", "mill"))
     op10 = job.operations[0]
     hold = shopfloor.place_hold(session, op10, 5, "DIM", user=people[codes.OPERATOR])
     session.commit()
     assert shopfloor.available_at(session, op10) == 45
-    with pytest.raises(FloorError, match="on quality hold"):
-        shopfloor.complete_operation(session, op10, 1, user=people[codes.OPERATOR])
+    # The 5 held are out of the flow: the 45 others may be worked, but not one more.
+    with pytest.raises(FloorError, match=r"Only 45 pcs at op 10 are free to work: 5 held \(NCR-\d+\) on quality hold"):
+        shopfloor.complete_operation(session, op10, 46, user=people[codes.OPERATOR])
     session.rollback()
     with pytest.raises(FloorError, match=r"Only an inspector may release a quality hold; .* signed in as operator\.$"):
         shopfloor.release_hold(session, hold, codes.USE_AS_IS, user=people[codes.OPERATOR])
@@ -78,6 +79,7 @@ def test_hold_stops_work_until_an_inspector_releases(session, make, people):
     assert shopfloor.available_at(session, op10) == 45 and op10.qty_scrap == 5
     shopfloor.complete_operation(session, op10, 45, user=people[codes.OPERATOR])
     session.commit()
+    assert ledger.audit(session) == []
 
 
 def test_outside_process_partial_return_and_short_count(session, make, people):

@@ -81,10 +81,18 @@ class JobOperation(db.Model):
     # When pieces last arrived here or work was last recorded; drives the board's ageing colours.
     last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A rework operation added to the job for pieces held at another operation: its good pieces go
+    # back to that operation (not on down the routing), and who added it and why is kept.
+    rework_of_id: Mapped[int | None] = mapped_column(ForeignKey("job_operations.id"))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    added_reason: Mapped[str | None] = mapped_column(Text)
 
     job = relationship("Job", back_populates="operations")
     work_center = relationship("WorkCenter")
     vendor = relationship("Vendor")
+    rework_of = relationship("JobOperation", remote_side=[id], foreign_keys=[rework_of_id])
+    added_by = relationship("User", foreign_keys=[added_by_id])
 
     @property
     def barcode(self) -> str:
@@ -93,6 +101,10 @@ class JobOperation(db.Model):
     @property
     def is_outside(self) -> bool:
         return self.kind == "outside"
+
+    @property
+    def is_rework(self) -> bool:
+        return self.rework_of_id is not None
 
 
 class QualityHold(db.Model):
@@ -120,9 +132,12 @@ class QualityHold(db.Model):
     released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     disposition: Mapped[str | None] = mapped_column(String(20))
     disposition_note: Mapped[str | None] = mapped_column(Text)
+    # Where reworked pieces were sent: an earlier operation of the job, or a rework operation added to it.
+    rework_operation_id: Mapped[int | None] = mapped_column(ForeignKey("job_operations.id"))
 
     job = relationship("Job", back_populates="holds")
-    operation = relationship("JobOperation")
+    operation = relationship("JobOperation", foreign_keys=[job_operation_id])
+    rework_operation = relationship("JobOperation", foreign_keys=[rework_operation_id])
     # The non-conformance report the hold opened (spex.quality.ncrs), set as it is opened.
     ncr = relationship("NonConformance", back_populates="hold", uselist=False)
     placed_by = relationship("User", foreign_keys=[placed_by_id])

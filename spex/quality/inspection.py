@@ -7,12 +7,27 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spex import ledger, shopfloor
+from spex import codes, ledger, shopfloor
 from spex.models import Balance, Job, JobOperation, NonConformance, OPEN_STATUSES, Part, User, WorkCenter
 from spex.quality import ncrs
 
 
-def decide(session: Session, ncr: NonConformance, disposition: str, note: str | None, *, user: User) -> None:
+# Where a rework goes, as the NCR page's form says it: the operation held at, op:<id> of one before
+# it, or a new rework operation added to the job.
+REWORK_HERE, REWORK_NEW = "", "new"
+
+
+def rework_targets(ncr: NonConformance) -> list[tuple[str, str]]:
+    """The choices of where reworked pieces go, (form value, words), the operation held at first."""
+    hold = ncr.hold
+    choices = [(REWORK_HERE, f"Op {hold.operation.seq} {hold.operation.description} (where they were held)")]
+    choices += [(f"op:{o.id}", f"Op {o.seq} {o.description}") for o in reversed(shopfloor.rework_choices(hold))
+                if o.id != hold.job_operation_id]
+    return choices + [(REWORK_NEW, f"A new rework operation after op {hold.operation.seq}")]
+
+
+def decide(session: Session, ncr: NonConformance, disposition: str, note: str | None, *, user: User,
+           rework_target: str | None = None) -> None:
     """The inspector's disposition on the NCR: the hold is released through the floor's own verb, so
     the pieces go where the disposition says (and the NCR records who decided)."""
     if not ncr.is_open:
@@ -20,7 +35,16 @@ def decide(session: Session, ncr: NonConformance, disposition: str, note: str | 
     if not ncr.hold.is_open:
         raise ncrs.NcrError(f"The hold of {ncr.number} was already released "
                             f"({ncr.disposition or ncr.hold.disposition or 'undone'}).")
-    shopfloor.release_hold(session, ncr.hold, disposition, user=user, note=(note or "").strip()[:2000] or None)
+    target = (rework_target or "").strip()
+    rework_to, add_rework = None, False
+    if disposition == codes.REWORK and target:
+        if target not in {value for value, _ in rework_targets(ncr)}:
+            raise ncrs.NcrError("Choose where the pieces are reworked from the list.")
+        add_rework = target == REWORK_NEW
+        if not add_rework:
+            rework_to = session.get(JobOperation, int(target.partition(":")[2]))
+    shopfloor.release_hold(session, ncr.hold, disposition, user=user, note=(note or "").strip()[:2000] or None,
+                           rework_to=rework_to, add_rework=add_rework)
 
 
 @dataclass

@@ -64,7 +64,7 @@ def ncr_page(number: str):
                 ncrs.record_cause(db.session, ncr, form.get("cause", ""), form.get("cause_note"), user=current_user)
             elif action == "disposition":
                 inspection.decide(db.session, ncr, form.get("disposition", ""), form.get("disposition_note"),
-                                  user=current_user)
+                                  user=current_user, rework_target=form.get("rework_target"))
             else:
                 ncrs.close(db.session, ncr, form.get("corrective_action"), user=current_user)
             db.session.commit()
@@ -76,12 +76,16 @@ def ncr_page(number: str):
             flash(_done(ncr, action))
             return redirect(url_for("quality.ncr_page", number=ncr.number))
     return render_template("quality/ncr.html", ncr=ncr, error=error, causes=codes.NCR_CAUSES,
-                           dispositions=codes.DISPOSITIONS), (422 if error else 200)
+                           dispositions=codes.DISPOSITIONS,
+                           rework_targets=inspection.rework_targets(ncr) if ncr.hold.is_open else []), \
+        (422 if error else 200)
 
 
 def _done(ncr, action: str) -> str:
     if action == "cause":
         return f"{ncr.number}: cause recorded."
     if action == "disposition":
-        return f"{ncr.number}: {codes.DISPOSITIONS[ncr.disposition].lower()}; the hold is released."
+        where = ncr.hold.rework_operation
+        at = f" at op {where.seq}" if ncr.disposition == codes.REWORK and where is not None else ""
+        return f"{ncr.number}: {codes.DISPOSITIONS[ncr.disposition].lower()}{at}; the hold is released."
     return f"{ncr.number} closed."

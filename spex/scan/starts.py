@@ -167,10 +167,11 @@ def take_operation(flow: _Flow, op: JobOperation) -> Answer:
     answer = flow.waiting(f"Job {job.number} op {op.seq}: {op.description}",
                           f"Part {job.part.label}. {available} pcs here; {op.qty_good} of {job.quantity} done.")
     answer.available = available
-    holds = shopfloor.open_holds(flow.session, job)
-    if holds:
-        answer.warnings.append(f"Job {job.number} has {len(holds)} open quality hold(s): "
-                               "completions wait for an inspector's release.")
+    held = shopfloor.held_words(flow.session, op)
+    if held:
+        # Only the held pieces wait for the inspector; the others here are free to work.
+        answer.warnings.append(f"{held} on quality hold at op {op.seq}: they wait for an inspector's "
+                               f"disposition; the {available} pcs here may be worked.")
     return answer
 
 

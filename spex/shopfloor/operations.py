@@ -9,8 +9,8 @@ from spex import codes, ledger
 from spex.models.people import Worker
 from spex.models import JobOperation, Station, utcnow
 from spex.shopfloor.rules import (FloorError, Step, _ids, require_role, piece_count, _pieces_with_reason, following_step,
-                                  _onward, _stamp_activity, _scrap_location, _job_open, _not_on_hold, _enough,
-                                  _settle_operation, _settle_job)
+                                  _onward, _stamp_activity, _scrap_location, _job_open, _enough,
+                                  _settle_operation, _settle_job, reopen)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,6 @@ def complete_operation(session: Session, op: JobOperation, good, *, user: Worker
         vendor = op.vendor.name if op.vendor else "a vendor"
         raise FloorError(f"Op {op.seq} is an outside process ({op.description} at {vendor}): "
                          f"ship it out with {codes.CMD_SHIP_OUT} and receive it with {codes.CMD_RECEIVE}.")
-    _not_on_hold(session, job)
     pieces = piece_count(good)
     available = _enough(session, op, pieces)
     now = utcnow()
@@ -59,6 +58,8 @@ def complete_operation(session: Session, op: JobOperation, good, *, user: Worker
                         _onward(op, following), unit="pcs", job_operation_id=op.id, scan_uid=scan_uid,
                         **_ids(user, station))
     _stamp_activity(session, op, following, now)
+    if op.is_rework:  # reworked pieces are back at the operation they were held at, to pass it again
+        reopen(session, [op.rework_of])
     if available == pieces:  # the last pieces waiting here: the operation may now be complete
         _settle_operation(session, op, now)
     return Completion(entry, available - pieces, following)

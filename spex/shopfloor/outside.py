@@ -11,7 +11,7 @@ from spex import ledger, shoptime
 from spex.models.people import Worker
 from spex.models import JobOperation, OutsideReceipt, OutsideShipment, Station, utcnow
 from spex.shopfloor.rules import (FloorError, _ids, require_role, piece_count, following_step, _onward, _stamp_activity,
-                                  at_vendor, _vendor_location, _job_open, _not_on_hold, _enough, _settle_operation,
+                                  at_vendor, _vendor_location, _job_open, _enough, _settle_operation,
                                   _settle_job)
 
 
@@ -51,7 +51,6 @@ def ship_out(session: Session, op: JobOperation, quantity, *, user: Worker, expe
     job = op.job
     _job_open(job)
     _outside(op)
-    _not_on_hold(session, job)
     pieces = piece_count(quantity)
     _enough(session, op, pieces)
     vendor_loc = _vendor_location(session, op.vendor_id)

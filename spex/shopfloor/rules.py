@@ -13,7 +13,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from spex import codes, ledger
 from spex.ledger import LedgerError
 from spex.models.people import Worker
-from spex.models import Balance, Job, JobOperation, Location, OutsideShipment, QualityHold, Station, qty
+from spex.models import (Balance, Job, JobOperation, Location, NonConformance, OutsideShipment, QualityHold, Station,
+                         qty)
 from spex.production import next_operation
 
 
@@ -98,7 +99,8 @@ def _reason(code: str | None, reasons: dict[str, str], what: str) -> str:
 # The statements every scan of an operation runs, written once: building a statement costs
 # SQLAlchemy more than running it (measured: bench/README.md, "Scan station").
 _FOLLOWING = (select(JobOperation.id, JobOperation.seq)
-              .where(JobOperation.job_id == bindparam("job"), JobOperation.seq > bindparam("seq"))
+              .where(JobOperation.job_id == bindparam("job"), JobOperation.seq > bindparam("seq"),
+                     JobOperation.rework_of_id.is_(None))
               .order_by(JobOperation.seq).limit(1))
 _OPERATIONS = JobOperation.__table__
 _STAMP = (update(_OPERATIONS).where(_OPERATIONS.c.id.in_(bindparam("ops", expanding=True)))
@@ -113,6 +115,10 @@ _SCRAP_LOCATION = (select(Location).where(Location.kind == "scrap", Location.act
 _SCRAP_LOCATION_IDS = select(Location.id).where(Location.kind == "scrap")
 _HELD_AT_OPERATION = (select(func.count(QualityHold.id))
                       .where(QualityHold.job_operation_id == bindparam("op"), QualityHold.released_at.is_(None)))
+_NCRS_HELD_AT = (select(NonConformance.number)
+                 .join(QualityHold, QualityHold.id == NonConformance.hold_id)
+                 .where(QualityHold.job_operation_id == bindparam("op"), QualityHold.released_at.is_(None))
+                 .order_by(QualityHold.placed_at, QualityHold.id))
 _AT_VENDOR = (select(func.sum(OutsideShipment.quantity_out - OutsideShipment.quantity_back))
               .where(OutsideShipment.job_operation_id == bindparam("op"), OutsideShipment.closed.is_(False)))
 
@@ -125,7 +131,11 @@ class Step(NamedTuple):
 
 def following_step(session: Session, op: JobOperation) -> Step | None:
     """The operation after this one in its job's routing (None after the last), by one look-up
-    rather than loading the job's whole routing."""
+    rather than loading the job's whole routing. Rework operations added to a job are not in the
+    routing's flow: pieces pass over them, and a rework operation's own pieces go back to the
+    operation they were held at."""
+    if op.rework_of_id is not None:
+        return Step(op.rework_of_id, op.rework_of.seq)
     row = session.execute(_FOLLOWING, {"job": op.job_id, "seq": op.seq}).first()
     return Step._make(row) if row is not None else None
 
@@ -151,6 +161,25 @@ def _stamp_activity(session: Session, op: JobOperation, following: Step | None, 
 def available_at(session: Session, op: JobOperation) -> int:
     """Pieces at an operation that may be worked: passed on by the one before, not done, not held."""
     return int(ledger.balance(session, ledger.job_item(op.job_id), ledger.at_operation(op.id)))
+
+
+def held_at(session: Session, op: JobOperation) -> int:
+    """Pieces of an operation on quality hold there: out of the flow until an inspector's disposition."""
+    return int(ledger.balance(session, ledger.job_item(op.job_id), ledger.on_hold(op.id)))
+
+
+def ncrs_held_at(session: Session, op: JobOperation) -> list[str]:
+    """The numbers of the open holds' reports at an operation, oldest first."""
+    return list(session.scalars(_NCRS_HELD_AT, {"op": op.id}))
+
+
+def held_words(session: Session, op: JobOperation, held: int | None = None) -> str:
+    """"4 held (NCR-0001)": the held pieces of an operation as the floor says them; empty when none."""
+    held = held_at(session, op) if held is None else held
+    if not held:
+        return ""
+    numbers = ncrs_held_at(session, op)
+    return f"{held} held" + (f" ({', '.join(numbers)})" if numbers else "")
 
 
 def open_holds(session: Session, job: Job) -> list[QualityHold]:
@@ -190,15 +219,8 @@ def _job_open(job: Job) -> None:
         raise FloorError(f"Job {job.number} was cancelled.", _ANOTHER_JOB)
 
 
-def _not_on_hold(session: Session, job: Job) -> None:
-    holds = open_holds(session, job)
-    if holds:
-        pieces = sum(h.quantity for h in holds)
-        reason = codes.HOLD_REASONS.get(holds[0].reason_code, holds[0].reason_code)
-        raise FloorError(f"Job {job.number} is on quality hold ({pieces} pcs, {reason}); "
-                         "an inspector must release it first.",
-                         "Ask an inspector to release the hold (badge, the job, CMD-RELEASE); meanwhile scan another "
-                         "job (JOB-…).")
+_ASK_INSPECTOR = ("Ask an inspector to release the hold (badge, the job, CMD-RELEASE); meanwhile scan another "
+                  "job (JOB-…).")
 
 
 def _enough(session: Session, op: JobOperation, quantity: int, available: int | None = None) -> int:
@@ -206,7 +228,14 @@ def _enough(session: Session, op: JobOperation, quantity: int, available: int | 
     if available is None:
         available = available_at(session, op)
     if quantity > available:
-        before = next((o for o in reversed(op.job.operations) if o.seq < op.seq), None)
+        held = held_at(session, op)
+        if held:
+            # A hold takes only its pieces out of the flow: the rest may be worked, the held ones wait.
+            raise FloorError(f"Only {available} pcs at op {op.seq} are free to work: {held_words(session, op, held)} "
+                             f"on quality hold; {quantity} asked.",
+                             _ASK_INSPECTOR if available == 0 else
+                             f"Scan at most {available}; the held pieces wait for an inspector's disposition.")
+        before = next((o for o in reversed(op.job.operations) if o.seq < op.seq and not o.is_rework), None)
         where = (f" (op {before.seq} has passed on {before.qty_good} of {op.job.quantity})" if before else "")
         raise FloorError(f"Only {available} pcs are at op {op.seq}{where}; {quantity} asked.",
                          "Count again and scan the quantity.")
@@ -226,16 +255,24 @@ def _pieces_with_reason(session: Session, op: JobOperation, quantity, reason_cod
 
 
 def _settle_operation(session: Session, op: JobOperation, when: datetime) -> None:
-    """Mark an operation complete once nothing is left at it or before it."""
+    """Mark an operation complete once nothing is left at it or before it. A rework operation added
+    to the job is complete once nothing is left at it; its pieces went back to the operation they
+    were held at, which settles next."""
     job = op.job
-    earlier_done = all(o.completed_at is not None for o in job.operations if o.seq < op.seq)
+    earlier_done = op.is_rework or all(o.completed_at is not None for o in job.operations if o.seq < op.seq)
     held = session.scalar(_HELD_AT_OPERATION, {"op": op.id})
     if earlier_done and not held and available_at(session, op) == 0 and at_vendor(session, op) == 0:
         if op.completed_at is None:
             op.completed_at = when
-        following = next_operation(job, op)
+        following = op.rework_of if op.is_rework else next_operation(job, op)
         if following is not None:
             _settle_operation(session, following, when)
+
+
+def reopen(session: Session, ops) -> None:
+    """Pieces came back to these operations (rework): they are not complete until those pieces pass."""
+    for op in ops:
+        op.completed_at = None
 
 
 def _settle_job(session: Session, job: Job, when: datetime) -> None:

@@ -59,6 +59,8 @@ class BoardOp:
     held: int = 0
     at_vendor: int = 0
     last_activity_at: datetime | None = None
+    rework: bool = False     # a rework operation added to the job for held pieces, outside the routing's flow
+    ncrs: list[str] = field(default_factory=list)  # the reports of the open holds here
     state: str = STATE_TODO
     projected_start: date | None = None
     projected_finish: date | None = None
@@ -82,6 +84,16 @@ class BoardOp:
         if self.kind == "outside":
             return f"vendor:{self.vendor_code or '-'}"
         return f"wc:{self.work_center_code or '-'}"
+
+    @property
+    def pieces_text(self) -> str:
+        """The pieces here, those free to work apart from those held: "161 at op 20 · 4 held (NCR-0001)"."""
+        text = f"{self.waiting} at op {self.seq}"
+        if self.held:
+            text += f" · {self.held} held" + (f" ({', '.join(self.ncrs)})" if self.ncrs else "")
+        if self.at_vendor:
+            text += f" · {self.at_vendor} out"
+        return text
 
     @property
     def done_fraction(self) -> float:
@@ -140,6 +152,12 @@ class BoardJob:
     def next_op(self) -> BoardOp | None:
         """The first operation not finished: where the job's next work is."""
         return next((op for op in self.ops if op.state != STATE_DONE), None)
+
+    @property
+    def held_line(self) -> str:
+        """For a job with pieces held at an operation, that operation's pieces, held apart from free."""
+        op = next((op for op in self.current_ops if op.held), None)
+        return op.pieces_text if op is not None else ""
 
     @property
     def held_total(self) -> int:
@@ -267,12 +285,12 @@ def load_board(session: Session, *, now: datetime | None = None,
                Vendor.code, Vendor.name, _thousandths(JobOperation.setup_min),
                _thousandths(JobOperation.run_min_per_piece),
                JobOperation.turnaround_days, JobOperation.qty_good, JobOperation.qty_scrap,
-               JobOperation.last_activity_at)
+               JobOperation.last_activity_at, JobOperation.rework_of_id)
         .outerjoin(WorkCenter, WorkCenter.id == JobOperation.work_center_id)
         .outerjoin(Vendor, Vendor.id == JobOperation.vendor_id)
         .where(JobOperation.job_id.in_(open_ids))
         .order_by(JobOperation.job_id, JobOperation.seq))
-    for (oid, jid, seq, kind, desc, wcc, wcn, hours, vc, vn, setup, run, turn, good, scrap, last) in rows:
+    for (oid, jid, seq, kind, desc, wcc, wcn, hours, vc, vn, setup, run, turn, good, scrap, last, rework_of) in rows:
         if jid not in jobs:
             # On PostgreSQL each statement sees the latest commits: a job released a moment
             # ago can show up here before it did above. It will be on the next poll.
@@ -281,7 +299,8 @@ def load_board(session: Session, *, now: datetime | None = None,
                      work_center_name=wcn, vendor_code=vc, vendor_name=vn,
                      hours_per_day=hours / 1000 if hours and hours > 0 else DEFAULT_HOURS_PER_DAY,
                      setup_min=(setup or 0) / 1000, run_min_per_piece=(run or 0) / 1000,
-                     turnaround_days=turn or 0, good=good or 0, scrap=scrap or 0, last_activity_at=last)
+                     turnaround_days=turn or 0, good=good or 0, scrap=scrap or 0, last_activity_at=last,
+                     rework=rework_of is not None)
         ops[oid] = op
         jobs[jid].ops.append(op)
 
@@ -313,6 +332,8 @@ def load_board(session: Session, *, now: datetime | None = None,
     for jid, oid, quantity, reason, placed, ncr in rows:
         if jid not in jobs:
             continue
+        if oid in ops and ncr:
+            ops[oid].ncrs.append(ncr)
         jobs[jid].holds.append(BoardHold(seq=seq_of.get(oid, 0), quantity=quantity, reason_code=reason,
                                          reason=codes.HOLD_REASONS.get(reason, reason), placed_at=placed, ncr=ncr))
 
@@ -349,7 +370,11 @@ def _settle(job: BoardJob, now: datetime | None) -> None:
     """Each operation's expected, remaining and state, and how long the job's pieces have sat."""
     scrapped_before = 0
     for op in job.ops:
-        op.expected = max(0, job.quantity - scrapped_before - op.scrap)
+        if op.rework:
+            # A rework operation expects only the pieces sent to it, not the job's quantity.
+            op.expected = op.good + op.waiting + op.held + op.at_vendor
+        else:
+            op.expected = max(0, job.quantity - scrapped_before - op.scrap)
         op.remaining = max(0, op.expected - op.good)
         scrapped_before += op.scrap
         if op.waiting or op.held or op.at_vendor:

@@ -89,7 +89,7 @@ def summary_line(job: BoardJob, status: str, today: date) -> str:
             back = [s.expected_back for s in job.shipments if s.seq == op.seq and s.expected_back]
             detail.append(f"{op.at_vendor} at {op.where}" + (f" due back {day_phrase(min(back), today)}" if back else ""))
         if op.held:
-            detail.append(f"{op.held} on hold")
+            detail.append(f"{op.held} held" + (f", {', '.join(op.ncrs)}" if op.ncrs else ""))
         parts.append(text + (f" ({', '.join(detail)})" if detail else ""))
     upcoming = next((op for op in job.ops if op.state != STATE_DONE and op.good == 0
                      and not (op.waiting or op.held or op.at_vendor)), None)
@@ -137,6 +137,7 @@ def job_status(session: Session, job: Job, *, now: datetime | None = None) -> di
         "vendor": op.vendor_code, "vendor_name": op.vendor_name,
         "status": _op_status(op), "good": op.good, "scrap": op.scrap, "expected": op.expected,
         "remaining": op.remaining, "waiting": op.waiting, "on_hold": op.held, "at_vendor": op.at_vendor,
+        "held_ncrs": op.ncrs, "rework": op.rework, "pieces": op.pieces_text if op.state == STATE_ACTIVE else "",
         "setup_min": float(op.setup_min), "run_min_per_piece": float(op.run_min_per_piece),
         "turnaround_days": op.turnaround_days, "last_activity_at": _iso(op.last_activity_at),
         "projected_start": _iso(op.projected_start) if scheduled and op.remaining else None,

@@ -293,7 +293,8 @@ def test_after_an_empty_bar_the_next_step_is_another_bar_not_the_pull_of_the_las
 
 def test_after_a_hold_refusal_the_next_step_is_the_inspector_not_the_good_quantity(scan, shop, session):
     moments = iter(range(0, 60_000, 2_000))
-    for code in (shop.operator.barcode, f"{shop.job.barcode}-10", "CMD-HOLD", "10", "CMD-R-DIM"):
+    # Every piece at the operation held: none is free to complete.
+    for code in (shop.operator.barcode, f"{shop.job.barcode}-10", "CMD-HOLD", "100", "CMD-R-DIM"):
         with at(next(moments)):
             scan(code)
     with at(next(moments)):

@@ -176,9 +176,11 @@ def test_hold_then_release_by_inspector(scan, shop, session):
     op10 = shop.job.operations[0]
     held = scan.all(shop.operator.barcode, shop.job.barcode, "CMD-HOLD", "10", "CMD-R-DIM")
     assert held[-1].outcome == "done" and held[-1].headline == f"On hold: 10 pcs of job {shop.job.number} at op 10"
-    # completing an op of a job on hold is refused
-    blocked = scan.all(f"{shop.job.barcode}-10", "5")[-1]
-    assert blocked.status == 422 and "on quality hold" in blocked.html
+    # only the held pieces are stopped: the operation says so, and completing more than the 90 free is refused
+    at_op = scan(f"{shop.job.barcode}-10")
+    assert "10 held (NCR-0001) on quality hold at op 10" in at_op.html and "the 90 pcs here may be worked" in at_op.html
+    blocked = scan("91")
+    assert blocked.status == 422 and "Only 90 pcs at op 10 are free to work: 10 held (NCR-0001) on quality hold" in blocked.html
     # an operator may not release
     refused = scan("CMD-RELEASE")
     assert refused.status == 422 and "Only an inspector" in refused.html
