@@ -25,6 +25,7 @@ NAV_LINKS = (
     ("quality.ncr_list", "NCRs", ("inspector", "planner"), "Non-conformance reports: cause, disposition, closing"),
     ("masters.index", "Masters", ("planner",), "Materials, parts, bins, people, stations"),
     ("shipping.index", "Shipping", ("shipping", "planner"), "Shipments from finished goods, packing lists, cert packs, recall"),
+    ("purchasing.orders", "Purchasing", ("planner",), "Buy list and purchase orders for material"),
     ("metrics.index", "Metrics", ("planner",), "What to buy, reorder points, turnover, on-time, scrap"),
 )
 
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from spex.metrics import bp as metrics_bp
     from spex.corrections import bp as corrections_bp
     from spex.planning import bp as planning_bp
+    from spex.purchasing import bp as purchasing_bp
     from spex.quality.routes import bp as quality_bp
     from spex.receiving import bp as receiving_bp
     from spex.scan import bp as scan_bp
@@ -113,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(shipping_bp)
     app.register_blueprint(quality_bp)
     app.register_blueprint(corrections_bp)
+    app.register_blueprint(purchasing_bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -8,7 +8,8 @@ LOT = "LOT-"
 FG = "FG-"
 VND = "VND-"
 CMD = "CMD-"
-PREFIXES = (EMP, JOB, BIN, LOT, FG, VND, CMD)
+PO = "PO-"  # a purchase order for material, scanned at the receiving dock
+PREFIXES = (EMP, JOB, BIN, LOT, FG, VND, CMD, PO)
 
 # Commands printed on a station's command card.
 CMD_DONE = "CMD-DONE"

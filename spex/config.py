@@ -26,6 +26,23 @@ def _holding_rate() -> Decimal:
     return rate if 0 < rate < 5 else DEFAULT_HOLDING_RATE
 
 
+# How far a delivery against a purchase order line may differ from what was ordered, as a share of
+# the line (SPEX_PO_OVER_TOLERANCE=0.10 for 10 %). Over: a receipt that would take the line above
+# ordered × (1 + over) is refused, nothing written. Under: a line with at least ordered × (1 − under)
+# in is received in full (a mill ships "24 bars" as 23 or 25). A value outside 0..1 is a typing error.
+DEFAULT_PO_OVER_TOLERANCE = Decimal("0.10")
+DEFAULT_PO_UNDER_TOLERANCE = Decimal("0.05")
+
+
+def _share(name: str, default: Decimal) -> Decimal:
+    raw = os.environ.get(name, "")
+    try:
+        value = Decimal(raw) if raw else default
+    except InvalidOperation:
+        value = default
+    return value if value.is_finite() and 0 <= value < 1 else default
+
+
 # Where `spex serve` listens and how many gunicorn workers it starts (its options' defaults).
 def serve_host() -> str:
     return os.environ.get("SPEX_HOST", "127.0.0.1")
@@ -105,6 +122,8 @@ def load(app) -> None:
         # Production installs must not get a default password: the demo sets one only when asked.
         SPEX_DEMO=os.environ.get("SPEX_DEMO", "") == "1",
         SPEX_HOLDING_RATE=_holding_rate(),
+        SPEX_PO_OVER_TOLERANCE=_share("SPEX_PO_OVER_TOLERANCE", DEFAULT_PO_OVER_TOLERANCE),
+        SPEX_PO_UNDER_TOLERANCE=_share("SPEX_PO_UNDER_TOLERANCE", DEFAULT_PO_UNDER_TOLERANCE),
         # The shop's name as it heads packing lists and certificates of conformance.
         SPEX_SHOP_NAME=os.environ.get("SPEX_SHOP_NAME", "").strip() or "Spex Precision Machining",
     )

@@ -17,7 +17,20 @@ def _work_of(user) -> dict | None:
     return inspector_work(db.session)
 
 
+# The planner's start page shows the first few lines of the buy list; the rest is one click away.
+BUY_NOW_LINES = 8
+
+
+def _buy_now(user) -> list | None:
+    """What to order now, in the shop's words, for a planner (or an administrator)."""
+    if not user.is_authenticated or not user.has_role(*codes.OFFICE_ROLES):
+        return None
+    from spex.purchasing.needs import buy_list
+    return buy_list(db.session)
+
+
 @bp.route("/")
 def index():
     return render_template("home.html", station=current_station(), user=current_user,
-                           inspector_work=_work_of(current_user))
+                           inspector_work=_work_of(current_user), buy_now=_buy_now(current_user),
+                           buy_now_lines=BUY_NOW_LINES)

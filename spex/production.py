@@ -62,6 +62,8 @@ def release_job(session: Session, job: Job, *, user_id: int | None = None, stati
     job.status = "released"
     job.released_at = entry.created_at
     first.last_activity_at = entry.created_at
+    from spex.purchasing.needs import raise_need_at_release  # buying reads the jobs; jobs only call it
+    raise_need_at_release(session, job)
     return entry
 
 

@@ -12,3 +12,5 @@ from spex.models.traceability import (CERT_TYPES, CertElement, LotCorrection, Ma
                                       MaterialLimit, MillCert, ReceivingHold)
 from spex.models.shipping import SHP, Shipment, ShipmentLine, ShipmentLot  # noqa: F401
 from spex.models.books import NonConformance, PlanChange  # noqa: F401
+from spex.models.purchasing import (BUY_UNITS, PO_STATES, PurchaseNeed, PurchaseOrder,  # noqa: F401
+                                   PurchaseOrderLine, PurchaseReceipt)

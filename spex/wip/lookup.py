@@ -69,6 +69,12 @@ def find(session: Session, raw: str) -> Found:
         return Found(message=f"{code} is an outside vendor; their open shipments show on the WIP board.")
     if prefix == codes.CMD:
         return Found(message=f"{code} is a station command; scan it at a station, not in search.")
+    if prefix == codes.PO:
+        from spex.models import PurchaseOrder
+        if session.scalar(select(PurchaseOrder.id).where(PurchaseOrder.number == rest)) is not None:
+            return Found("purchasing.order", {"number": rest})
+        found = _shipping_record(session, code)  # a customer's PO number may start with PO- too
+        return found or Found(message=f"No purchase order {code}.")
     if code.startswith(codes.NCR_PREFIX):
         from spex.models import NonConformance
         if session.scalar(select(NonConformance.id).where(NonConformance.number == code)) is not None:
