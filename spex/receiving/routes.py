@@ -168,11 +168,12 @@ def receive():
             errors["form"] = exc.message
         else:
             return redirect(url_for("receiving.received", number=lot.number))
-    if po is not None and request.method == "GET" and form.get("po_line"):
+    if po is not None and request.method == "GET":  # one open line needs no choosing
         try:
             line = _po_line(po, form.get("po_line"))
         except FormError as exc:
-            errors[exc.field] = exc.message
+            if form.get("po_line"):
+                errors[exc.field] = exc.message
     return render_template("receiving/receive.html", materials=materials, bins=bins, customers=customers,
                            errors=errors, form=form, cert_types=CERT_TYPES, mechanical=millcerts.MECHANICAL,
                            po=po, po_line=line), \
