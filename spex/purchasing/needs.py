@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from spex import shoptime
-from spex.models import Job, Material, PurchaseNeed, Vendor, qty
+from spex.models import OPEN_STATUSES, Job, Material, PurchaseNeed, Vendor, qty
 from spex.models.purchasing import NEED_OPEN, NEED_ORDERED
 from spex.purchasing.orders import LineRequest, PurchasingError, buy_unit_of, create_draft
 
@@ -61,8 +61,9 @@ def raise_need_at_release(session: Session, job: Job) -> PurchaseNeed | None:
     need = next((n for n in material_needs(session, requirements) if n.material.id == material.id), None)
     if need is None or mine <= 0:
         return None
-    waiting = sum((n.quantity for n in session.scalars(select(PurchaseNeed).where(
-        PurchaseNeed.material_id == material.id, PurchaseNeed.status == NEED_OPEN))), qty(0))
+    waiting = sum((n.quantity for n in session.scalars(select(PurchaseNeed).join(Job).where(
+        PurchaseNeed.material_id == material.id, PurchaseNeed.status == NEED_OPEN,
+        Job.status.in_(OPEN_STATUSES), Job.id != job.id))), qty(0))
     short = min(qty(need.to_buy - waiting), mine)
     if short <= 0:
         return None
@@ -139,7 +140,9 @@ def buy_list(session: Session, *, service_level: float = 0.95, usage_days: int =
     lines = reorder_lines(session, needs, start=today - timedelta(days=usage_days), end=today + timedelta(days=1),
                           service_level=service_level)
     open_needs: dict[int, list[PurchaseNeed]] = {}
-    for need in session.scalars(select(PurchaseNeed).where(PurchaseNeed.status == NEED_OPEN)
+    # A need of a job since cancelled or finished is no reason to buy.
+    for need in session.scalars(select(PurchaseNeed).join(Job).where(PurchaseNeed.status == NEED_OPEN,
+                                                                     Job.status.in_(OPEN_STATUSES))
                                 .options(selectinload(PurchaseNeed.job)).order_by(PurchaseNeed.needed_by)):
         open_needs.setdefault(need.material_id, []).append(need)
     by_material = {n.material.id: n for n in needs}

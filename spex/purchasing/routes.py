@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from spex import codes, shoptime
+from spex import codes
 from spex.auth import office_required
 from spex.downloads import csv_response
 from spex.extensions import db

@@ -2,20 +2,20 @@
 tolerance), lead times in working days, purchase needs at release, the buy list in the shop's words,
 on-order in what to buy, and safety stock from the lead times measured (hand-worked figures)."""
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from spex import codes, production
+from spex import codes
 from spex.metrics.material import material_needs
 from spex.metrics.reorder import reorder_lines, safety_stock
 from spex.models import (LedgerEntry, MaterialLot, PurchaseNeed, PurchaseOrder, PurchaseReceipt, StockUnit,
                          clock_running_from)
-from spex.purchasing.needs import buy_list, order_from_buy_list
-from spex.purchasing.orders import (PurchasingError, cancel_po, lead_time_of, on_order_by_material)
+from spex.purchasing.needs import buy_list
+from spex.purchasing.orders import cancel_po, lead_time_of, on_order_by_material
 from spex.scan import grammar
 from spex.wip import lookup
 from tests.purchasing.conftest import DUE
@@ -305,3 +305,32 @@ def test_buy_list_with_no_supplier_names_the_material(client, session, make, buy
     page = client.post("/purchasing/buy/order", follow_redirects=True).get_data(as_text=True)
     assert "No supplier on 4140-RD-2.000" in page
     assert session.scalar(select(func.count()).select_from(PurchaseOrder)) == 0
+
+
+def test_forged_or_unallowed_buying_writes_nothing(client, session, make, buying, login_as):
+    supplier = buying.supplier()
+    bar = buying.bar(supplier, stocking="per_job")
+    make.job(make.part(material=bar), quantity=10)
+    make.commit()
+    login_as(codes.MATERIAL_HANDLER)
+    assert client.get("/purchasing/buy").status_code == 403
+    assert client.post("/purchasing/buy/order").status_code == 403
+    login_as(codes.PLANNER)
+    assert client.post("/purchasing/buy/order", csrf=False).status_code == 400
+    assert client.post("/purchasing/new", data={"vendor_id": str(supplier.id)}, csrf=False).status_code == 400
+    assert session.scalar(select(func.count()).select_from(PurchaseOrder)) == 0
+    assert client.get("/purchasing/9999").status_code == 404
+
+
+def test_a_po_scanned_at_a_station_is_sent_to_the_dock(client, session, make):
+    from tests.scan.conftest import STATION_COOKIE, Scanner
+    station = make.station()
+    operator = make.user(codes.OPERATOR)
+    make.commit()
+    client.set_cookie(STATION_COOKIE, station.token)
+    scan = Scanner(client)
+    scan(operator.barcode if hasattr(operator, "barcode") else f"EMP-{operator.badge}")
+    before = counts(session)
+    answer = scan("po-3001")
+    assert answer.status == 422 and "PO-3001 is a purchase order: it is received at the dock." in answer.html
+    assert counts(session) == before
