@@ -334,3 +334,11 @@ def test_a_po_scanned_at_a_station_is_sent_to_the_dock(client, session, make):
     answer = scan("po-3001")
     assert answer.status == 422 and "PO-3001 is a purchase order: it is received at the dock." in answer.html
     assert counts(session) == before
+
+
+def test_the_demo_shop_has_a_sent_and_a_partly_received_po(session, demo_shop):
+    orders = session.scalars(select(PurchaseOrder).order_by(PurchaseOrder.number)).all()
+    assert [po.status for po in orders] == ["sent", "partly_received"]
+    [receipt] = orders[1].lines[0].receipts
+    assert receipt.lot.po_number == orders[1].barcode and receipt.lead_days > 0
+    assert lookup.find(session, "PO-3001").endpoint == "purchasing.order"
