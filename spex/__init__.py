@@ -26,7 +26,9 @@ NAV_LINKS = (
     ("quality.ncr_list", "NCRs", ("inspector", "planner"), "Non-conformance reports: cause, disposition, closing"),
     ("masters.index", "Masters", ("planner",), "Materials, parts, bins, people, stations"),
     ("shipping.index", "Shipping", ("shipping", "planner"), "Shipments from finished goods, packing lists, cert packs, recall"),
-    ("metrics.index", "Metrics", ("planner",), "What to buy, reorder points, turnover, on-time, scrap"),
+    # Purchasing (the buy list, purchase orders) opens from the planner's Buy now and the Metrics tabs:
+    # one more link would put the administrator's top bar on two lines on a laptop.
+    ("metrics.index", "Metrics", ("planner",), "What to buy, purchase orders, reorder points, turnover, on-time, scrap"),
 )
 
 _SECURITY_HEADERS = tuple((key, key.lower(), value) for key, value in (
@@ -96,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from spex.corrections import bp as corrections_bp
     from spex.counts.routes import bp as counts_bp
     from spex.planning import bp as planning_bp
+    from spex.purchasing import bp as purchasing_bp
     from spex.quality.routes import bp as quality_bp
     from spex.receiving import bp as receiving_bp
     from spex.scan import bp as scan_bp
@@ -116,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(quality_bp)
     app.register_blueprint(corrections_bp)
     app.register_blueprint(counts_bp)
+    app.register_blueprint(purchasing_bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -12,7 +12,8 @@ CMD = "CMD-"
 # (REL-<release id>) or an order line (LINE-<line id>), printed on the shipping pages.
 REL = "REL-"
 LINE = "LINE-"
-PREFIXES = (EMP, JOB, BIN, LOT, FG, VND, CMD, REL, LINE)
+PO = "PO-"  # a purchase order for material, scanned at the receiving dock
+PREFIXES = (EMP, JOB, BIN, LOT, FG, VND, CMD, REL, LINE, PO)
 
 # Commands printed on a station's command card.
 CMD_DONE = "CMD-DONE"

@@ -70,6 +70,21 @@ def count_tolerance() -> Decimal:
     if has_app_context():
         return Decimal(str(current_app.config.get("SPEX_COUNT_TOLERANCE", DEFAULT_COUNT_TOLERANCE)))
     return DEFAULT_COUNT_TOLERANCE
+# How far a delivery against a purchase order line may differ from what was ordered, as a share of
+# the line (SPEX_PO_OVER_TOLERANCE=0.10 for 10 %). Over: a receipt that would take the line above
+# ordered × (1 + over) is refused, nothing written. Under: a line with at least ordered × (1 − under)
+# in is received in full (a mill ships "24 bars" as 23 or 25). A value outside 0..1 is a typing error.
+DEFAULT_PO_OVER_TOLERANCE = Decimal("0.10")
+DEFAULT_PO_UNDER_TOLERANCE = Decimal("0.05")
+
+
+def _share(name: str, default: Decimal) -> Decimal:
+    raw = os.environ.get(name, "")
+    try:
+        value = Decimal(raw) if raw else default
+    except InvalidOperation:
+        value = default
+    return value if value.is_finite() and 0 <= value < 1 else default
 
 
 # Where `spex serve` listens and how many gunicorn workers it starts (its options' defaults).
@@ -154,6 +169,8 @@ def load(app) -> None:
         SPEX_SHOP_RATE=_shop_rate(),
         SPEX_COUNT_TOLERANCE=_count_tolerance(),
         SPEX_COUNT_DAYS=_count_days(),
+        SPEX_PO_OVER_TOLERANCE=_share("SPEX_PO_OVER_TOLERANCE", DEFAULT_PO_OVER_TOLERANCE),
+        SPEX_PO_UNDER_TOLERANCE=_share("SPEX_PO_UNDER_TOLERANCE", DEFAULT_PO_UNDER_TOLERANCE),
         # The shop's name as it heads packing lists and certificates of conformance.
         SPEX_SHOP_NAME=os.environ.get("SPEX_SHOP_NAME", "").strip() or "Spex Precision Machining",
     )

@@ -138,6 +138,8 @@ def seed(session: Session, today: date | None = None) -> str:
     orders = _orders(session, customers, parts, today)
     jobs = _jobs(session, parts, orders, lots, locations, people, rng, today)
     _programs(session, customers, parts, materials)
+    from spex.purchasing.demo import seed_purchasing
+    seed_purchasing(session, materials, locations, people, today)
     session.flush()
     return (f"Demo shop: {len(materials)} materials, {len(lots)} lots, {len(locations)} locations, "
             f"{len(parts)} parts, {len(customers)} customers, {len(orders)} order lines, {len(jobs)} jobs, "

@@ -66,6 +66,8 @@ def release_job(session: Session, job: Job, *, user_id: int | None = None, stati
     job.released_at = entry.created_at
     first.last_activity_at = entry.created_at
     keep_at_release(session, job)
+    from spex.purchasing.needs import raise_need_at_release  # buying reads the jobs; jobs only call it
+    raise_need_at_release(session, job)
     return entry
 
 

@@ -61,22 +61,16 @@ def late_and_at_risk_jobs(session: Session, now: datetime) -> Section:
 
 
 def buy_now_list(session: Session, now: datetime) -> Section:
-    """What to order today, as the material page's "Buy now" works it out with its default period and service level."""
-    from spex.config import DEFAULT_HOLDING_RATE
-    from spex.metrics.material import job_requirements, material_needs
-    from spex.metrics.reorder import buy_now, reorder_lines
-    from spex.metrics.routes import DEFAULT_DAYS, DEFAULT_SERVICE_LEVEL
-    end = shoptime.local_date(now) + timedelta(days=1)
-    needs = material_needs(session, job_requirements(session))
-    holding = Decimal(str(current_app.config.get("SPEX_HOLDING_RATE", DEFAULT_HOLDING_RATE)))
-    lines = reorder_lines(session, needs, start=end - timedelta(days=DEFAULT_DAYS), end=end,
-                          service_level=float(DEFAULT_SERVICE_LEVEL) / 100, holding_rate=holding)
+    """What to order now, in the shop's words (spex/purchasing/needs.py): job needs, reorder points,
+    what is already on order, grouped on the buy list by supplier."""
+    from spex.purchasing.needs import buy_list
     return Section(
-        key="buy-now", title="Buy now", template="start/_buy_now.html", rows=buy_now(needs, lines),
-        empty="Nothing to order: open jobs are covered and no stocked material is at its reorder level.",
-        more=(url_for("metrics.material"), "Material: requirements and reorder points"),
-        csv_header=["material", "suggested", "unit", "for open jobs", "why"],
-        csv_row=lambda b: [b.material.code, f"{b.suggested:.0f}", b.material.unit, f"{b.for_jobs:.0f}", b.why])
+        key="buy-now", title="Buy now", template="start/_buy_now.html", rows=buy_list(session),
+        empty="Nothing to buy: open jobs are covered by stock and what is on order.",
+        more=(url_for("purchasing.buy"), "The buy list, by supplier, with CSV"),
+        csv_header=["material", "order", "supplier", "on order", "why"],
+        csv_row=lambda b: [b.material.code, b.order_words, b.supplier.name if b.supplier else "",
+                           f"{b.on_order:f}", b.words])
 
 
 def counts_waiting_approval(session: Session, now: datetime) -> Section:

@@ -63,6 +63,8 @@ MATERIALS = Master(
         Field("unit", "Stocked in", CHOICE, required=True, choices=MATERIAL_UNITS),
         Field("density_lb_per_in3", "Density (lb/in³)", DECIMAL, max=1),
         Field("stocking", "Stocking", CHOICE, required=True, choices=STOCKING),
+        Field("supplier_id", "Supplier", FK, options=_active(Vendor), describe=_code_and_name,
+              hint="the buy list puts it on a purchase order to them"),
         Field("lead_time_days", "Lead time (days)", INT, required=True, max=365),
         Field("unit_cost", "Cost per unit", DECIMAL),
         Field("order_cost", "Cost per order", DECIMAL),

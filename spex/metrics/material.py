@@ -310,27 +310,31 @@ class MaterialNeed:
     required: Decimal  # what open jobs will still pull
     on_hand: Decimal
     jobs: int
+    on_order: Decimal = ZERO  # open purchase order lines not yet received
 
     @property
     def to_buy(self) -> Decimal:
-        """What must be bought: requirements − on hand, never below zero."""
-        return max(self.required - self.on_hand, ZERO)
+        """What must be bought: requirements − on hand − on order, never below zero."""
+        return max(self.required - self.on_hand - self.on_order, ZERO)
 
 
 def material_needs(session: Session, requirements: list[JobRequirement] | None = None) -> list[MaterialNeed]:
-    """Per material: open jobs' requirements, on hand, and what must be bought.
+    """Per material: open jobs' requirements, on hand, on order, and what must be bought.
 
     Every active material is listed (a stocked material with no open job still has stock to show).
     """
+    from spex.purchasing.orders import on_order_by_material  # purchasing reads these needs too
     if requirements is None:
         requirements = job_requirements(session)
     on_hand = on_hand_by_material(session)
+    on_order = on_order_by_material(session)
     required: dict[int, Decimal] = {}
     jobs: dict[int, int] = {}
     for req in requirements:
         required[req.material.id] = required.get(req.material.id, ZERO) + req.still_needed
         jobs[req.material.id] = jobs.get(req.material.id, 0) + 1
     materials = session.scalars(select(Material).where(
-        Material.active.is_(True) | Material.id.in_(list(required))).order_by(Material.code)).all()
+        Material.active.is_(True) | Material.id.in_(list(required)) | Material.id.in_(list(on_order)))
+        .order_by(Material.code)).all()
     return [MaterialNeed(material=m, required=qty(required.get(m.id, ZERO)), on_hand=on_hand.get(m.id, ZERO),
-                         jobs=jobs.get(m.id, 0)) for m in materials]
+                         jobs=jobs.get(m.id, 0), on_order=on_order.get(m.id, ZERO)) for m in materials]

@@ -95,8 +95,10 @@ def safety_stock(z: float, stdev_daily: float, lead_days: float, *, mean_daily: 
     """Safety stock SS = z · √(L · σ_d² + d̄² · σ_L²).
 
     With a fixed lead time (σ_L = 0) this is the familiar z · σ_d · √L. The second term covers a
-    supplier whose lead time varies: demand during the extra days is d̄ per day. Spex records no
-    purchase orders, so σ_L is 0 unless the planner gives one.
+    supplier whose lead time varies: demand during the extra days is d̄ per day. L and σ_L are the
+    mean and sample standard deviation of the lead times measured on receipts against purchase
+    orders (spex.purchasing.orders.lead_time_of) once there are two; before that L is the
+    material's stated lead time and σ_L is 0.
     """
     if lead_days < 0 or stdev_daily < 0 or stdev_lead_days < 0:
         raise ReorderError("Lead time and spreads cannot be negative.")
@@ -155,11 +157,15 @@ class ReorderLine:
     annual_value: float
     abc: str = "C"
     notes: list[str] = field(default_factory=list)
+    on_order: Decimal = qty(0)
+    lead_days: float = 0.0  # L used
+    stdev_lead_days: float = 0.0  # σ_L used
+    lead_samples: int = 0  # receipts L and σ_L were measured from (0: the material's stated L)
 
     @property
     def position(self) -> Decimal:
-        """Inventory position: on hand less what open jobs will still pull from it."""
-        return self.on_hand - self.required
+        """Inventory position: on hand plus on order, less what open jobs will still pull from it."""
+        return self.on_hand + self.on_order - self.required
 
     @property
     def trigger(self) -> float:
@@ -188,19 +194,24 @@ class ReorderLine:
 
 
 def reorder_lines(session: Session, needs, *, start: date, end: date, service_level: float,
-                  holding_rate: Decimal = DEFAULT_HOLDING_RATE, stdev_lead_days: float = 0.0) -> list[ReorderLine]:
+                  holding_rate: Decimal = DEFAULT_HOLDING_RATE, lead_times: dict | None = None) -> list[ReorderLine]:
     """Reorder figures per material from usage over [start, end), for the materials in `needs`
-    (spex.metrics.material.material_needs)."""
+    (spex.metrics.material.material_needs); L and σ_L from the lead times measured on purchase
+    order receipts (`lead_times`, read from the database when not given)."""
+    from spex.purchasing.orders import lead_time_of, lead_times_by_material
     z = z_for(service_level)
     usage_by_material = daily_usage(session, start, end)
+    if lead_times is None:
+        lead_times = lead_times_by_material(session)
     days = (end - start).days
     lines = []
     for need in needs:
         material = need.material
         series = usage_by_material.get(material.id, [qty(0)] * days)
         usage = usage_of(series)
-        lead = float(material.lead_time_days or 0)
-        ss = safety_stock(z, usage.stdev, lead, mean_daily=usage.mean, stdev_lead_days=stdev_lead_days)
+        measured = lead_time_of(material, lead_times.get(material.id, []))
+        lead = measured.days
+        ss = safety_stock(z, usage.stdev, lead, mean_daily=usage.mean, stdev_lead_days=measured.stdev)
         rop = reorder_point(usage.mean, lead, ss)
         unit_cost = float(material.unit_cost or 0)
         annual = usage.mean * DAYS_PER_YEAR
@@ -212,7 +223,9 @@ def reorder_lines(session: Session, needs, *, start: date, end: date, service_le
         line = ReorderLine(material=material, usage=usage, on_hand=need.on_hand, required=need.required,
                            safety_stock=ss, reorder_point=rop,
                            eoq=eoq(annual, float(material.order_cost or 0), unit_cost * float(holding_rate)),
-                           annual_value=annual * unit_cost, notes=notes)
+                           annual_value=annual * unit_cost, notes=notes,
+                           on_order=getattr(need, "on_order", qty(0)), lead_days=lead,
+                           stdev_lead_days=measured.stdev, lead_samples=measured.samples)
         lines.append(line)
     classes = abc_classes({line.material.id: line.annual_value for line in lines})
     for line in lines:

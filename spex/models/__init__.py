@@ -15,3 +15,5 @@ from spex.models.shipping import SHP, Shipment, ShipmentLine, ShipmentLot  # noq
 from spex.models.books import NonConformance, PlanChange  # noqa: F401
 from spex.models.counts import COUNT_STATUSES, FINISHED_STATUSES, Count, CountLine  # noqa: F401
 from spex.models.cutplans import CutPlanLine  # noqa: F401
+from spex.models.purchasing import (BUY_UNITS, PO_STATES, PurchaseNeed, PurchaseOrder,  # noqa: F401
+                                   PurchaseOrderLine, PurchaseReceipt)

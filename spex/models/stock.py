@@ -100,8 +100,11 @@ class Material(db.Model):
     weight_per_in_lb: Mapped[Decimal | None] = mapped_column(Fine)
     # A lot received without a mill cert record goes on a receiving hold (spex.materials.certs).
     cert_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who the buy list puts it on a PO to (a material supplier among the vendors).
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
+    supplier = relationship("Vendor")
     limits = relationship("MaterialLimit", order_by="MaterialLimit.id", cascade="all, delete-orphan")
 
     @property

@@ -16,9 +16,11 @@ from spex.ledger import LedgerError
 from spex.masters.certs import CertRefused, check_cert, forget_file, store_cert
 from spex.materials import millcerts
 from spex.materials.holds import open_holds
-from spex.models import CERT_TYPES, Customer, Location, Material, MaterialLot, qty
+from spex.models import CERT_TYPES, Customer, Location, Material, MaterialLot, PurchaseReceipt, qty
 from spex.models._types import QTY_DECIMALS
+from spex.purchasing import orders as purchasing
 from spex.receiving import bp
+from spex.scan.grammar import read_code
 
 MAX_UNITS = 200  # one truck does not bring more bars of one heat
 receiving_roles = roles_required(codes.MATERIAL_HANDLER, codes.PLANNER)
@@ -70,17 +72,52 @@ def _bin(raw: str) -> Location:
     return bin
 
 
+def _po_of(raw: str | None):
+    """The purchase order the dock scanned (PO-3001), or None when receiving without one."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return purchasing.receivable_po(db.session, read_code(raw))
+    except purchasing.PurchasingError as exc:
+        raise FormError("po", exc.message) from None
+
+
+def _po_line(po, raw: str | None):
+    """The line a scan or choice names: its material's code (scanned from the bundle's tag) or its number."""
+    code = read_code(raw)
+    open_lines = [line for line in po.lines if line.status in ("sent", "partly_received")]
+    if not code and len(open_lines) == 1:
+        return open_lines[0]
+    for line in open_lines:
+        if code in (line.material.code.upper(), str(line.line_no)):
+            return line
+    if any(code in (line.material.code.upper(), str(line.line_no)) for line in po.lines):
+        raise FormError("po_line", f"{code} on {po.barcode} is already received or cancelled.")
+    raise FormError("po_line", f"{po.barcode} has no open line for “{code}”; scan or choose the material of one of its lines."
+                    if code else f"Scan or choose which line of {po.barcode} arrived.")
+
+
 @bp.route("/", methods=["GET", "POST"])
 @receiving_roles
 def receive():
     materials, bins, customers = _choices()
     errors: dict[str, str] = {}
-    form = request.form
-    if request.method == "POST":
+    form = request.form if request.method == "POST" else request.args
+    po = line = None
+    try:
+        po = _po_of(form.get("po"))
+    except FormError as exc:
+        errors[exc.field] = exc.message
+    if request.method == "POST" and not errors:
         stored = None
         try:
-            material_id = (form.get("material_id") or "").strip()
-            material = db.session.get(Material, int(material_id)) if material_id.isdecimal() and len(material_id) < 10 else None
+            if po is not None:
+                line = _po_line(po, form.get("po_line"))
+                material = line.material
+            else:
+                material_id = (form.get("material_id") or "").strip()
+                material = db.session.get(Material, int(material_id)) if material_id.isdecimal() and len(material_id) < 10 else None
             if material is None or not material.active:
                 raise FormError("material_id", "Choose the material from the list.")
             heat = (form.get("heat_number") or "").strip()[:60]
@@ -101,9 +138,12 @@ def receive():
                     cert = (check_cert(upload.filename, data), data)
                 except CertRefused as exc:
                     raise FormError("cert", str(exc)) from None
+            if line is not None:  # refused before anything is written
+                purchasing.check_receipt(line, sum(quantities), current_app.config["SPEX_PO_OVER_TOLERANCE"])
             lot = production.receive_lot(
-                db.session, material, heat, quantities, bin, supplier=(form.get("supplier") or "").strip()[:120],
-                po_number=(form.get("po_number") or "").strip()[:60] or None,
+                db.session, material, heat, quantities, bin,
+                supplier=po.vendor.name[:120] if po else (form.get("supplier") or "").strip()[:120],
+                po_number=po.barcode if po else (form.get("po_number") or "").strip()[:60] or None,
                 cert_reference=(form.get("cert_reference") or "").strip()[:120] or None,
                 kind="plate" if material.form in ("plate", "sheet") else "bar",
                 customer_id=customer.id if customer else None, user_id=current_user.id)
@@ -111,6 +151,9 @@ def receive():
                 millcerts.enter_cert(db.session, lot, figures, current_user)
             else:
                 millcerts.hold_if_outside(db.session, lot, current_user)
+            if line is not None:
+                purchasing.record_receipt(db.session, line, lot, sum(quantities),
+                                          current_app.config["SPEX_PO_UNDER_TOLERANCE"], user_id=current_user.id)
             if cert is not None:
                 stored = store_cert(current_app.config["SPEX_UPLOAD_DIR"], lot.id, cert[1], cert[0])
                 lot.cert_filename = stored
@@ -125,8 +168,15 @@ def receive():
             errors["form"] = exc.message
         else:
             return redirect(url_for("receiving.received", number=lot.number))
+    if po is not None and request.method == "GET":  # one open line needs no choosing
+        try:
+            line = _po_line(po, form.get("po_line"))
+        except FormError as exc:
+            if form.get("po_line"):
+                errors[exc.field] = exc.message
     return render_template("receiving/receive.html", materials=materials, bins=bins, customers=customers,
-                           errors=errors, form=form, cert_types=CERT_TYPES, mechanical=millcerts.MECHANICAL), \
+                           errors=errors, form=form, cert_types=CERT_TYPES, mechanical=millcerts.MECHANICAL,
+                           po=po, po_line=line), \
         (422 if errors else 200)
 
 
@@ -138,4 +188,6 @@ def received(number: str):
     if lot is None:
         return render_template("error.html", title="Not found", message=f"There is no lot {number[:40]}."), 404
     where = production.where_are(db.session, lot.units)
-    return render_template("receiving/received.html", lot=lot, where=where, holds=open_holds(db.session, lot.id))
+    receipt = db.session.scalar(select(PurchaseReceipt).where(PurchaseReceipt.lot_id == lot.id))
+    return render_template("receiving/received.html", lot=lot, where=where, holds=open_holds(db.session, lot.id),
+                           receipt=receipt)

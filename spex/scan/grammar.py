@@ -25,6 +25,7 @@ FG = "fg"
 RELEASE = "release"      # REL-<id>: a release or call-off to ship against
 ORDER_LINE = "order_line"  # LINE-<id>: an order line to ship against
 VENDOR = "vendor"
+PURCHASE_ORDER = "purchase_order"  # PO-3001: received at the dock, not at a station
 COMMAND = "command"
 REASON = "reason"
 DISPOSITION = "disposition"
@@ -53,7 +54,8 @@ COMMANDS = (codes.CMD_DONE, codes.CMD_CANCEL, codes.CMD_UNDO, codes.CMD_SCRAP, c
             codes.CMD_FG, codes.CMD_MOVE, codes.CMD_COUNT, codes.CMD_SIGN_OUT)
 
 # Prefixes whose code is the prefix and one record's code, nothing more to read.
-_SIMPLE_KINDS = {codes.EMP: BADGE, codes.BIN: BIN, codes.LOT: LOT, codes.FG: FG, codes.VND: VENDOR}
+_SIMPLE_KINDS = {codes.EMP: BADGE, codes.BIN: BIN, codes.LOT: LOT, codes.FG: FG, codes.VND: VENDOR,
+                 codes.PO: PURCHASE_ORDER}
 
 # Longest code a label carries; anything longer is two scans run together or a stuck key.
 MAX_CODE_LENGTH = 80

@@ -56,6 +56,9 @@ def start(flow: _Flow, scan: Scan) -> Answer:
     if kind == grammar.VENDOR:
         raise Refused(f"{scan.code}: the vendor comes from the job's routing.",
                       "Scan the outside operation (JOB-…-op), then CMD-SHIP-OUT or CMD-RECEIVE.")
+    if kind == grammar.PURCHASE_ORDER:
+        raise Refused(f"{scan.code} is a purchase order: it is received at the dock.",
+                      "Open Receive in the office or at the dock and scan the PO there.")
     raise out_of_place(scan, expected_next(flow.session, flow.state, flow.data))
 
 
@@ -220,6 +223,7 @@ def describe_scan(scan: Scan) -> str:
     names = {grammar.QUANTITY: "A quantity", grammar.BIN: "A bin", grammar.LOT: "A bar", grammar.JOB: "A job",
              grammar.OPERATION: "A job operation", grammar.FG: "An FG lot",
              grammar.RELEASE: "A release", grammar.ORDER_LINE: "An order line", grammar.VENDOR: "A vendor code",
+             grammar.PURCHASE_ORDER: "A purchase order",
              grammar.REASON: "A reason code", grammar.DISPOSITION: "A disposition", grammar.COMMAND: scan.code}
     name = names.get(scan.kind)
     return f"{name} ({scan.code})" if name and name != scan.code else (name or scan.code)

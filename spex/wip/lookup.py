@@ -71,6 +71,12 @@ def find(session: Session, raw: str) -> Found:
         return Found(message=f"{code} is a station command; scan it at a station, not in search.")
     if prefix in (codes.REL, codes.LINE):
         return _delivery_code(session, prefix, rest, code)
+    if prefix == codes.PO:
+        from spex.models import PurchaseOrder
+        if session.scalar(select(PurchaseOrder.id).where(PurchaseOrder.number == rest)) is not None:
+            return Found("purchasing.order", {"number": rest})
+        found = _shipping_record(session, code)  # a customer's PO number may start with PO- too
+        return found or Found(message=f"No purchase order {code}.")
     if code.startswith(codes.NCR_PREFIX):
         from spex.models import NonConformance
         if session.scalar(select(NonConformance.id).where(NonConformance.number == code)) is not None:
