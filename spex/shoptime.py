@@ -48,6 +48,12 @@ def start_of(day: date) -> datetime:
     return midnight.replace(tzinfo=zone) if zone is not None else midnight.astimezone()
 
 
+def day_starts(first: date, days: int) -> list[datetime]:
+    """The moments the shop's days first, first + 1, ... first + days begin: `days` days and the end of
+    the last. A stored moment's day in a period is then a bisection, not a zone conversion."""
+    return [start_of(first + timedelta(days=k)) for k in range(days + 1)]
+
+
 def today() -> date:
     """The shop's calendar day now (due dates, what is late, expected returns)."""
     return local_date(utcnow())

@@ -6,6 +6,7 @@ by hand; usage comes from the ledger (material pulled to jobs), never from guess
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone
@@ -61,11 +62,14 @@ def daily_usage(session: Session, start: date, end: date) -> dict[int, list[Deci
                        (LedgerEntry.kind == ledger.REVERSAL) & (original.kind == ledger.PULL)),
                    day_of >= lo, day_of < hi))
     usage: dict[int, list[Decimal]] = {}
+    starts = shoptime.day_starts(start, days)  # a moment's day by bisection: no zone sums per entry
     for material_id, kind, amount, when in session.execute(stmt):
-        series = usage.setdefault(material_id, [qty(0)] * days)
+        series = usage.get(material_id)
+        if series is None:
+            series = usage[material_id] = [qty(0)] * days
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
-        index = (shoptime.local_date(when) - start).days
+        index = bisect_right(starts, when) - 1
         if 0 <= index < days:
             series[index] += amount if kind == ledger.PULL else -amount
     return usage
@@ -79,13 +83,20 @@ class Usage:
 
 
 def usage_of(series: list[Decimal]) -> Usage:
-    """d̄ and σ_d of a daily series (sample standard deviation; 0 for fewer than two days)."""
-    values = [float(v) for v in series]
-    if not values:
+    """d̄ and σ_d of a daily series (sample standard deviation; 0 for fewer than two days).
+
+    Most days of most materials are 0: the sums run over the days with usage, and the zero days add
+    n_zero · d̄² to the squared deviations (the same figure as statistics.stdev, without its exact
+    fractions, which cost seconds over 2,000 materials and a year of days)."""
+    n = len(series)
+    if not n:
         return Usage(0.0, 0.0, 0)
-    mean = statistics.fmean(values)
-    stdev = statistics.stdev(values) if len(values) > 1 else 0.0
-    return Usage(mean, stdev, len(values))
+    used = [float(v) for v in series if v]
+    mean = math.fsum(used) / n
+    if n < 2:
+        return Usage(mean, 0.0, n)
+    squares = math.fsum((v - mean) ** 2 for v in used) + (n - len(used)) * mean * mean
+    return Usage(mean, math.sqrt(squares / (n - 1)), n)
 
 
 # --- the formulas ------------------------------------------------------------------------------
