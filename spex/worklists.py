@@ -151,10 +151,28 @@ def receiving_waiting(session: Session, now: datetime) -> Section:
                            h.hold.reason])
 
 
-def purchase_orders_due_in(session: Session, now: datetime) -> Section | None:
-    """Hook: purchase orders due in (today and overdue first). Spex has no purchase orders yet; when
-    "Material in" brings them, this returns their Section beside the receiving holds."""
-    return None
+def purchase_orders_due_in(session: Session, now: datetime) -> Section:
+    """Lines of sent purchase orders still to come, due this week or overdue first: what the dock
+    should expect (each received by scanning the PO at Receive)."""
+    from spex.models import PurchaseOrder, PurchaseOrderLine
+    from spex.models.purchasing import PARTLY_RECEIVED, RECEIVABLE_PO_STATES, SENT
+    today = shoptime.local_date(now)
+    week_end = today + timedelta(days=6 - today.weekday())
+    lines = list(session.scalars(
+        select(PurchaseOrderLine).join(PurchaseOrder)
+        .where(PurchaseOrder.status.in_(RECEIVABLE_PO_STATES), PurchaseOrderLine.status.in_((SENT, PARTLY_RECEIVED)),
+               PurchaseOrderLine.due_date <= week_end)
+        .options(selectinload(PurchaseOrderLine.order).selectinload(PurchaseOrder.vendor),
+                 selectinload(PurchaseOrderLine.material))
+        .order_by(PurchaseOrderLine.due_date, PurchaseOrderLine.po_id, PurchaseOrderLine.line_no)))
+    rows = [(line, (today - line.due_date).days) for line in lines]
+    return Section(
+        key="pos-due", title="Purchase orders due in this week", template="start/_pos_due.html", rows=rows,
+        empty="No purchase order is due in this week.", more=(url_for("purchasing.orders"), "Purchase orders"),
+        csv_header=["po", "line", "supplier", "material", "ordered", "still to come", "due", "days overdue"],
+        csv_row=lambda r: [r[0].order.barcode, r[0].line_no, r[0].order.vendor.name, r[0].material.code,
+                           r[0].words, f"{r[0].open_qty.normalize():f} {r[0].material.unit}",
+                           r[0].due_date.isoformat(), max(r[1], 0)])
 
 
 def bins_due_for_counting(session: Session, now: datetime) -> Section:

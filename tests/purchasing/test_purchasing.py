@@ -1,6 +1,7 @@
 """Purchase orders for material: states, receipts against a line at the dock (partial, over and under
 tolerance), lead times in working days, purchase needs at release, the buy list in the shop's words,
 on-order in what to buy, and safety stock from the lead times measured (hand-worked figures)."""
+import csv
 import io
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -342,3 +343,23 @@ def test_the_demo_shop_has_a_sent_and_a_partly_received_po(session, demo_shop):
     [receipt] = orders[1].lines[0].receipts
     assert receipt.lot.po_number == orders[1].barcode and receipt.lead_days > 0
     assert lookup.find(session, "PO-3001").endpoint == "purchasing.order"
+
+
+def test_the_material_handler_starts_from_the_pos_due_in_this_week(client, session, make, buying, login_as):
+    atlas = buying.supplier()
+    bar = buying.bar(atlas)
+    late = buying.po(atlas, [(bar, 4, date(2026, 11, 24))])      # due Tuesday: a day overdue
+    this_week = buying.po(atlas, [(bar, 6, date(2026, 11, 27))])  # due Friday
+    next_week = buying.po(atlas, [(bar, 2, DUE)])                 # due Thursday next week
+    draft = buying.po(atlas, [(bar, 3, date(2026, 11, 26))], send=False)  # not sent: nothing to expect
+    make.commit()
+    login_as(codes.MATERIAL_HANDLER)
+    home = client.get("/").get_data(as_text=True)
+    due = home[home.index('id="work-pos-due"'):]
+    due = due[:due.index("</section>")]
+    assert "Purchase orders due in this week · 2" in due
+    assert due.index(late.barcode) < due.index(this_week.barcode)  # overdue first
+    assert "1 d overdue" in due and "4 bars × 144 in" in due
+    assert next_week.barcode not in due and draft.barcode not in due
+    rows = list(csv.reader(io.StringIO(client.get("/start/pos-due.csv").get_data(as_text=True))))
+    assert [r[0] for r in rows[1:]] == [late.barcode, this_week.barcode] and rows[1][-1] == "1"
