@@ -253,18 +253,25 @@ def scrap_rates(session: Session, period: Period) -> Scrap:
                    (LedgerEntry.kind == ledger.REVERSAL) & original.kind.in_(ledger.GOOD_KINDS + ledger.SCRAP_KINDS))
                & _in(period, LedgerEntry.created_at) & LedgerEntry.job_operation_id.is_not(None))
 
-    # One pass over the period's entries, grouped as finely as any view needs; the views (all work,
-    # by part, by work center, by reason) are sums of its rows. (Four grouped queries cost four passes
-    # over a year of a busy shop's ledger: seconds.)
-    stmt = (select(Part.number, Part.rev, WorkCenter.name, Vendor.name, reason, good, scrap).select_from(LedgerEntry)
-            .outerjoin(original, LedgerEntry.reverses_id == original.id)
-            .join(JobOperation, LedgerEntry.job_operation_id == JobOperation.id)
+    # One pass over the period's entries, summed per operation and reason, then named by part and
+    # work center; the views (all work, by part, by work center, by reason) are sums of its rows.
+    # (Four grouped queries, each joining every entry to its job and part, cost four passes over a
+    # year of a busy shop's ledger: seconds.)
+    per_op = (select(LedgerEntry.job_operation_id.label("op"), reason.label("reason"), good.label("good"),
+                     scrap.label("scrap"))
+              .select_from(LedgerEntry)
+              .outerjoin(original, LedgerEntry.reverses_id == original.id)
+              .where(counted)
+              .group_by(LedgerEntry.job_operation_id, reason)).subquery()
+    stmt = (select(Part.number, Part.rev, WorkCenter.name, Vendor.name, per_op.c.reason,
+                   func.sum(per_op.c.good), func.sum(per_op.c.scrap))
+            .select_from(per_op)
+            .join(JobOperation, per_op.c.op == JobOperation.id)
             .join(Job, JobOperation.job_id == Job.id)
             .join(Part, Job.part_id == Part.id)
             .outerjoin(WorkCenter, JobOperation.work_center_id == WorkCenter.id)
             .outerjoin(Vendor, JobOperation.vendor_id == Vendor.id)
-            .where(counted)
-            .group_by(Part.number, Part.rev, WorkCenter.name, Vendor.name, reason))
+            .group_by(Part.number, Part.rev, WorkCenter.name, Vendor.name, per_op.c.reason))
     fine = [(number, rev, center, vendor, why, int(g or 0), int(sc or 0))
             for number, rev, center, vendor, why, g, sc in session.execute(stmt)]
 
