@@ -131,8 +131,10 @@ def weekday_words(day: date, after: date) -> str:
 
 def buy_list(session: Session, *, service_level: float = 0.95, usage_days: int = 90) -> list[BuyItem]:
     """Every material to buy now: the shortfall of open jobs after on hand and on order (with the
-    released jobs' purchase needs that make it up), and the stocked materials at their reorder level.
+    released jobs' purchase needs that make it up), the stocked materials at their reorder level, and
+    the customer stocking agreements holding fewer bars than their minimum.
     Quantities round up to the unit the material is bought in."""
+    from spex.materials.stocking import shortfalls
     from spex.metrics.material import material_needs
     from spex.metrics.reorder import buy_now, reorder_lines
     today = shoptime.today()
@@ -147,7 +149,7 @@ def buy_list(session: Session, *, service_level: float = 0.95, usage_days: int =
         open_needs.setdefault(need.material_id, []).append(need)
     by_material = {n.material.id: n for n in needs}
     items = []
-    for line in buy_now(needs, lines):
+    for line in buy_now(needs, lines, shortfalls(session)):
         material = line.material
         jobs = open_needs.get(material.id, [])
         quantity = max(Decimal(str(line.suggested)), sum((n.quantity for n in jobs), qty(0)))
@@ -155,7 +157,8 @@ def buy_list(session: Session, *, service_level: float = 0.95, usage_days: int =
         count = Decimal(math.ceil(quantity / each)) if unit in ("bar", "plate", "pcs") else qty(math.ceil(quantity))
         first = jobs[0] if jobs else None
         items.append(BuyItem(material=material, quantity=qty(quantity), buy_unit=unit, each=each, count=count,
-                             on_order=by_material[material.id].on_order, reason=line.why, needs=jobs,
+                             on_order=by_material[material.id].on_order if material.id in by_material else qty(0),
+                             reason=line.why, needs=jobs,
                              needed_by=first.needed_by if first else None, starts=first.job_starts if first else None))
     return sorted(items, key=lambda i: (i.supplier.name if i.supplier else "~", i.needed_by or date.max,
                                         i.material.code))

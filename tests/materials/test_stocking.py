@@ -93,3 +93,20 @@ def test_the_page_saves_releases_and_refuses_with_nothing_written(client, sessio
 def test_operators_cannot_keep_agreements(client, login_as):
     login_as(codes.OPERATOR)
     assert client.get("/material/stocking").status_code in (302, 403)
+
+
+def test_an_agreement_short_of_its_minimum_is_on_the_purchasing_buy_list_and_the_start_page(
+        client, session, make, login_as):
+    from spex.purchasing.needs import buy_list
+    customer = make.customer()
+    material = make.material(typical_bar_length_in=Decimal(144))
+    _held_lot(make, customer, material, bars=4)
+    stocking.save_agreement(session, customer, material, 6, user=make.user(codes.PLANNER))
+    make.commit()
+    (item,) = [i for i in buy_list(session) if i.material.id == material.id]
+    assert item.words == (f"order 2 bars × 144 in of {material.label} — "
+                          f"stocking agreement with {customer.name}: hold 6 bars, 4 held")
+    login_as(codes.PLANNER)
+    home = client.get("/").get_data(as_text=True)
+    buy = home[home.index('id="work-buy-now"'):]
+    assert item.words in buy[:buy.index("</section>")]
