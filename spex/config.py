@@ -17,13 +17,19 @@ BOARD_POLL_SECONDS = 3   # how often a screen asks whether the board changed
 DEFAULT_HOLDING_RATE = Decimal("0.25")
 
 
-def _holding_rate() -> Decimal:
-    raw = os.environ.get("SPEX_HOLDING_RATE", "")
+def _decimal_setting(name: str, default: Decimal, accept) -> Decimal:
+    """A figure from the environment ("2", "0.25", "2 %"); the default when it is missing, not a
+    number, or outside what `accept` takes for sane (a typing error must not price the shop)."""
+    raw = os.environ.get(name, "").strip().rstrip("%").strip()
     try:
-        rate = Decimal(raw) if raw else DEFAULT_HOLDING_RATE
+        value = Decimal(raw) if raw else default
     except InvalidOperation:
-        rate = DEFAULT_HOLDING_RATE
-    return rate if 0 < rate < 5 else DEFAULT_HOLDING_RATE
+        return default
+    return value if value.is_finite() and accept(value) else default
+
+
+def _holding_rate() -> Decimal:
+    return _decimal_setting("SPEX_HOLDING_RATE", DEFAULT_HOLDING_RATE, lambda v: 0 < v < 5)
 
 
 # What an hour of a machine and its operator costs, for the run cost per piece of a batch
@@ -32,12 +38,7 @@ DEFAULT_SHOP_RATE = Decimal("85")
 
 
 def _shop_rate() -> Decimal:
-    raw = os.environ.get("SPEX_SHOP_RATE", "")
-    try:
-        rate = Decimal(raw) if raw else DEFAULT_SHOP_RATE
-    except InvalidOperation:
-        rate = DEFAULT_SHOP_RATE
-    return rate if 0 < rate < 10000 else DEFAULT_SHOP_RATE
+    return _decimal_setting("SPEX_SHOP_RATE", DEFAULT_SHOP_RATE, lambda v: 0 < v < 10000)
 
 
 # Cycle counts: a count whose every line is within this percent of the books is adjusted at once,
@@ -48,12 +49,7 @@ DEFAULT_COUNT_DAYS = {"A": 30, "B": 91, "C": 365}
 
 
 def _count_tolerance() -> Decimal:
-    raw = os.environ.get("SPEX_COUNT_TOLERANCE", "").strip().rstrip("%").strip()
-    try:
-        percent = Decimal(raw) if raw else DEFAULT_COUNT_TOLERANCE
-    except InvalidOperation:
-        percent = DEFAULT_COUNT_TOLERANCE
-    return percent if percent.is_finite() and 0 <= percent <= 100 else DEFAULT_COUNT_TOLERANCE
+    return _decimal_setting("SPEX_COUNT_TOLERANCE", DEFAULT_COUNT_TOLERANCE, lambda v: 0 <= v <= 100)
 
 
 def _count_days() -> dict[str, int]:
@@ -70,6 +66,8 @@ def count_tolerance() -> Decimal:
     if has_app_context():
         return Decimal(str(current_app.config.get("SPEX_COUNT_TOLERANCE", DEFAULT_COUNT_TOLERANCE)))
     return DEFAULT_COUNT_TOLERANCE
+
+
 # How far a delivery against a purchase order line may differ from what was ordered, as a share of
 # the line (SPEX_PO_OVER_TOLERANCE=0.10 for 10 %). Over: a receipt that would take the line above
 # ordered × (1 + over) is refused, nothing written. Under: a line with at least ordered × (1 − under)
@@ -79,12 +77,7 @@ DEFAULT_PO_UNDER_TOLERANCE = Decimal("0.05")
 
 
 def _share(name: str, default: Decimal) -> Decimal:
-    raw = os.environ.get(name, "")
-    try:
-        value = Decimal(raw) if raw else default
-    except InvalidOperation:
-        value = default
-    return value if value.is_finite() and 0 <= value < 1 else default
+    return _decimal_setting(name, default, lambda v: 0 <= v < 1)
 
 
 # Where `spex serve` listens and how many gunicorn workers it starts (its options' defaults).
