@@ -64,6 +64,7 @@ class BoardOp:
     state: str = STATE_TODO
     projected_start: date | None = None
     projected_finish: date | None = None
+    finish_offset: float = 0.0  # the schedule's finish in working days from today (spex/wip/incremental.py)
 
     @property
     def where(self) -> str:

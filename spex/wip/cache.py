@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from spex import shoptime
 from spex.shoptime import working_hours_between
 from spex.wip.board import BoardJob, age_class, board_version, load_board
-from spex.wip.incremental import ledger_only, refresh, touched_jobs
+from spex.wip.incremental import ledger_only, no_collection, refresh, touched_jobs
 
 EXTENSION = "spex.open_board"
 # On PostgreSQL an entry may commit after one with a higher id: a refresh also reads again the jobs
@@ -80,11 +80,13 @@ def open_board(session: Session, *, now: datetime, version: str | None = None) -
         moved = ledger_only(last_key[0], version) if last_key is not None and last_key[1] == key[1] else None
         if moved is not None and board.chain < FULL_EVERY:
             # Only new ledger entries: read again the jobs they name, keep the rest (spex/wip/incremental.py).
-            changed = touched_jobs(session, moved[0] - LATE_ENTRIES, moved[1], {j.id for j in last_jobs})
-            jobs = refresh(session, last_jobs, changed, now=now, today=key[1])
+            with no_collection():
+                changed = touched_jobs(session, moved[0] - LATE_ENTRIES, moved[1], {j.id for j in last_jobs})
+                jobs = refresh(session, last_jobs, changed, now=now, today=key[1])
             board.put(key, jobs, refreshed=True)
         else:
-            jobs = load_board(session, now=now, ages=False)
+            with no_collection():
+                jobs = load_board(session, now=now, ages=False)
             board.put(key, jobs)
     return jobs
 

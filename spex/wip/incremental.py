@@ -10,6 +10,8 @@ shipment, a plan change, a work center's hours) or the shop's day turning means 
 """
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -52,6 +54,9 @@ def _copy(job: BoardJob) -> BoardJob:
     new.__dict__.update(job.__dict__)
     ops = []
     for op in job.ops:
+        if op.remaining <= 0:
+            ops.append(op)  # no work left: the schedule does not touch it
+            continue
         copied = object.__new__(type(op))
         copied.__dict__.update(op.__dict__)
         ops.append(copied)
@@ -59,17 +64,58 @@ def _copy(job: BoardJob) -> BoardJob:
     return new
 
 
+@contextmanager
+def no_collection():
+    """The cyclic garbage collector paused while a board's tens of thousands of objects are made:
+    none of them is garbage yet, and its passes over the growing heap were half the time of a refresh."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def free_after(jobs: list[BoardJob]) -> dict[str, float]:
+    """When each work center is free once these (scheduled) jobs' work is done: a work center's
+    finishes only grow as the schedule goes down the jobs, so its last is its latest."""
+    free: dict[str, float] = {}
+    for job in jobs:
+        for op in job.ops:
+            if op.remaining > 0 and op.kind != "outside":
+                key = op.group_key
+                free[key] = max(free.get(key, 0.0), op.finish_offset)
+    return free
+
+
+def _urgency(job: BoardJob) -> tuple:
+    # A planner's priority comes before the due date, as in load_board().
+    return (-job.priority, job.due_date, job.number)
+
+
 def refresh(session: Session, kept: list[BoardJob], changed: set[int], *, now: datetime,
             today: date) -> list[BoardJob]:
-    """The kept board with the `changed` jobs read again and the whole shop scheduled again: the same
-    jobs, schedule and order as load_board(ages=False) at `now` would give."""
+    """The kept board with the `changed` jobs read again and the shop scheduled again from the most
+    urgent changed job on: the same jobs, schedule and order as load_board(ages=False) at `now`.
+
+    The jobs more urgent than every changed one keep their kept schedule (nothing ahead of them
+    moved; the schedule goes down the jobs in order); the rest are scheduled again, as copies (the
+    kept jobs are shared with the requests reading them), starting from when each work center is
+    free after the unchanged ones."""
     fresh = {j.id: j for j in load_board(session, now=now, only=changed, ages=False, scheduled=False)} if changed else {}
-    jobs = [fresh.get(j.id) or _copy(j) for j in kept if j.id not in changed or j.id in fresh]
+    before = sorted(kept, key=_urgency)
     known = {j.id for j in kept}
+    jobs = [fresh.get(j.id, j) for j in before if j.id not in changed or j.id in fresh]
     jobs.extend(j for jid, j in fresh.items() if jid not in known)
-    jobs.sort(key=lambda j: (-j.priority, j.due_date, j.number))
+    jobs.sort(key=_urgency)
+    same = 0
+    while same < len(jobs) and same < len(before) and jobs[same] is before[same]:
+        same += 1
+    rest = [j if j.id in fresh else _copy(j) for j in jobs[same:]]
     # Every field the schedule writes is written again for every job and every operation with work
     # left; an operation without work left keeps the empty projection it was loaded with.
-    schedule(jobs, today)
-    jobs.sort(key=lambda j: (_ORDER[j.risk], -j.priority, j.due_date, j.number))
+    schedule(rest, today, free_after(jobs[:same]))
+    jobs[same:] = rest
+    jobs.sort(key=lambda j: (_ORDER[j.risk], *_urgency(j)))
     return jobs
