@@ -4,7 +4,9 @@ Late risk is a forward schedule of every open job (a job waits behind the more u
 work center), so it cannot be worked out for one screen's jobs alone; at a few thousand open jobs it
 is most of a board render. board_version() is one cheap query whose answer moves with every ledger
 entry, job, hold, shipment, plan change and work center's hours: the schedule is kept under that
-token (and the shop's date) and worked out again only when it moves.
+token (and the shop's date) and worked out again only when it moves. When only new ledger entries
+moved it (a scan), only the jobs they name are read again and the shop is scheduled again from the
+most urgent of them on (spex/wip/incremental.py); anything else is a full load.
 
 Kept per application, so per process: each gunicorn worker holds its own copy and reads the version
 from the database at every render, so no worker serves another's stale board. The jobs kept are
@@ -27,9 +29,10 @@ from spex.wip.board import BoardJob, age_class, board_version, load_board
 from spex.wip.incremental import ledger_only, no_collection, refresh, touched_jobs
 
 EXTENSION = "spex.open_board"
-# On PostgreSQL an entry may commit after one with a higher id: a refresh also reads again the jobs
-# of this many entries before the last kept one, and every so many refreshes the shop is read whole.
-LATE_ENTRIES = 200
+# On PostgreSQL an entry may commit after one with a higher id (scans in flight at once): a refresh
+# also reads again the jobs of this many entries before the last kept one, more than the requests in
+# flight at once write; and every so many refreshes the shop is read whole.
+LATE_ENTRIES = 32
 FULL_EVERY = 50
 
 
