@@ -68,16 +68,18 @@ def schedule(jobs: list[BoardJob], today: date, free_at: dict[str, float] | None
 
     def between(start: date, end: date) -> int:
         # Five thousand jobs' finishes and due dates are a few hundred distinct pairs.
-        if (start, end) not in counts:
-            counts[start, end] = workdays_between(start, end)
-        return counts[start, end]
+        found = counts.get((start, end))
+        if found is None:
+            found = counts[start, end] = workdays_between(start, end)
+        return found
 
     def day(offset: float) -> date:
         # Thousands of operations land on a few hundred distinct days.
         whole = int(offset)
-        if whole not in dates:
-            dates[whole] = add_workdays(today, whole)
-        return dates[whole]
+        found = dates.get(whole)
+        if found is None:
+            found = dates[whole] = add_workdays(today, whole)
+        return found
 
     for job in jobs:
         t = 0.0
@@ -91,7 +93,7 @@ def schedule(jobs: list[BoardJob], today: date, free_at: dict[str, float] | None
                 if promised:
                     finish = max(start, float(max(0, between(today, max(promised)))))
             else:
-                key = op.group_key
+                key = "wc:" + (op.work_center_code or "-")  # op.group_key, without its call
                 start = max(t, free_at.get(key, 0.0))
                 finish = start + op_work_days(op)
                 free_at[key] = finish
