@@ -64,6 +64,7 @@ class BoardOp:
     state: str = STATE_TODO
     projected_start: date | None = None
     projected_finish: date | None = None
+    finish_offset: float = 0.0  # the schedule's finish in working days from today (spex/wip/incremental.py)
 
     @property
     def where(self) -> str:
@@ -254,13 +255,15 @@ def _job_filter(statuses, only):
 
 
 def load_board(session: Session, *, now: datetime | None = None,
-               statuses=OPEN_STATUSES, job_ids=None, only=None, ages: bool = True) -> list[BoardJob]:
+               statuses=OPEN_STATUSES, job_ids=None, only=None, ages: bool = True,
+               scheduled: bool = True) -> list[BoardJob]:
     """Every open job with its operations, pieces, holds and vendors, scheduled; sorted by urgency.
 
     Always five queries, whatever the number of jobs. job_ids narrows the jobs returned but the
     schedule still sees the whole shop (a job waits behind the others at each work center);
     only narrows what is read (for a closed job's page, where no schedule matters). ages=False leaves
     how long pieces have sat to be worked out later, for the jobs a screen shows (spex/wip/cache.py).
+    scheduled=False gives the jobs read, settled but neither scheduled nor sorted (spex/wip/incremental.py).
     """
     now = now or utcnow()
     today = shoptime.local_date(now)
@@ -355,6 +358,8 @@ def load_board(session: Session, *, now: datetime | None = None,
 
     for job in jobs.values():
         _settle(job, now if ages else None)
+    if not scheduled:
+        return list(jobs.values())
     # A planner's priority comes before the due date: a rush job is scheduled ahead of earlier-due work.
     board = sorted(jobs.values(), key=lambda j: (-j.priority, j.due_date, j.number))
     schedule(board, today)

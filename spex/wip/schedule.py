@@ -40,30 +40,46 @@ def op_work_days(op: BoardOp) -> float:
     return minutes / 60 / op.hours_per_day
 
 
-def schedule(jobs: list[BoardJob], today: date) -> None:
+_CALENDARS: dict[date, tuple[dict[int, date], dict[tuple[date, date], int]]] = {}
+
+
+def _calendar(today: date) -> tuple[dict[int, date], dict[tuple[date, date], int]]:
+    """The working days counted from `today` so far, kept between schedules of the same day (the
+    calendar is fixed; the shop is scheduled again after every change): the last day's only."""
+    kept = _CALENDARS.get(today)
+    if kept is None:
+        _CALENDARS.clear()
+        kept = _CALENDARS[today] = ({}, {})
+    return kept
+
+
+def schedule(jobs: list[BoardJob], today: date, free_at: dict[str, float] | None = None) -> None:
     """Forward-schedule the remaining work, most urgent job first, one job at a time per work center.
 
     A deliberately simple finite-capacity model: a job's operations run one after another, each
     in-house operation waits for its work center to finish the more urgent jobs' work, outside
     operations take their turnaround (or until the promised return date when pieces are out).
     Good enough to say "op 20 starts Tuesday" and to flag jobs that cannot make their date.
+    free_at: when each work center is free (working days from today) after the more urgent jobs
+    already scheduled, when only the rest of the shop is scheduled again (spex/wip/incremental.py).
     """
-    free_at: dict[str, float] = {}
-    dates: dict[int, date] = {}
-    counts: dict[tuple[date, date], int] = {}
+    free_at = dict(free_at or {})
+    dates, counts = _calendar(today)
 
     def between(start: date, end: date) -> int:
         # Five thousand jobs' finishes and due dates are a few hundred distinct pairs.
-        if (start, end) not in counts:
-            counts[start, end] = workdays_between(start, end)
-        return counts[start, end]
+        found = counts.get((start, end))
+        if found is None:
+            found = counts[start, end] = workdays_between(start, end)
+        return found
 
     def day(offset: float) -> date:
         # Thousands of operations land on a few hundred distinct days.
         whole = int(offset)
-        if whole not in dates:
-            dates[whole] = add_workdays(today, whole)
-        return dates[whole]
+        found = dates.get(whole)
+        if found is None:
+            found = dates[whole] = add_workdays(today, whole)
+        return found
 
     for job in jobs:
         t = 0.0
@@ -77,12 +93,13 @@ def schedule(jobs: list[BoardJob], today: date) -> None:
                 if promised:
                     finish = max(start, float(max(0, between(today, max(promised)))))
             else:
-                key = op.group_key
+                key = "wc:" + (op.work_center_code or "-")  # op.group_key, without its call
                 start = max(t, free_at.get(key, 0.0))
                 finish = start + op_work_days(op)
                 free_at[key] = finish
             op.projected_start = day(start)
             op.projected_finish = day(finish)
+            op.finish_offset = finish
             t = finish
         job.projected_finish = day(t)
         job.slack_days = between(job.projected_finish, job.due_date)

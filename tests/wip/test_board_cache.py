@@ -69,3 +69,50 @@ def test_kept_board_is_what_a_fresh_schedule_says(session, make, floor):
     assert cache.open_board(session, now=now) is kept  # unchanged shop: the same kept answer
     # A new day is a new schedule even if nothing moved.
     assert cache.open_board(session, now=now + timedelta(days=1)) is not kept
+
+
+def test_after_scans_the_kept_board_reads_again_only_the_touched_jobs_and_says_what_a_fresh_schedule_says(session, make, floor):
+    from spex.production import release_job
+
+    shared = make.part(ops=("lathe", "mill"), outside=("anodize",))
+    jobs = [make.job(shared, quantity=q, due_in_days=d) for q, d in ((400, 3), (120, 9), (60, 20), (800, 30), (300, 6))]
+    planned = make.job(shared, quantity=50, due_in_days=4, release=False)
+    floor.hold(jobs[1], 10, 5)
+    make.commit()
+    now = utcnow()
+
+    def facts(board):
+        return [(j.number, j.status, j.risk, j.risk_text, j.projected_finish, j.slack_days, j.past_due, j.finished,
+                 j.held_total, [(o.seq, o.state, o.good, o.waiting, o.remaining, o.projected_start, o.projected_finish)
+                                for o in j.ops]) for j in board]
+
+    kept = cache.open_board(session, now=now)
+    assert facts(kept) == facts(wb.load_board(session, now=now))
+    before = facts(kept)
+    board = cache.kept()
+    loads, refreshes = board.loads, board.refreshes
+
+    # Scans: the most urgent job's lathe finishes (every job behind it at the lathe starts sooner),
+    # another moves on, and the planned job is released; each is only new ledger entries.
+    floor.complete(jobs[0], 10, 400)
+    make.commit()
+    after = cache.open_board(session, now=now)
+    assert board.refreshes == refreshes + 1 and board.loads == loads + 1
+    assert facts(after) == facts(wb.load_board(session, now=now))
+    assert facts(after) != before
+    assert facts(kept) == before  # the board kept before is not changed under the requests reading it
+    floor.complete(jobs[4], 10, 300)
+    floor.complete(jobs[4], 20, 120)
+    release_job(session, planned)
+    make.commit()
+    after = cache.open_board(session, now=now)
+    assert board.refreshes == refreshes + 2
+    assert facts(after) == facts(wb.load_board(session, now=now))
+    assert next(j for j in after if j.id == planned.id).status == "released"
+
+    # A hold is more than a ledger entry: the whole shop is read again.
+    floor.hold(jobs[2], 10, 3)
+    make.commit()
+    after = cache.open_board(session, now=now)
+    assert board.refreshes == refreshes + 2 and board.loads == loads + 3
+    assert facts(after) == facts(wb.load_board(session, now=now))
