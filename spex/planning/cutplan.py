@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from spex import ledger
@@ -218,13 +218,26 @@ def plan_of(session: Session, job: Job) -> CutPlan:
     return plan
 
 
+# The units a job's kept plan names, with their pieces, in plan order: all a pull at the station asks of
+# the plan (one light look-up; the units are loaded only when one of them is to be named).
+_PLANNED_UNITS = (select(CutPlanLine.stock_unit_id, CutPlanLine.pieces)
+                  .where(CutPlanLine.job_id == bindparam("job")).order_by(CutPlanLine.seq))
+
+
 def planned_instead(session: Session, job: Job, unit: StockUnit) -> str | None:
     """When a pull takes a unit the job's kept plan does not name, the planned unit(s) still on the rack,
     in words for the station; None when the unit is planned, or nothing planned is left."""
-    kept = session.scalars(select(CutPlanLine).where(CutPlanLine.job_id == job.id).order_by(CutPlanLine.seq)
-                           .options(selectinload(CutPlanLine.stock_unit))).all()
-    if not kept or any(k.stock_unit_id == unit.id for k in kept):
+    kept = session.execute(_PLANNED_UNITS, {"job": job.id}).all()
+    if not kept or any(unit_id == unit.id for unit_id, _ in kept):
         return None
+    for unit_id, pieces in kept:
+        place, left = ledger.location_of(session, ledger.unit_item(unit_id))
+        if place is not None and left > 0:
+            planned = session.get(StockUnit, unit_id)
+            what = "remnant" if planned.kind == "remnant" else planned.kind
+            return (f"The cut plan of job {job.number} pulls {planned.barcode} ({what}, "
+                    f"{ledger.format_qty(left)} {job.part.material.unit}) for {pieces} pcs")
+    return None
     for line in kept:
         place, left = ledger.location_of(session, ledger.unit_item(line.stock_unit_id))
         if place is not None and left > 0:

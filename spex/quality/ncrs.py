@@ -34,8 +34,7 @@ def open_ncr(session: Session, hold: QualityHold, *, user: User | None) -> NonCo
                          job_operation_id=hold.job_operation_id, part_id=hold.job.part_id, quantity=hold.quantity,
                          problem=f"{reason}: {hold.note}" if hold.note else reason,
                          found_by_id=user.id if user else None, found_at=hold.placed_at or utcnow(), status="open")
-    session.add(ncr)
-    session.flush()
+    session.add(ncr)  # written with the hold's transaction (a later numbering query flushes it first)
     return ncr
 
 

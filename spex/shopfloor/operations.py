@@ -76,6 +76,7 @@ def scrap_pieces(session: Session, op: JobOperation, quantity, reason_code: str,
                         ledger.at_location(scrap_bin.id) if scrap_bin else None, unit="pcs",
                         job_operation_id=op.id, reason=reason, scan_uid=scan_uid, **_ids(user, station))
     _stamp_activity(session, op, None, now)
-    _settle_operation(session, op, now)
-    _settle_job(session, job, now)
+    if available == pieces:  # the last pieces here: the operation, and so the job, may now be complete
+        _settle_operation(session, op, now)
+        _settle_job(session, job, now)
     return Scrapped(entry, available - pieces)

@@ -258,10 +258,14 @@ def _settle_operation(session: Session, op: JobOperation, when: datetime) -> Non
     """Mark an operation complete once nothing is left at it or before it. A rework operation added
     to the job is complete once nothing is left at it; its pieces went back to the operation they
     were held at, which settles next."""
+    # The cheapest question first: pieces still here (the usual answer) settle nothing, and the
+    # routing, the holds and the vendor are not asked.
+    if available_at(session, op) != 0:
+        return
     job = op.job
     earlier_done = op.is_rework or all(o.completed_at is not None for o in job.operations if o.seq < op.seq)
     held = session.scalar(_HELD_AT_OPERATION, {"op": op.id})
-    if earlier_done and not held and available_at(session, op) == 0 and at_vendor(session, op) == 0:
+    if earlier_done and not held and at_vendor(session, op) == 0:
         if op.completed_at is None:
             op.completed_at = when
         following = op.rework_of if op.is_rework else next_operation(job, op)
