@@ -42,8 +42,21 @@ def _sqlite_on_begin(conn):
         return
     # Straight to the driver: BEGIN has no parameters and no result, and SQLAlchemy's statement
     # path costs more than the statement (every scan begins inside the write lock).
-    immediate = conn.get_execution_options().get("spex_begin_immediate")
-    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get(BEGIN_WHEN_QUEUED):
+        return  # the scan's write transaction says BEGIN IMMEDIATE itself once its turn has come
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if options.get("spex_begin_immediate") else "BEGIN")
+
+
+# An execution option for a transaction begun before its writer queues for the write lock
+# (spex.transactions): the pool's connection and SQLAlchemy's bookkeeping are done while it waits,
+# and the driver's BEGIN IMMEDIATE comes once it holds the lock (begin_immediate).
+BEGIN_WHEN_QUEUED = "spex_begin_when_queued"
+
+
+def begin_immediate(connection) -> None:
+    """Say BEGIN IMMEDIATE on a SQLite connection whose transaction was begun with BEGIN_WHEN_QUEUED."""
+    connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
 # What PostgreSQL answers when it ends a transaction to break a deadlock (40P01) or a serialization

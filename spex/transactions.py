@@ -84,9 +84,13 @@ def _queue_for_the_write_lock(session: Session) -> None:
     path = database.sqlite_file(session.get_bind())
     if path is None:
         return
+    # The pool's connection and SQLAlchemy's side of the transaction are taken while this writer
+    # waits, not while it holds the lock; the database's BEGIN comes once its turn has come.
+    connection = session.connection(execution_options={database.BEGIN_WHEN_QUEUED: True})
     handle = os.open(path + ".scan-lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(handle, fcntl.LOCK_EX)
     session.info[_LOCK] = handle
+    database.begin_immediate(connection)
 
 
 def release_write_lock(session: Session) -> None:

@@ -113,3 +113,28 @@ def test_the_next_station_may_go_once_the_database_has_committed(app, session):
     # Committed, and the lock already gone when the connection went back to the pool.
     assert free_at_checkin and all(free_at_checkin)
     assert _bins(session) == ["R1-A00", "R1-A01"]
+
+
+def test_the_work_holds_the_databases_write_lock_from_its_first_read(app, session):
+    """The work reads and then writes on what it read: no other writer may commit in between, so the
+    transaction is SQLite's writer (BEGIN IMMEDIATE) before the work's first statement."""
+    import sqlite3
+
+    lock_file = database.sqlite_file(db.engine)
+    if lock_file is None:
+        pytest.skip("PostgreSQL locks the rows the work changes instead")
+    answers = []
+
+    def work(s):
+        answers.append(s.scalar(select(func.count()).select_from(Location)))
+        other = sqlite3.connect(lock_file, timeout=0, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+        return _add_bin("R1-A01")(s)
+
+    transactions.write_transaction(session(), work, resent=lambda s: None)
+    assert answers == [0]
+    assert _bins(session) == ["R1-A01"]

@@ -30,11 +30,14 @@ def _next_number(session: Session) -> str:
 def open_ncr(session: Session, hold: QualityHold, *, user: User | None) -> NonConformance:
     """The report a new hold opens: the part, job, operation and quantity held, and what was found."""
     reason = codes.HOLD_REASONS.get(hold.reason_code, hold.reason_code)
-    ncr = NonConformance(number=_next_number(session), hold=hold, job_id=hold.job_id,
-                         job_operation_id=hold.job_operation_id, part_id=hold.job.part_id, quantity=hold.quantity,
+    with session.no_autoflush:  # a new hold waits to be written with its report, in one flush
+        number = _next_number(session)
+    part_id = session.get(Job, hold.job_id).part_id  # the hold may not be written yet: its job by id
+    ncr = NonConformance(number=number, hold=hold, job_id=hold.job_id,
+                         job_operation_id=hold.job_operation_id, part_id=part_id, quantity=hold.quantity,
                          problem=f"{reason}: {hold.note}" if hold.note else reason,
                          found_by_id=user.id if user else None, found_at=hold.placed_at or utcnow(), status="open")
-    session.add(ncr)  # written with the hold's transaction (a later numbering query flushes it first)
+    session.add(ncr)
     return ncr
 
 

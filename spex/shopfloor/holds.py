@@ -22,11 +22,11 @@ def place_hold(session: Session, op: JobOperation, quantity, reason_code: str, *
     hold = QualityHold(job_id=job.id, job_operation_id=op.id, quantity=pieces, reason_code=reason, note=note,
                        placed_by_id=user.id, placed_at=utcnow())
     session.add(hold)
-    session.flush()
+    ncrs.open_ncr(session, hold, user=user)
+    session.flush()  # the hold and its report, written together: the movement names the hold
     ledger.move(session, ledger.HOLD, ledger.job_item(job.id), pieces, ledger.at_operation(op.id),
                 ledger.on_hold(op.id), unit="pcs", job_operation_id=op.id, reason=reason, note=note,
                 hold_id=hold.id, scan_uid=scan_uid, **_ids(user, station))
-    ncrs.open_ncr(session, hold, user=user)
     return hold
 
 
