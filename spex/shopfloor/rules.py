@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -103,7 +103,9 @@ _FOLLOWING = (select(JobOperation.id, JobOperation.seq)
                      JobOperation.rework_of_id.is_(None))
               .order_by(JobOperation.seq).limit(1))
 _OPERATIONS = JobOperation.__table__
-_STAMP = (update(_OPERATIONS).where(_OPERATIONS.c.id.in_(bindparam("ops", expanding=True)))
+# The operation and the next one (the same id twice when there is none): two fixed parameters, so the
+# statement compiles once rather than for each list of ids.
+_STAMP = (update(_OPERATIONS).where(or_(_OPERATIONS.c.id == bindparam("op"), _OPERATIONS.c.id == bindparam("next")))
           .values(last_activity_at=bindparam("when")))
 _ANY_OPEN_HOLD = (select(QualityHold.id)
                   .where(QualityHold.job_id == bindparam("job"), QualityHold.released_at.is_(None)).limit(1))
@@ -136,7 +138,9 @@ def following_step(session: Session, op: JobOperation) -> Step | None:
     operation they were held at."""
     if op.rework_of_id is not None:
         return Step(op.rework_of_id, op.rework_of.seq)
-    row = session.execute(_FOLLOWING, {"job": op.job_id, "seq": op.seq}).first()
+    # On the session's connection: a routing is not changed by a scan, so nothing waits to be flushed
+    # first, and the ORM's execution path costs as much again as the look-up.
+    row = session.connection().execute(_FOLLOWING, {"job": op.job_id, "seq": op.seq}).first()
     return Step._make(row) if row is not None else None
 
 
@@ -151,8 +155,7 @@ def _stamp_activity(session: Session, op: JobOperation, following: Step | None, 
     and the operation in hand kept in step with its row."""
     if op.started_at is None:
         op.started_at = when
-    touched = [op.id] if following is None else [op.id, following.id]
-    session.execute(_STAMP, {"ops": touched, "when": when})
+    session.execute(_STAMP, {"op": op.id, "next": op.id if following is None else following.id, "when": when})
     set_committed_value(op, "last_activity_at", when)
 
 
