@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.util import identity_key
 
 from spex import codes, ledger, shopfloor, shoptime, transactions
 from spex.models import (FinishedGoodsLot, Job, JobOperation, Location, MaterialLot, QualityHold, Release, ScanRecord,
@@ -84,11 +83,7 @@ class _Flow:
             return None
         found = self.context.get(model)
         if found is None or found.id != ident:
-            # Already loaded in this scan (an operation of a job's routing, say): no second query.
-            found = self.session.identity_map.get(identity_key(model, ident))
-            if found is None:
-                found = self.session.scalar(_BY_ID[model], {"id": ident})
-            self.context[model] = found
+            found = self.context[model] = self.session.scalar(_BY_ID[model], {"id": ident})
             if model is JobOperation and found is not None:
                 self.context.setdefault(Job, found.job)  # loaded with it
         return found
