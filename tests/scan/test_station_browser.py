@@ -218,7 +218,8 @@ def test_a_scan_the_server_failed_on_is_kept_and_sent_again(operator_at, shop, s
 
 
 def test_a_scan_the_server_keeps_failing_on_is_given_up_and_the_scans_behind_it_go_on(operator_at, shop, session,
-                                                                                        station, app, monkeypatch):
+                                                                                        station, app, monkeypatch,
+                                                                                        tmp_path):
     """A fault in the server while it records one scan, every time that scan is sent: the station
     gives up on it after a few sends (one scan id), says on screen it was not recorded, and the
     scans typed after it are recorded."""
@@ -245,6 +246,7 @@ def test_a_scan_the_server_keeps_failing_on_is_given_up_and_the_scans_behind_it_
     person.page.wait_for_selector('body[data-answers="4"]')
     assert person.outcome == "done" and person.headline == f"9 good at op 10 of job {shop.job.number}"
     assert person.page.is_visible("#scan-trouble")  # the answers behind it do not hide it
+    person.page.screenshot(path=str(tmp_path / "station-not-recorded.png"))
     assert len(failed) == 4 and len(set(failed)) == 1  # sent four times, always as the same scan
     session.rollback()
     assert (op10.qty_good, pieces_at(session, op10)) == (17, 83)

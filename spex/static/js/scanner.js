@@ -74,7 +74,7 @@
     var now = window.performance ? window.performance.now() : Date.now();
     var gap = lastReadAt === null ? null : Math.max(0, Math.round(now - lastReadAt));
     lastReadAt = now;
-    queue.push({ id: newScanId(), code: code, gap: gap, secret: input.type === "password", at: Date.now() });
+    queue.push({ id: newScanId(), code: code, gap: gap, secret: input.type === "password" });
     save();
     showQueue();
     pump();
@@ -171,14 +171,12 @@
       headline.textContent = "Not recorded: " + what;
       detail.textContent = "The server had an error on this scan, so nothing of it was recorded. Scan it again.";
     }
-    var when = document.createElement("time");
-    when.textContent = new Date(scan.at || Date.now()).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
     var dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "btn btn-small";
     dismiss.textContent = "OK";
     dismiss.addEventListener("click", function () { item.remove(); tidyTrouble(); });
-    item.append(when, " ", headline, " ", detail, " ", dismiss);
+    item.append(headline, " ", detail, " ", dismiss);
     var list = trouble.querySelector("ul");
     list.insertBefore(item, list.firstChild);
     while (list.children.length > TROUBLE_KEPT) { list.removeChild(list.lastElementChild); }
