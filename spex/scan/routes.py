@@ -30,6 +30,28 @@ def _release_scan_lock_at_the_latest(error=None):
         transactions.release_write_lock(db.session())
 
 
+@bp.after_request
+def _say_whether_a_failed_scan_was_recorded(response):
+    """A scan the server failed on says whether it was kept: X-Spex-Recorded 0 when its transaction
+    rolled back (the station sends it again a few times, then tells the operator to scan it again),
+    1 when the fault came after its commit, in the answer (scanning it again would record it twice).
+    Left out when the database cannot tell either."""
+    if response.status_code != 500 or request.endpoint != "scan.scan":
+        return response
+    scan_uid = request.form.get("scan_id", "").strip()
+    if not SCAN_ID.match(scan_uid):
+        return response
+    try:
+        db.session.rollback()
+        kept = flows.earlier_answer(db.session(), scan_uid) is not None
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the database failing too: the answer stays a plain 500
+        current_app.logger.warning("could not tell whether failed scan %s was recorded", scan_uid, exc_info=True)
+        return response
+    response.headers["X-Spex-Recorded"] = "1" if kept else "0"
+    return response
+
+
 @bp.get("/station")
 def station():
     here = current_station()

@@ -5,7 +5,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from spex import codes, create_app, ledger, shopfloor
-from spex.models import FinishedGoodsLot, OutsideShipment, QualityHold
+from spex.models import FinishedGoodsLot, LedgerEntry, OutsideShipment, QualityHold, ScanRecord
+from spex.scan import flows
 from tests.conftest import SCANNER_KEY_DELAY_MS, TEST_PIN
 from tests.scan.conftest import order_with_releases, pieces_at
 
@@ -207,10 +208,82 @@ def test_a_scan_the_server_failed_on_is_kept_and_sent_again(operator_at, shop, s
     person.scan("7", wait=False)
     person.page.wait_for_selector('#scan-status[data-offline="error"]')
     assert "kept here" in person.page.inner_text("#scan-status")
-    # Sent again (the same scan id) until the server answers it: recorded once, the line clears.
+    # Sent again (the same scan id) a few times; answered: recorded once, the line clears.
     person.page.wait_for_selector('body[data-answers="3"]', timeout=10_000)
     assert person.outcome == "done" and person.headline == f"7 good at op 10 of job {shop.job.number}"
     person.page.wait_for_selector("#scan-status:not([data-offline])", state="attached")
     assert len(failures) == 2 and failures[0] == failures[1]
     session.rollback()
     assert op10.qty_good == 7
+
+
+def test_a_scan_the_server_keeps_failing_on_is_given_up_and_the_scans_behind_it_go_on(operator_at, shop, session,
+                                                                                        station, app, monkeypatch,
+                                                                                        tmp_path):
+    """A fault in the server while it records one scan, every time that scan is sent: the station
+    gives up on it after a few sends (one scan id), says on screen it was not recorded, and the
+    scans typed after it are recorded."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the live server answers a fault as it does in the shop
+    op10 = shop.job.operations[0]
+    complete = shopfloor.complete_operation
+    failed = []
+
+    def fails_on_the_first_seven(session_, op, pieces, **kwargs):
+        done = complete(session_, op, pieces, **kwargs)  # written, then the fault: it all rolls back
+        scan_uid = kwargs["scan_uid"]
+        if pieces == 7 and (not failed or scan_uid == failed[0]):
+            failed.append(scan_uid)
+            raise RuntimeError("fault while recording 7 pcs")
+        return done
+
+    monkeypatch.setattr(shopfloor, "complete_operation", fails_on_the_first_seven)
+    person = operator_at()
+    person.scan(shop.operator.barcode, f"{shop.job.barcode}-10")
+    person.scan("7", "8", "9", wait=False)
+    person.page.wait_for_selector("#scan-trouble li")
+    notice = person.page.inner_text("#scan-trouble")
+    assert "Not recorded: 7" in notice and "Scan it again" in notice
+    person.page.wait_for_selector('body[data-answers="4"]')
+    assert person.outcome == "done" and person.headline == f"9 good at op 10 of job {shop.job.number}"
+    assert person.page.is_visible("#scan-trouble")  # the answers behind it do not hide it
+    person.page.screenshot(path=str(tmp_path / "station-not-recorded.png"))
+    assert len(failed) == 4 and len(set(failed)) == 1  # sent four times, always as the same scan
+    session.rollback()
+    assert (op10.qty_good, pieces_at(session, op10)) == (17, 83)
+    assert session.scalars(select(ScanRecord.raw).order_by(ScanRecord.id)).all()[-2:] == ["8", "9"]
+    assert session.scalar(select(ScanRecord).where(ScanRecord.uid == failed[0])) is None
+    assert session.scalar(select(LedgerEntry).where(LedgerEntry.scan_uid == failed[0])) is None
+    queued = person.page.evaluate("code => window.localStorage.getItem('spex.scan.queue.' + code)", station.code)
+    assert queued == "[]"  # nothing left to send
+
+    # Scanned again, as the notice says: recorded once, and the notice goes.
+    person.scan("7")
+    assert person.outcome == "done" and person.headline == f"7 good at op 10 of job {shop.job.number}"
+    assert person.page.is_hidden("#scan-trouble")
+    session.rollback()
+    assert (op10.qty_good, pieces_at(session, op10)) == (24, 76)
+
+
+def test_a_scan_recorded_whose_answer_keeps_failing_is_not_to_be_scanned_again(operator_at, shop, session, app,
+                                                                              monkeypatch):
+    """The fault comes after the scan's commit, in drawing its answer: the station gives up on the
+    answer and says the scan was recorded (scanning it again would count the pieces twice)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    op10 = shop.job.operations[0]
+    describe = flows.describe
+
+    def fails_on_the_answer_to_seven(session_, here, answer=None):
+        if answer is not None and answer.headline.startswith("7 good"):
+            raise RuntimeError("fault while drawing the answer to 7 pcs")
+        return describe(session_, here, answer)
+
+    monkeypatch.setattr(flows, "describe", fails_on_the_answer_to_seven)
+    person = operator_at()
+    person.scan(shop.operator.barcode, f"{shop.job.barcode}-10")
+    person.scan("7", "8", wait=False)
+    person.page.wait_for_selector('body[data-answers="3"]')
+    notice = person.page.inner_text("#scan-trouble")
+    assert "Recorded, answer not shown: 7" in notice and "Do not scan it again" in notice
+    assert person.headline == f"8 good at op 10 of job {shop.job.number}"
+    session.rollback()
+    assert (op10.qty_good, pieces_at(session, op10)) == (15, 85)

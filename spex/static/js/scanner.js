@@ -1,7 +1,8 @@
 // The scan station's own script: keeps the one input focused, sends every scan once and in order
-// (a scan that got no answer, or the server's error, is resent with the same scan id until the
-// server answers it, so a server restart loses nothing and records nothing twice), shows the answer
-// and plays its tone.
+// (a scan that got no answer is resent with the same scan id until the server answers it, so a
+// server restart loses nothing and records nothing twice; one the server failed on is sent again a
+// few times, then given up and shown as not recorded, and the scans behind it go on), shows the
+// answer and plays its tone.
 (function () {
   "use strict";
 
@@ -10,6 +11,7 @@
   var input = document.getElementById("scan-input");
   var feedback = document.getElementById("scan-feedback");
   var statusLine = document.getElementById("scan-status");
+  var trouble = document.getElementById("scan-trouble");
   // Scans not yet answered survive a page reload in this browser.
   var storeKey = "spex.scan.queue." + (form.getAttribute("data-station") || "");
   var queue = load();
@@ -18,6 +20,11 @@
   var answered = 0;
   var REQUEST_TIMEOUT_MS = 15000;
   var MAX_RETRY_MS = 3000;
+  // A scan the server failed on (a 500: its fault, not the scan's) is sent this many times in all,
+  // the waits between doubling from FAULT_RETRY_MS; then it is given up, and the queue goes on.
+  var FAULT_SENDS = 4;
+  var FAULT_RETRY_MS = 300;
+  var TROUBLE_KEPT = 5;
   // When this page read its last scan (monotonic clock): each scan carries the gap since the one before,
   // so the server tells a scanner's double read by when the codes were read, not by when they arrived
   // (a scan kept in the queue while the server was away arrives right behind the one before it).
@@ -93,11 +100,14 @@
       if (response.status === 502 || response.status === 503 || response.status === 504) {
         throw new Error("server unavailable: " + response.status);
       }
-      // The server failed on this scan (its fault, not the scan's): nothing of it was recorded. Keep
-      // it and send it again, with the same scan id (recorded once, however often it is sent).
-      if (response.status === 500) {
-        var failed = new Error("server error");
+      // The server failed on this scan (its fault, not the scan's): its transaction rolled back, so
+      // nothing of it was recorded. It is sent again a few times with the same scan id (recorded
+      // once, however often it is sent).
+      if (response.status >= 500) {
+        var failed = new Error("server error: " + response.status);
         failed.serverError = true;
+        // Said by the server when the fault came after the scan's commit (its answer failed).
+        failed.recorded = response.headers.get("X-Spex-Recorded") === "1";
         throw failed;
       }
       // A refused CSRF token (the server's key changed, or the session cookie was lost): nothing was
@@ -111,18 +121,86 @@
         save();
         retryMs = 300;
         // 204: the server had nothing to answer (an empty scan); the answer on screen stays.
-        if (response.status !== 204) { show(html); }
+        if (response.status !== 204) {
+          show(html);
+          if (response.ok && lastOutcome() !== "refused") { forgetTrouble(scan); }
+        }
       });
     }).catch(function (error) {
-      showQueue(error && error.serverError ? "error" : "offline");
-      return new Promise(function (resolve) { setTimeout(resolve, retryMs); }).then(function () {
-        retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-      });
+      if (!(error && error.serverError)) {
+        // No answer at all: the scan may or may not have arrived, so it is never given up; the queue
+        // waits, and it is sent again until the server answers.
+        showQueue("offline");
+        return pause(retryMs).then(function () { retryMs = Math.min(retryMs * 2, MAX_RETRY_MS); });
+      }
+      scan.faults = (scan.faults || 0) + 1;
+      if (scan.faults >= FAULT_SENDS) {
+        giveUp(scan, error.recorded);
+        return null;
+      }
+      save();
+      showQueue("error");
+      return pause(FAULT_RETRY_MS * Math.pow(2, scan.faults - 1));
     }).then(function () {
       if (timer) { clearTimeout(timer); }
       sending = false;
       pump();
     });
+  }
+
+  function pause(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  // The server failed on this scan every time it was sent: it leaves the queue (the scans behind it
+  // go on) and stays on screen, with what the operator does about it, until it is scanned again.
+  function giveUp(scan, recorded) {
+    if (queue[0] === scan) { queue.shift(); }
+    save();
+    var what = scan.secret ? "your PIN" : scan.code.trim();
+    var item = document.createElement("li");
+    item.setAttribute("data-code", scan.secret ? "" : what.toUpperCase());
+    var headline = document.createElement("strong");
+    var detail = document.createElement("span");
+    if (recorded) {
+      item.setAttribute("data-recorded", "1");
+      headline.textContent = "Recorded, answer not shown: " + what;
+      detail.textContent = "The server recorded this scan but had an error showing its answer. " +
+        "Do not scan it again; check it in the recent scans or ask the office.";
+    } else {
+      headline.textContent = "Not recorded: " + what;
+      detail.textContent = "The server had an error on this scan, so nothing of it was recorded. Scan it again.";
+    }
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "btn btn-small";
+    dismiss.textContent = "OK";
+    dismiss.addEventListener("click", function () { item.remove(); tidyTrouble(); });
+    item.append(headline, " ", detail, " ", dismiss);
+    var list = trouble.querySelector("ul");
+    list.insertBefore(item, list.firstChild);
+    while (list.children.length > TROUBLE_KEPT) { list.removeChild(list.lastElementChild); }
+    trouble.hidden = false;
+    tone("refused");
+  }
+
+  // A scan the server did answer takes the notice of an earlier, not recorded scan of the same code.
+  function forgetTrouble(scan) {
+    if (scan.secret || trouble.hidden) { return; }
+    var code = scan.code.trim().toUpperCase();
+    Array.prototype.slice.call(trouble.querySelectorAll("li:not([data-recorded])")).forEach(function (item) {
+      if (item.getAttribute("data-code") === code) { item.remove(); }
+    });
+    tidyTrouble();
+  }
+
+  function tidyTrouble() {
+    trouble.hidden = !trouble.querySelector("li");
+  }
+
+  function lastOutcome() {
+    var answer = feedback.querySelector("[data-outcome]");
+    return answer ? answer.getAttribute("data-outcome") : "refused";
   }
 
   function renewToken() {
@@ -135,14 +213,14 @@
     });
   }
 
-  function showQueue(trouble) {
+  function showQueue(problem) {
     var waiting = queue.length;
     var kept = waiting + (waiting === 1 ? " scan is" : " scans are");
-    if (trouble === "error") {
-      statusLine.textContent = "The server had an error; nothing of the scan was recorded. " + kept +
-        " kept here and sent again — keep scanning.";
+    if (problem === "error") {
+      statusLine.textContent = "The server had an error on a scan and it is sent again. " + kept +
+        " kept here — keep scanning.";
       statusLine.setAttribute("data-offline", "error");
-    } else if (trouble) {
+    } else if (problem) {
       statusLine.textContent = "The server is not answering. " + kept +
         " kept here and will be sent when it is back — keep scanning.";
       statusLine.setAttribute("data-offline", "1");
@@ -176,8 +254,7 @@
     // A count of answers shown, for people watching over a shoulder and for the browser tests.
     answered += 1;
     document.body.setAttribute("data-answers", String(answered));
-    var answer = feedback.querySelector("[data-outcome]");
-    tone(answer ? answer.getAttribute("data-outcome") : "refused");
+    tone(lastOutcome());
     hideWhileAskingPin();
     refocus();
   }
