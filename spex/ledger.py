@@ -250,10 +250,14 @@ def _count_pieces(session: Session, kind: str, job_operation_id: int | None, qua
         field = "qty_scrap"
     else:
         return
+    _add_to_count(session, field, job_operation_id, int(quantity) * sign)
+
+
+def _add_to_count(session: Session, field: str, job_operation_id: int, pieces: int) -> None:
     loaded = session.identity_map.get(identity_key(JobOperation, job_operation_id))
     if loaded is not None and field in instance_state(loaded).committed_state:
         session.flush()  # a count changed in hand goes to the row first, not lost under the new figure
-    counted = _COUNTS[field].scalar(session, {"b_op": job_operation_id, "b_pieces": int(quantity) * sign})
+    counted = _COUNTS[field].scalar(session, {"b_op": job_operation_id, "b_pieces": pieces})
     if loaded is not None and counted is not None:
         set_committed_value(loaded, field, counted)
 
@@ -264,8 +268,13 @@ def move(session: Session, kind: str, item: str, quantity, src: str | None, dst:
          job_operation_id: int | None = None, reason: str | None = None, note: str | None = None,
          order_line_id: int | None = None, release_id: int | None = None,
          hold_id: int | None = None, shipment_id: int | None = None,
-         reverses_id: int | None = None) -> LedgerEntry:
+         reverses_id: int | None = None, passes_again: tuple[int, ...] = ()) -> LedgerEntry:
     """Record one movement and change the balances it touches, in the caller's transaction.
+
+    `passes_again` names the operations the pieces moved have passed good and are sent back to pass
+    once more (a rework further up the routing, a return to a vendor): their good counts give the
+    pieces up with this movement, and count them again when they pass (an operation's good count is
+    the distinct pieces it has passed good; the entries keep every pass).
 
     Raises LedgerError (and writes nothing of this movement) when it cannot be done. The caller
     commits, or rolls back the whole scan when any of its movements is refused.
@@ -290,6 +299,8 @@ def move(session: Session, kind: str, item: str, quantity, src: str | None, dst:
     sign = -1 if kind == REVERSAL else 1
     _count_pieces(session, kind if sign == 1 else _reversed_kind(session, reverses_id),
                   job_operation_id, amount, sign)
+    for passed in passes_again:
+        _add_to_count(session, "qty_good", passed, -int(amount) * sign)
 
     item_key, src_key, dst_key = parse_key(item), parse_key(src), parse_key(dst)
     entry = LedgerEntry(

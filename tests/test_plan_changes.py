@@ -110,6 +110,79 @@ def test_a_split_of_more_than_waits_there_is_refused(session, make, people):
         changes.split_job(session, job, 5, user=people["planner"], seq=20, reason=" ")
 
 
+def reworked_job(session, make, people):
+    """A released 100-piece job (ops 10, 20, 30) whose op 20 had 4 pieces held and reworked at an added
+    rework operation, op 21."""
+    job = make.job(quantity=100, ops=("lathe", "mill", "deburr"))
+    shopfloor.complete_operation(session, op(job, 10), 100, user=people["operator"])
+    hold = shopfloor.place_hold(session, op(job, 20), 4, "DIM", user=people["operator"])
+    shopfloor.release_hold(session, hold, codes.REWORK, user=people["inspector"], add_rework=True)
+    session.commit()
+    return job, hold
+
+
+def good_counts(job) -> dict[int, int]:
+    return {o.seq: o.qty_good for o in job.operations}
+
+
+def test_a_split_after_a_rework_operation_moves_the_good_counts_of_the_routings_operations(session, make, people):
+    job, _ = reworked_job(session, make, people)
+    shopfloor.complete_operation(session, op(job, 21), 4, user=people["operator"])
+    shopfloor.complete_operation(session, op(job, 20), 100, user=people["operator"])
+    session.commit()
+    new = changes.split_job(session, job, 10, user=people["planner"], seq=30, reason="ship 10 early")
+    session.commit()
+    # The 10 passed op 10 and op 20 under the old job; the rework operation's 4 stay with its report.
+    assert good_counts(job) == {10: 90, 20: 90, 21: 4, 30: 0}
+    assert good_counts(new) == {10: 10, 20: 10, 30: 0}
+    assert all(o.rework_of_id is None for o in new.operations)
+    assert (at(session, job, 30), at(session, new, 30)) == (90, 10)
+    shopfloor.complete_operation(session, op(new, 30), 10, user=people["operator"])
+    session.commit()
+    assert int(ledger.balance(session, ledger.job_item(new.id), ledger.finished(new.id))) == 10
+    assert ledger.audit(session) == []
+
+
+def test_a_split_job_has_the_routing_without_the_rework_operation(session, make, people):
+    job, _ = reworked_job(session, make, people)
+    new = changes.split_job(session, job, 10, user=people["planner"], seq=20, reason="ship 10 early")
+    session.commit()
+    assert [o.seq for o in new.operations] == [10, 20, 30]
+    assert good_counts(new) == {10: 10, 20: 0, 30: 0}
+    # Its op 20 passes its pieces on to op 30, not to a copy of the old job's rework.
+    done = shopfloor.complete_operation(session, op(new, 20), 10, user=people["operator"])
+    session.commit()
+    assert done.following.seq == 30 and at(session, new, 30) == 10
+    assert (at(session, job, 20), at(session, job, 21)) == (86, 4)
+    assert ledger.audit(session) == []
+
+
+def test_a_split_of_the_pieces_at_a_rework_operation_is_refused_and_writes_nothing(session, make, people):
+    job, hold = reworked_job(session, make, people)
+    before = (session.scalar(select(func.count(LedgerEntry.id))), session.scalar(select(func.count(Job.id))))
+    with pytest.raises(PlanningError, match=rf"Op 21 reworks the pieces of {hold.ncr.number}"):
+        changes.split_job(session, job, 2, user=people["planner"], seq=21, reason="early")
+    session.rollback()
+    assert (session.scalar(select(func.count(LedgerEntry.id))), session.scalar(select(func.count(Job.id)))) == before
+    assert session.scalar(select(func.count(PlanChange.id))) == 0
+    assert session.get(Job, job.id).quantity == 100 and at(session, job, 21) == 4
+
+
+def test_the_split_form_offers_the_routings_operations_only_and_refuses_a_rework_one(client, login_as, session,
+                                                                                   make, people):
+    job, hold = reworked_job(session, make, people)
+    login_as(codes.PLANNER)
+    page = client.get(f"/plan/jobs/{job.number}/change").get_data(as_text=True)
+    assert "op 20 (96 waiting)" in page and "op 21 (" not in page
+    forged = client.post(f"/plan/jobs/{job.number}/change",
+                         data={"action": "split", "pieces": "2", "seq": "21", "reason": "early"})
+    assert forged.status_code == 422 and f"Op 21 reworks the pieces of {hold.ncr.number}" in forged.get_data(
+        as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count(PlanChange.id))) == 0 and at(session, job, 21) == 4
+    assert ledger.audit(session) == []
+
+
 def test_cancel_a_released_job_nobody_worked_and_refuse_one_with_pieces_in_the_flow(session, make, people):
     untouched, planned, worked = make.job(quantity=50), make.job(quantity=20, release=False), make.job(quantity=40)
     shopfloor.complete_operation(session, op(worked, 10), 5, user=people["operator"])

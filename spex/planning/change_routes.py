@@ -32,9 +32,12 @@ def _bins():
 
 
 def _waiting_ops(job) -> list[tuple[int, int]]:
-    """(seq, pieces waiting) of the job's operations that have pieces waiting: what a split can take."""
+    """(seq, pieces waiting) of the job's operations that have pieces waiting: what a split can take
+    (not a rework operation's: those pieces stay with their report)."""
     found = []
     for op in job.operations:
+        if op.is_rework:
+            continue
         waiting = int(ledger.balance(db.session, ledger.job_item(job.id), ledger.at_operation(op.id)))
         if waiting:
             found.append((op.seq, waiting))

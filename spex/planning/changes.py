@@ -130,7 +130,11 @@ def split_job(session: Session, job: Job, pieces: int, *, user: User, seq: int |
               due_date: date | None = None, reason: str | None = None) -> Job:
     """A new job for `pieces` of this one. A released job gives pieces waiting at operation `seq`:
     each leaves this job and arrives at the same operation of the new one by a ledger entry, and the
-    good counts of the operations before it go with them."""
+    good counts of the operations before it go with them.
+
+    The new job has the routing's operations only: a rework operation added to this job is the
+    record of its report's pieces and stays here (with its count), and the pieces waiting at one
+    are not split off: they go back to the operation they were held at first."""
     _planner(user)
     _open(job)
     reason = _reason(reason, required=True, what="split")
@@ -142,6 +146,8 @@ def split_job(session: Session, job: Job, pieces: int, *, user: User, seq: int |
         op = next((o for o in job.operations if o.seq == seq), None)
         if op is None:
             raise PlanningError("Choose the operation whose waiting pieces go to the new job.")
+        if op.is_rework:
+            raise PlanningError(_rework_not_split(session, op))
         waiting = int(ledger.balance(session, ledger.job_item(job.id), ledger.at_operation(op.id)))
         if pieces > waiting:
             raise PlanningError(f"Only {waiting} pcs of job {job.number} are waiting at op {op.seq}; "
@@ -150,7 +156,7 @@ def split_job(session: Session, job: Job, pieces: int, *, user: User, seq: int |
               due_date=due_date or job.due_date, status=job.status, priority=job.priority,
               notes=f"Split from job {job.number}", released_at=utcnow() if job.status == "released" else None)
     new.order_lines = list(job.order_lines)
-    new.operations = [operation_like(o) for o in job.operations]
+    new.operations = [operation_like(o) for o in job.operations if not o.is_rework]
     session.add(new)
     session.flush()
     if op is not None:
@@ -170,20 +176,32 @@ def split_job(session: Session, job: Job, pieces: int, *, user: User, seq: int |
     return new
 
 
+def _rework_not_split(session: Session, op: JobOperation) -> str:
+    hold = session.scalar(select(QualityHold).where(QualityHold.rework_operation_id == op.id)
+                          .order_by(QualityHold.id).limit(1))
+    whose = hold.ncr.number if hold is not None and hold.ncr is not None else "a quality hold"
+    return (f"Op {op.seq} reworks the pieces of {whose} held at op {op.rework_of.seq}; they go back to op "
+            f"{op.rework_of.seq} when reworked. Split pieces waiting at an operation of the routing.")
+
+
 def _move_split_pieces(session: Session, job: Job, new: Job, op: JobOperation, pieces: int, user: User) -> None:
-    twin = next(o for o in new.operations if o.seq == op.seq)
+    twins = {o.seq: o for o in new.operations}
+    twin = twins[op.seq]
     now = utcnow()
     ledger.move(session, ledger.SPLIT, ledger.job_item(job.id), pieces, ledger.at_operation(op.id), None,
                 **_common(user, job, op, f"to job {new.number}"))
     ledger.move(session, ledger.SPLIT, ledger.job_item(new.id), pieces, None, ledger.at_operation(twin.id),
                 **_common(user, new, twin, f"from job {job.number}"))
-    # The pieces passed the operations before this one under the old job: their good counts go with them.
-    for before, new_before in zip(job.operations, new.operations):
+    # The pieces passed the routing's operations before this one under the old job: their good counts
+    # go with them, each to the operation of the same number (a rework operation's count stays).
+    for before in job.operations:
         if before.seq >= op.seq:
             break
+        if before.is_rework:
+            continue
         before.qty_good -= pieces
-        new_before.qty_good = pieces
-        new_before.completed_at = now
+        twins[before.seq].qty_good = pieces
+        twins[before.seq].completed_at = now
     twin.last_activity_at = now
 
 

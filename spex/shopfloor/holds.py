@@ -55,7 +55,7 @@ def release_hold(session: Session, hold: QualityHold, disposition: str, *, user:
     elif disposition == codes.REWORK:
         target = _rework_target(session, hold, rework_to, add_rework, user=user, note=note, when=now)
         ledger.move(session, ledger.HOLD_RELEASE, item, hold.quantity, src, ledger.at_operation(target.id),
-                    reason=disposition, **common)
+                    reason=disposition, passes_again=_passed_again(job, target, op), **common)
         hold.rework_operation_id = target.id
         target.last_activity_at = now
         # Sent back up the routing, the pieces pass those operations again: none of them is complete.
@@ -82,7 +82,7 @@ def release_hold(session: Session, hold: QualityHold, disposition: str, *, user:
         session.flush()
         common["shipment_id"] = shipment.id
         ledger.move(session, ledger.HOLD_RELEASE, item, hold.quantity, src, ledger.at_location(vendor_loc.id),
-                    reason=disposition, **common)
+                    reason=disposition, passes_again=_passed_again(job, outside, op), **common)
     hold.released_at = now
     hold.released_by_id = user.id
     hold.disposition = disposition
@@ -91,6 +91,25 @@ def release_hold(session: Session, hold: QualityHold, disposition: str, *, user:
     _settle_operation(session, op, now)
     _settle_job(session, job, now)
     return hold
+
+
+def _passed_again(job, start: JobOperation, held_at: JobOperation) -> tuple[int, ...]:
+    """The operations held pieces are sent back to pass again: those of the routing from `start` (an
+    earlier operation they are reworked at, or the outside process they are returned to) up to the
+    one they were held at, which they had not yet passed (held at a rework operation, the one it
+    reworks for: its pieces had not passed that one either).
+
+    An operation's good count says how many distinct pieces have passed it good, so that "op 10:
+    165 of 165" stays true however often rework sends pieces round: pieces sent back give up their
+    place in the good counts of these operations with the hold's release, and are counted again
+    when they pass. Until then the operation shows them as waiting, not done, which is what the
+    floor sees. The ledger keeps every pass (each completion is its entry). A rework at the
+    operation held at, or at an added rework operation, sends the pieces past nothing they passed:
+    a rework operation counts the pieces it reworked, and they then pass the held operation once."""
+    if start.is_rework:
+        return ()
+    before = held_at.rework_of if held_at.is_rework else held_at
+    return tuple(o.id for o in job.operations if start.seq <= o.seq < before.seq and not o.is_rework)
 
 
 def rework_choices(hold: QualityHold) -> list[JobOperation]:

@@ -293,3 +293,84 @@ def test_the_ncr_page_offers_where_to_rework_and_refuses_a_forged_choice(client,
     assert again.status_code == 422 and "already released" in again.get_data(as_text=True)
     assert ledger.audit(session) == []
 
+
+
+# --- good counts: distinct pieces passed, however often rework sends them round ----------------
+
+def good_counts(job) -> dict[int, int]:
+    return {o.seq: o.qty_good for o in job.operations}
+
+
+def test_pieces_reworked_at_an_earlier_operation_are_counted_once_at_the_operations_they_pass_again(
+        client, login_as, session, make, people):
+    # 165 pass op 10 and op 20; 4 of them are held at op 30 and sent back to op 10 to be re-turned.
+    job, hold = held_job(session, make, people, at=30)
+    assert good_counts(job) == {10: JOB_QTY, 20: JOB_QTY, 30: 0}
+    shopfloor.release_hold(session, hold, codes.REWORK, user=people["inspector"], rework_to=op(job, 10))
+    session.commit()
+    # Op 10 and op 20 have 4 pieces to pass again: 161 of 165 have passed them good for now.
+    assert good_counts(job) == {10: FREE, 20: FREE, 30: 0}
+    bj = next(j for j in load_board(session) if j.id == job.id)
+    op10 = next(o for o in bj.ops if o.seq == 10)
+    assert (op10.good, op10.expected, op10.remaining, op10.waiting) == (FREE, JOB_QTY, HELD, HELD)
+    login_as(codes.PLANNER)
+    page = re.sub(r"<[^>]+>", "", client.get(f"/jobs/{job.number}").get_data(as_text=True))
+    assert "Op 10 done 161/165 (4 waiting); op 20 done 161/165" in page
+    complete(session, job, 10, HELD, people)
+    complete(session, job, 20, HELD, people)
+    # Not "169 of 165 done": each operation has passed the 165 pieces once.
+    assert good_counts(job) == {10: JOB_QTY, 20: JOB_QTY, 30: 0}
+    complete(session, job, 30, JOB_QTY, people)
+    assert good_counts(job) == {10: JOB_QTY, 20: JOB_QTY, 30: JOB_QTY}
+    # The ledger still has every pass: op 10 completed 165 + 4 pieces.
+    passes = session.scalar(select(func.sum(LedgerEntry.quantity)).where(
+        LedgerEntry.kind == ledger.COMPLETE, LedgerEntry.job_operation_id == op(job, 10).id))
+    assert int(passes) == JOB_QTY + HELD
+    assert ledger.audit(session) == []
+
+
+def test_a_rework_then_a_scrap_at_the_operation_passed_again_keeps_good_and_scrap_within_the_job(
+        session, make, people):
+    job, hold = held_job(session, make, people)
+    shopfloor.release_hold(session, hold, codes.REWORK, user=people["inspector"], rework_to=op(job, 10))
+    session.commit()
+    make.location(kind="scrap")
+    shopfloor.scrap_pieces(session, op(job, 10), 1, "DIM", user=people["operator"])
+    complete(session, job, 10, HELD - 1, people)
+    # 164 good and 1 scrapped at op 10: the 165 pieces that reached it, each counted once.
+    assert (op(job, 10).qty_good, op(job, 10).qty_scrap) == (JOB_QTY - 1, 1)
+    assert ledger.audit(session) == []
+
+
+def test_pieces_returned_to_the_vendor_are_counted_once_at_the_outside_operation(session, make, people):
+    # Op 10 lathe, op 20 anodize at a vendor, op 30 mill: the 4 held at op 30 go back to the anodizer.
+    part = make.part(ops=("lathe",), outside=("anodize",))
+    part.routing.append(RoutingStep(seq=30, kind="inhouse", work_center=make.work_center(kind="mill"),
+                                    description="Mill", setup_min=0, run_min_per_piece=1))
+    session.flush()
+    job = make.job(part, quantity=JOB_QTY)
+    complete(session, job, 10, JOB_QTY, people)
+    shopfloor.ship_out(session, op(job, 20), JOB_QTY, user=people["shipping"])
+    shopfloor.receive_back(session, op(job, 20), JOB_QTY, user=people["shipping"])
+    hold = shopfloor.place_hold(session, op(job, 30), HELD, "FIN", user=people["inspector"])
+    shopfloor.release_hold(session, hold, codes.RETURN_TO_VENDOR, user=people["inspector"])
+    session.commit()
+    assert good_counts(job) == {10: JOB_QTY, 20: FREE, 30: 0}
+    shopfloor.receive_back(session, op(job, 20), HELD, user=people["shipping"])
+    session.commit()
+    assert good_counts(job) == {10: JOB_QTY, 20: JOB_QTY, 30: 0}
+    assert ledger.audit(session) == []
+
+
+def test_pieces_held_again_at_a_rework_operation_and_sent_to_op_10_leave_only_op_10s_count(session, make, people):
+    job, hold = held_job(session, make, people)
+    complete(session, job, 20, FREE, people)
+    shopfloor.release_hold(session, hold, codes.REWORK, user=people["inspector"], add_rework=True)
+    rework = op(job, 21)
+    again = shopfloor.place_hold(session, rework, 2, "DIM", user=people["inspector"])
+    shopfloor.release_hold(session, again, codes.REWORK, user=people["inspector"], rework_to=op(job, 10))
+    session.commit()
+    # The 2 had passed op 10, not op 20 (they were held before it): only op 10 passes them again.
+    assert good_counts(job) == {10: JOB_QTY - 2, 20: FREE, 21: 0, 30: 0}
+    assert pieces(session, job) == {"op 10": 2, "op 21": 2, "op 30": FREE}
+    assert ledger.audit(session) == []
