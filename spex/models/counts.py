@@ -39,6 +39,7 @@ class Count(db.Model):
 
     location = relationship("Location")
     counted_by = relationship("User", foreign_keys=[counted_by_id])
+    station = relationship("Station")
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     lines = relationship("CountLine", back_populates="count", order_by="CountLine.id",
                          cascade="all, delete-orphan")
