@@ -172,3 +172,19 @@ def test_only_a_planner_cancels_a_count(scan, shop, session, client):
         shown = unfinished_section(client)
     assert "Count 1" in shown and f'id="cancel-{count.id}"' not in shown and "A planner cancels it." in shown
     assert counts(session)[0].status == "counting"
+
+
+def test_how_old_an_open_count_is_before_it_is_listed_is_a_setting(scan, shop, session, client, app, monkeypatch):
+    from spex import config
+    monkeypatch.setenv("SPEX_COUNT_STALE_HOURS", "1")
+    assert config._count_stale_hours() == 1
+    monkeypatch.setenv("SPEX_COUNT_STALE_HOURS", "soon")
+    assert config._count_stale_hours() == config.DEFAULT_COUNT_STALE_HOURS == 4
+    app.config["SPEX_COUNT_STALE_HOURS"] = 1
+    started = utcnow()
+    with clock_at(started):
+        count_rack(scan, shop, shop.lot.units[0].barcode, "144")
+    login(client, shop.handler)
+    with clock_at(started + timedelta(hours=2)):
+        shown = unfinished_section(client)
+    assert "Count 1" in shown and "more than 1 hour ago" in shown
