@@ -46,6 +46,9 @@ def _shop_rate() -> Decimal:
 # each ABC class are counted, in days (SPEX_COUNT_DAYS_A/_B/_C: monthly, quarterly, yearly).
 DEFAULT_COUNT_TOLERANCE = Decimal("2")
 DEFAULT_COUNT_DAYS = {"A": 30, "B": 91, "C": 365}
+# A count still open this many hours after it was started was left at a station: the counts page
+# lists it for a planner to cancel (SPEX_COUNT_STALE_HOURS=4).
+DEFAULT_COUNT_STALE_HOURS = 4
 
 
 def _count_tolerance() -> Decimal:
@@ -58,6 +61,11 @@ def _count_days() -> dict[str, int]:
         raw = os.environ.get(f"SPEX_COUNT_DAYS_{abc}", "").strip()
         days[abc] = int(raw) if raw.isdigit() and 0 < int(raw) <= 3660 else default
     return days
+
+
+def _count_stale_hours() -> int:
+    raw = os.environ.get("SPEX_COUNT_STALE_HOURS", "").strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 24 * 30 else DEFAULT_COUNT_STALE_HOURS
 
 
 def count_tolerance() -> Decimal:
@@ -162,6 +170,7 @@ def load(app) -> None:
         SPEX_SHOP_RATE=_shop_rate(),
         SPEX_COUNT_TOLERANCE=_count_tolerance(),
         SPEX_COUNT_DAYS=_count_days(),
+        SPEX_COUNT_STALE_HOURS=_count_stale_hours(),
         SPEX_PO_OVER_TOLERANCE=_share("SPEX_PO_OVER_TOLERANCE", DEFAULT_PO_OVER_TOLERANCE),
         SPEX_PO_UNDER_TOLERANCE=_share("SPEX_PO_UNDER_TOLERANCE", DEFAULT_PO_UNDER_TOLERANCE),
         # The shop's name as it heads packing lists and certificates of conformance.

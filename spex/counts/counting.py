@@ -3,12 +3,12 @@ says done the books are read once and compared. Each difference becomes ADJUST e
 ledger, with its reason, at once when every line is within the tolerance, or when a planner approves."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from spex import codes, ledger
 from spex.models import (FINISHED_STATUSES, Balance, Count, CountLine, FinishedGoodsLot, Location, Station, StockUnit,
@@ -18,6 +18,12 @@ from spex.shopfloor.rules import FloorError, require_role
 
 COUNTED_PLACES = tuple(dict.fromkeys(MATERIAL_PLACES + FINISHED_PLACES))
 ZERO = qty(0)
+# A count left unfinished and cancelled (at the station, by a planner, or by a new count of its bin)
+# keeps the status it always had; people read it as cancelled. It never adjusts the books.
+CANCELLED = "dropped"
+STATUS_NAMES = {"exact": "counted right", "adjusted": "adjusted (within tolerance)", "waiting": "waits for approval",
+                "approved": "approved and adjusted", "rejected": "rejected", "counting": "being counted",
+                CANCELLED: "cancelled"}
 
 
 class CountError(FloorError):
@@ -25,19 +31,59 @@ class CountError(FloorError):
 
 
 def start_count(session: Session, bin: Location, *, user: User, station: Station | None = None) -> Count:
-    """Open a count of a bin. A count of the same bin left unfinished (a station cancelled, a
-    counter walked away) is dropped: the new count is the one that stands."""
+    """Open a count of a bin. A count of the same bin left unfinished (a counter walked away) is
+    cancelled, nothing adjusted: the new count is the one that stands."""
     require_role(user, "count")
     if not bin.active or bin.kind not in COUNTED_PLACES:
         raise CountError(f"{bin.barcode} is not a bin that holds stock on the shelf; it is not counted.",
                          "Scan the label of a rack bin, cart or finished-goods bin (BIN-…).")
-    session.execute(update(Count).where(Count.location_id == bin.id, Count.status == "counting")
-                    .values(status="dropped"))
+    session.execute(_cancelled((Count.location_id == bin.id,), user,
+                               f"Cancelled: a new count of {bin.barcode} was started."))
     count = Count(location_id=bin.id, status="counting", counted_by_id=user.id,
                   station_id=station.id if station else None, started_at=utcnow())
     session.add(count)
     session.flush()
     return count
+
+
+def cancel(session: Session, count: Count, *, user: User, note: str) -> None:
+    """A planner cancels a count left unfinished: nothing is adjusted, who, when and why are kept,
+    and the bin is counted again with a new count. Refused once the count has finished (or was
+    cancelled already): the check is the update's own, so a counter finishing meanwhile wins."""
+    if user is None or not user.has_role(*codes.COUNT_APPROVERS):
+        raise CountError("Only a planner may cancel a count.")
+    note = (note or "").strip()
+    if not note:
+        raise CountError("Say why the count is cancelled.")
+    if not _cancel_one(session, count, user, note):
+        raise CountError(f"{not_open(count)}: nothing was cancelled.")
+
+
+def abandon(session: Session, count: Count, *, user: User | None, note: str) -> bool:
+    """The station leaves a count unfinished (cancelled there, signed out, another flow started):
+    it is cancelled, nothing adjusted. False when it had finished or was cancelled already."""
+    return _cancel_one(session, count, user, note)
+
+
+def _cancel_one(session: Session, count: Count, user: User | None, note: str) -> bool:
+    done = session.execute(_cancelled((Count.id == count.id,), user, note)).rowcount == 1
+    session.refresh(count)
+    return done
+
+
+def _cancelled(where: tuple, user: User | None, note: str):
+    return (update(Count).where(*where, Count.status == "counting")
+            .values(status=CANCELLED, decided_by_id=user.id if user else None, decided_at=utcnow(),
+                    decision_note=note[:2000]).execution_options(synchronize_session=False))
+
+
+def not_open(count: Count) -> str:
+    """Why a count takes no more: cancelled (by whom, why) or finished, as people say it."""
+    if count.status == CANCELLED:
+        by = f" by {count.decided_by.name}" if count.decided_by else ""
+        why = f" ({count.decision_note.rstrip('.')})" if count.decision_note else ""
+        return f"{count.number} of {count.location.barcode} was cancelled{by}{why}"
+    return f"{count.number} of {count.location.barcode} has finished ({STATUS_NAMES.get(count.status, count.status)})"
 
 
 def is_whole(unit: StockUnit) -> bool:
@@ -93,6 +139,11 @@ def finish_count(session: Session, count: Count, *, tolerance: Decimal, user: Us
         raise CountError(f"{count.number} is finished already.", f"Scan {codes.CMD_COUNT} to count again.")
     if any(line.counted is None for line in count.lines):
         raise CountError("A unit of the count waits for its length or quantity.", "Scan or type it first.")
+    # Claimed by an update that checks it is still unfinished: a planner cancelling it meanwhile wins.
+    if session.execute(update(Count).where(Count.id == count.id, Count.status == "counting")
+                       .values(finished_at=utcnow()).execution_options(synchronize_session=False)).rowcount != 1:
+        session.refresh(count)
+        raise CountError(f"{not_open(count)}: nothing was adjusted.", f"Scan {codes.CMD_COUNT} to count again.")
     here = ledger.at_location(count.location_id)
     on_books = {item: (quantity, unit) for item, quantity, unit in session.execute(
         select(Balance.item, Balance.quantity, Balance.unit)
@@ -243,6 +294,25 @@ def variance_words(line: CountLine) -> str:
 
 def waiting(session: Session) -> list[Count]:
     return list(session.scalars(select(Count).where(Count.status == "waiting").order_by(Count.finished_at)))
+
+
+# What a list of counts shows of each: its bin and who counted (one query, not one per row).
+_LISTED_WITH = (joinedload(Count.location), joinedload(Count.counted_by))
+
+
+def unfinished(session: Session, older_than: timedelta) -> list[Count]:
+    """The counts still open that were started more than `older_than` ago: left at a station,
+    most likely, the oldest first."""
+    return list(session.scalars(select(Count).where(Count.status == "counting",
+                                                    Count.started_at < utcnow() - older_than)
+                                .options(*_LISTED_WITH, joinedload(Count.station), selectinload(Count.lines))
+                                .order_by(Count.started_at, Count.id)))
+
+
+def cancelled(session: Session, limit: int = 50) -> list[Count]:
+    return list(session.scalars(select(Count).where(Count.status == CANCELLED)
+                                .options(*_LISTED_WITH, joinedload(Count.decided_by))
+                                .order_by(Count.id.desc()).limit(limit)))
 
 
 def finished(session: Session, limit: int = 200) -> list[Count]:

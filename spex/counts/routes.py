@@ -1,13 +1,16 @@
-"""Counts pages: the counts (those waiting for approval first), one count's variance with the
-planner's approve / reject, and the schedule of bins due. Thin: read the form, call the domain."""
+"""Counts pages: the counts (those waiting for approval first, then those left unfinished for a
+planner to cancel), one count's variance with the planner's approve / reject, and the schedule of
+bins due. Thin: read the form, call the domain."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from spex import codes, ledger
 from spex.auth import roles_required
-from spex.config import DEFAULT_COUNT_DAYS
+from spex.config import DEFAULT_COUNT_DAYS, DEFAULT_COUNT_STALE_HOURS
 from spex.counts import counting, schedule
 from spex.downloads import csv_response
 from spex.extensions import db
@@ -16,14 +19,11 @@ from spex.models import Count
 bp = Blueprint("counts", __name__, template_folder="templates", url_prefix="/counts")
 viewers_required = roles_required(*codes.COUNT_VIEWERS)
 approvers_required = roles_required(*codes.COUNT_APPROVERS)
-STATUS_NAMES = {"exact": "counted right", "adjusted": "adjusted (within tolerance)", "waiting": "waits for approval",
-                "approved": "approved and adjusted", "rejected": "rejected", "counting": "being counted",
-                "dropped": "dropped"}
 
 
 @bp.app_template_filter("count_status")
 def _status(status: str) -> str:
-    return STATUS_NAMES.get(status, status)
+    return counting.STATUS_NAMES.get(status, status)
 
 
 @bp.app_template_filter("variance_words")
@@ -34,8 +34,32 @@ def _variance(line) -> str:
 @bp.get("/")
 @viewers_required
 def index():
+    return _index()
+
+
+def _index(error: str | None = None, status: int = 200):
+    hours = _stale_hours()
     return render_template("counts/counts.html", waiting=counting.waiting(db.session),
-                           counts=counting.finished(db.session))
+                           unfinished=counting.unfinished(db.session, timedelta(hours=hours)), stale_hours=hours,
+                           cancelled=counting.cancelled(db.session), counts=counting.finished(db.session),
+                           error=error), status
+
+
+@bp.post("/<int:count_id>/cancel")
+@approvers_required
+def cancel(count_id: int):
+    count = db.session.get(Count, count_id)
+    if count is None:
+        abort(404)
+    try:
+        counting.cancel(db.session, count, user=current_user, note=request.form.get("note", ""))
+    except counting.CountError as exc:
+        db.session.rollback()
+        return _index(exc.message, 422)
+    db.session.commit()
+    flash(f"{count.number} of {count.location.barcode} cancelled: nothing was adjusted; "
+          f"a new count of the bin starts with {codes.CMD_COUNT}.")
+    return redirect(url_for("counts.index"))
 
 
 @bp.get("/counts.csv")
@@ -103,9 +127,13 @@ def _days() -> dict[str, int]:
     return {**DEFAULT_COUNT_DAYS, **(current_app.config.get("SPEX_COUNT_DAYS") or {})}
 
 
+def _stale_hours() -> int:
+    return int(current_app.config.get("SPEX_COUNT_STALE_HOURS") or DEFAULT_COUNT_STALE_HOURS)
+
+
 def _count(count_id: int) -> Count:
     count = db.session.get(Count, count_id)
-    if count is None or count.status in ("counting", "dropped"):
+    if count is None or count.status in ("counting", counting.CANCELLED):
         abort(404)
     return count
 

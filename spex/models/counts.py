@@ -11,7 +11,8 @@ from spex.models._types import Qty, UtcDateTime, utcnow
 
 # counting: scans coming in; exact: every unit counted right; adjusted: the variance was within the
 # tolerance and adjusted at once; waiting: above it, for a planner; approved / rejected: decided;
-# dropped: left unfinished (a new count of the bin started).
+# dropped: left unfinished and cancelled (shown as "cancelled": the station left it, a planner
+# cancelled it, or a new count of the bin started); decided_by/at and decision_note say who, when, why.
 COUNT_STATUSES = ("counting", "exact", "adjusted", "waiting", "approved", "rejected", "dropped")
 FINISHED_STATUSES = ("exact", "adjusted", "waiting", "approved", "rejected")
 
@@ -39,6 +40,7 @@ class Count(db.Model):
 
     location = relationship("Location")
     counted_by = relationship("User", foreign_keys=[counted_by_id])
+    station = relationship("Station")
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     lines = relationship("CountLine", back_populates="count", order_by="CountLine.id",
                          cascade="all, delete-orphan")

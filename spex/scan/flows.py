@@ -27,6 +27,7 @@ from spex.scan.grammar import Scan
 from spex.scan.state import (LastScan, Person, ScanLine, State, StationRef, decode, load_state,  # noqa: F401
                              person_by_badge, person_with_pin, read_state, save_state, scan_by_uid, write_scan_record)
 from spex.scan.steps import STEPS, stored_moment
+from spex.scan.steps.count import COUNT_CANCELLED, COUNTING, leave as leave_count
 from spex.scan.steps.goods import SHIP_QTY, release_words
 # PIN_WAIT and PIN_LOCKOUT are named here too, as the station's rules the tests read.
 from spex.scan.steps.sign_in import (BADGE_AGAIN_AT, KEPT_BY_CLEAR, MAY_BE_A_PIN, PIN_LOCKOUT, PIN_MASK, PIN_WAIT,
@@ -77,6 +78,8 @@ class _Flow:
         # The records in context (job, operation, bar, FG lot), each loaded once in the scan: its
         # steps and the answer's panels, rendered after the commit, show the same objects.
         self.context: dict[type, object] = {}
+        self.scan: Scan | None = None  # the scan being handled
+        self.notices: list[str] = []  # what the scan ended on the way (a count left unfinished), for its answer
 
     def _get(self, model, ident):
         if ident is None:
@@ -106,6 +109,8 @@ class _Flow:
         return self._get(FinishedGoodsLot, self.state.fg_lot_id)
 
     def expect(self, pending: str | None, **collected) -> None:
+        if pending is None:
+            self.leave_count()
         self.state.pending = pending
         if pending is None:
             # Attachments chosen beside the scan field wait for the receipt or ship-out they belong to.
@@ -113,6 +118,7 @@ class _Flow:
         self.data.update({k: str(v) for k, v in collected.items()})
 
     def clear(self, keep_operator: bool = True) -> None:
+        self.leave_count()
         self.state.job_id = self.state.job_operation_id = None
         self.state.stock_unit_id = self.state.fg_lot_id = None
         self.state.pending = None
@@ -121,6 +127,11 @@ class _Flow:
         if not keep_operator:
             self.state.operator_id = None
             self.operator = None
+
+    def leave_count(self) -> None:
+        """A count the station is in ends cancelled when the station leaves it; its answer says so."""
+        if self.state.pending in COUNTING and self.scan is not None:
+            self.notices += filter(None, [leave_count(self, self.scan)])
 
     def save(self) -> None:
         self.state.data = json.dumps(self.data) if self.data else None
@@ -140,6 +151,12 @@ class _Flow:
 
     # the scan
     def handle(self, scan: Scan) -> Answer:
+        self.scan = scan
+        answer = self._handle(scan)
+        answer.warnings[:0] = [f"{words}. {COUNT_CANCELLED}" for words in self.notices]  # a count it left
+        return answer
+
+    def _handle(self, scan: Scan) -> Answer:
         # "Already signed in" is remembered for the very next scan only.
         badge_again_at = stored_moment(self.data.pop(BADGE_AGAIN_AT, None))
         if scan.kind == grammar.EMPTY:
@@ -155,8 +172,9 @@ class _Flow:
         if scan.kind == grammar.COMMAND:
             if scan.code == codes.CMD_CANCEL:
                 self.clear()
-                return Answer(WAITING, "Cleared", "Job, bar and pending command are cleared.",
-                              next_step=expected_next(self.session, self.state, self.data))
+                headline, detail = ((self.notices.pop(), COUNT_CANCELLED) if self.notices  # the count it cancelled
+                                    else ("Cleared", "Job, bar and pending command are cleared."))
+                return Answer(WAITING, headline, detail, next_step=expected_next(self.session, self.state, self.data))
             if scan.code == codes.CMD_SIGN_OUT:
                 return sign_out(self)
             if scan.code == codes.CMD_UNDO:

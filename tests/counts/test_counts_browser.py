@@ -1,7 +1,8 @@
 """A cycle count in Chromium: a material handler counts a rack bin with the keyboard-wedge scanner, one
 bar missing and one bar's length wrong; the station tells the variance; a planner opens the counts
 waiting for approval and approves it; the ledger holds two ADJUST entries with their reasons and
-still sums to the balances; the bar's page shows the count."""
+still sums to the balances; the bar's page shows the count. A count left at the station is
+cancelled by a planner on the counts page, and the bin is counted again."""
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -62,3 +63,42 @@ def test_a_bin_counted_with_a_bar_missing_and_a_length_wrong_is_approved(operato
     assert "Count 1" in counts and "BIN-R1-A01" in counts and "approved and adjusted" in counts
     assert "In BIN-R1-A01: 131.25 in left of 144" in office.inner_text("section.card >> nth=0")
     office.screenshot(path=str(tmp_path / "bar-page.png"), full_page=True)
+
+
+def test_a_count_left_at_the_station_is_cancelled_by_a_planner_and_the_bin_counted_again(
+        operator_at, shop, session, make, screen, sign_in, live_server, tmp_path):
+    from datetime import timedelta
+
+    from spex.models import Count
+
+    bar1, bar2 = shop.lot.units
+    planner = make.user(codes.PLANNER, name="Pat Planner")
+    make.commit()
+    person = operator_at()
+    person.scan(shop.handler.barcode, codes.CMD_COUNT, shop.rack.barcode, bar1.barcode, "144")
+    assert person.headline == f"Counted {bar1.barcode}: 144 in"
+    # The handler walks away; the count is found open five hours after it was started.
+    session.rollback()
+    count = session.scalar(select(Count))
+    count.started_at -= timedelta(hours=5)
+    session.commit()
+
+    office = screen({"width": 1366, "height": 768})
+    sign_in(office, live_server, planner, "/counts/")
+    unfinished = office.locator("#unfinished")
+    assert "BIN-R1-A01" in unfinished.inner_text() and "Max Handler" in unfinished.inner_text()
+    office.fill("#unfinished input[name=note]", "Handler went home mid-count")
+    office.click(f"#cancel-{count.id}")
+    office.wait_for_selector("text=Count 1 of BIN-R1-A01 cancelled: nothing was adjusted")
+    assert "Handler went home mid-count" in office.inner_text("#cancelled")
+    assert "BIN-R1-A01" not in office.inner_text("#unfinished")
+    office.screenshot(path=str(tmp_path / "count-cancelled.png"), full_page=True)
+
+    person.scan(codes.CMD_DONE)  # the handler comes back to finish it
+    assert person.outcome == "refused"
+    assert person.headline.startswith("Refused: Count 1 of BIN-R1-A01 was cancelled by Pat Planner")
+    person.scan(codes.CMD_COUNT, shop.rack.barcode, bar1.barcode, "144", bar2.barcode, "144", codes.CMD_DONE)
+    assert person.outcome == "done" and person.headline == "BIN-R1-A01 counted: all 2 right"
+    session.rollback()
+    assert session.scalars(select(LedgerEntry).where(LedgerEntry.kind == ledger.ADJUST)).all() == []
+    assert [c.status for c in session.scalars(select(Count).order_by(Count.id))] == ["dropped", "exact"]

@@ -1,5 +1,9 @@
 """Cycle-count steps at the station: CMD-COUNT, the bin, then every bar, plate or FG lot in it (with
-its length or quantity where it is not whole), and CMD-DONE; the count's variance is told then."""
+its length or quantity where it is not whole), and CMD-DONE; the count's variance is told then.
+
+One rule for a count the station leaves before CMD-DONE, however it leaves it (CMD-CANCEL, signing
+out, another person's badge, another job, command or count): the count is cancelled, nothing is
+adjusted, and the answer says so. The bin is counted again from the start with a new count."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -20,6 +24,9 @@ if TYPE_CHECKING:
 COUNT_BIN = "count:bin"
 COUNT_UNIT = "count:unit"
 COUNT_QTY = "count:qty"
+COUNTING = (COUNT_UNIT, COUNT_QTY)
+COUNT_CANCELLED = (f"Nothing was adjusted, the books are as they were. Scan {codes.CMD_COUNT} and the bin "
+                   "to count it again.")
 _UNIT_KINDS = (grammar.LOT, grammar.FG)
 
 
@@ -49,7 +56,7 @@ def count_bin(flow: _Flow, scan: Scan) -> Answer | None:
 @step(COUNT_UNIT, "Count", f"Scan each bar (LOT-…) or FG lot (FG-…) in the bin; {codes.CMD_DONE} after the last.")
 def count_unit(flow: _Flow, scan: Scan) -> Answer | None:
     if scan.kind == grammar.COMMAND and scan.code != codes.CMD_DONE:
-        return None  # another command starts over; the count is left unfinished
+        return None  # another command starts over; the count is cancelled (see leave)
     count = _count(flow)
     if scan.kind == grammar.COMMAND:
         return _finish(flow, count)
@@ -118,8 +125,25 @@ def _finish(flow: _Flow, count: Count) -> Answer:
     return answer
 
 
+def leave(flow: _Flow, scan: Scan) -> str | None:
+    """The station leaves the count it is in before CMD-DONE: the count is cancelled, nothing adjusted,
+    with who and why kept. The words that say so (None when no count was open)."""
+    if flow.state.pending not in COUNTING:
+        return None
+    count = flow.session.get(Count, int(flow.data.get("count") or 0))
+    if count is None or count.status != "counting":  # finished (CMD-DONE) or cancelled already
+        return None
+    if not counting.abandon(flow.session, count, user=flow.operator,
+                            note=f"Cancelled at {flow.station.name}: {scan.code} scanned before {codes.CMD_DONE}."):
+        return None
+    return f"{count.number} of {count.location.barcode} cancelled"
+
+
 def _count(flow: _Flow) -> Count:
     count = flow.session.get(Count, int(flow.data.get("count") or 0))
+    if count is not None and count.status == counting.CANCELLED:
+        raise Refused(f"{counting.not_open(count)}: nothing was adjusted.",
+                      f"Scan {codes.CMD_COUNT} and the bin to count it again.")
     if count is None or count.status != "counting":
         raise Refused("Which count? The station lost it.", f"Scan {codes.CMD_COUNT} and the bin again.")
     return count
