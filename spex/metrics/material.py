@@ -263,7 +263,9 @@ class JobRequirement:
     per_piece: Decimal  # material units one piece takes
     pulled: Decimal  # net pulled to the job so far
     still_needed: Decimal  # what the job will still pull
-    planned: bool = False  # still_needed follows the cut plan kept at release
+    # A job with a cut plan kept at release: what its plan has still to pull of each planned unit (by
+    # id); still_needed follows the plan. None for a job with no kept plan (bar per piece).
+    planned_pulls: dict[int, Decimal] | None = None
 
     @property
     def unit(self) -> str:
@@ -281,25 +283,26 @@ def _units_for(material: Material, part: Part, pieces: int) -> Decimal:
     return qty(length * pieces)
 
 
-def _plan_still_needed(job: Job, part: Part, material: Material, lines, pulled: dict, remaining: int) -> Decimal:
+def _plan_still_needed(job: Job, part: Part, material: Material, lines, pulled: dict,
+                       remaining: int) -> tuple[Decimal, dict[int, Decimal]]:
     """What a job with a kept cut plan will still pull: each planned bar, remnant or plate's pull less
     what of it was already pulled to the job, plus whole new bars (or plates) for the pieces no planned
     unit covers, less what was pulled to the job off the plan; nothing once every piece is started."""
     from spex.planning.cutplan import bought_for_short  # the planning room's arithmetic
 
     if remaining <= 0:
-        return ZERO
-    planned_units = {line.stock_unit_id for line in lines}
-    to_pull = sum((max(line.pull - pulled.get((job.id, line.stock_unit_id), ZERO), ZERO) for line in lines), ZERO)
+        return ZERO, {}
+    to_pull = {line.stock_unit_id: max(line.pull - pulled.get((job.id, line.stock_unit_id), ZERO), ZERO)
+               for line in lines}
     off_plan = sum((amount for (job_id, unit_id), amount in pulled.items()
-                    if job_id == job.id and unit_id not in planned_units), ZERO)
+                    if job_id == job.id and unit_id not in to_pull), ZERO)
     short = max(job.quantity - sum(line.pieces for line in lines), 0)
     for_short = ZERO
     if short:
         for_short = bought_for_short(job, short)
         if for_short is None:
             for_short = _units_for(material, part, short)
-    return max(to_pull + for_short - off_plan, ZERO)
+    return max(sum(to_pull.values(), ZERO) + for_short - off_plan, ZERO), to_pull
 
 
 def job_requirements(session: Session) -> list[JobRequirement]:
@@ -336,8 +339,9 @@ def job_requirements(session: Session) -> list[JobRequirement]:
         remaining = job.quantity - started
         already = pulled.get(job.id, ZERO)
         lines = plans.get(job.id)
+        planned_pulls = None
         if lines:
-            needed = _plan_still_needed(job, part, material, lines, by_unit, remaining)
+            needed, planned_pulls = _plan_still_needed(job, part, material, lines, by_unit, remaining)
         else:
             in_started = _units_for(material, part, started)
             unused = max(already - in_started, ZERO)
@@ -345,7 +349,7 @@ def job_requirements(session: Session) -> list[JobRequirement]:
         per_piece = qty(_units_for(material, part, 1)) if material.unit != "pcs" else qty(
             Decimal(1) / blanks_per_plate(material, part))
         found.append(JobRequirement(job=job, part=part, material=material, remaining_pieces=remaining, per_piece=per_piece,
-                                    pulled=already, still_needed=qty(needed), planned=bool(lines)))
+                                    pulled=already, still_needed=qty(needed), planned_pulls=planned_pulls))
     return found
 
 
@@ -378,17 +382,24 @@ class MaterialNeed:
 def held_beyond_own_jobs(session: Session, requirements: list[JobRequirement]) -> dict[int, list[tuple[str, Decimal]]]:
     """Per material, what each customer's held bars hold beyond their own open jobs' requirements.
 
-    A customer's jobs pull their own held bars first; the rest of those bars is no use to anyone
-    else's job, so it is left out of the on hand that covers the other jobs."""
+    A customer's jobs pull their own held bars first (a job with a kept cut plan, only the held bars
+    its plan names); the rest of those bars is no use to anyone else's job, so it is left out of the
+    on hand that covers the other jobs."""
     from spex.materials.stocking import held_bars
     from spex.models import Customer
-    held = {key: sum((bar.left for bar in found), ZERO) for key, found in held_bars(session).items()}
-    if not held:
+    bars = held_bars(session)
+    if not bars:
         return {}
+    held = {key: sum((bar.left for bar in found), ZERO) for key, found in bars.items()}
     wanted: dict[tuple[int, int], Decimal] = {}
     for req in requirements:
         key = (req.part.customer_id, req.material.id)
-        wanted[key] = wanted.get(key, ZERO) + req.still_needed
+        if req.planned_pulls is None:
+            from_held = req.still_needed
+        else:
+            units = {bar.unit.id for bar in bars.get(key, [])}
+            from_held = sum((left for unit_id, left in req.planned_pulls.items() if unit_id in units), ZERO)
+        wanted[key] = wanted.get(key, ZERO) + from_held
     spare = {key: amount - wanted.get(key, ZERO) for key, amount in held.items() if amount > wanted.get(key, ZERO)}
     names = dict(session.execute(select(Customer.id, Customer.name)
                                  .where(Customer.id.in_({c for c, _m in spare}))).all()) if spare else {}

@@ -93,3 +93,29 @@ def test_metrics_material_shows_the_purchasing_buy_list(client, session, make, b
     # Short for open jobs 231.0 in; order 375 in, about 375 x $0.50 = $188.
     assert '<td class="num">231.0</td><td class="num"><span class="buy">375</span></td>' in metrics_row
     assert "$188" in metrics_row and row["reason"] in metrics_row
+
+
+def test_held_bars_a_customers_plan_leaves_alone_still_do_not_cover_another_customer(client, session, make, buying,
+                                                                                    login_as):
+    # Cut 2.530 in, 24 in of bar end. On the rack: a 100 in shop bar and 2 bars of 144 in held for Acme.
+    # Acme's job of 30 pcs is released: its plan takes the shorter shop bar ((100 - 24) / 2.530 = 30 pcs),
+    # so all 288 in of Acme's bars stay Acme's. Borg's job of 40 pcs needs 40 x 2.530 = 101.2 in, and
+    # nothing on the rack is free for it: buy 101.2 in, 1 bar. (Counting Acme's job against Acme's bars
+    # would leave 188 in of them held and say 1.2 in.)
+    bar = buying.bar(buying.supplier(), code="303-RD-1.000", stocking="per_job", bar_end_in=D("24"),
+                     kerf_in=D("0.125"))
+    acme, borg = make.customer(), make.customer()
+    make.lot(bar, lengths=[100])
+    make.lot(bar, lengths=[144, 144]).customer_id = acme.id
+
+    def part(customer):
+        made = make.part(material=bar, customer=customer, ops=("lathe",))
+        made.finished_length_in, made.facing_allowance_in, made.bar_length_per_piece = D("2.375"), D("0.030"), D("2.530")
+        return made
+    make.job(part(acme), quantity=30)
+    make.job(part(borg), quantity=40, release=False)
+    make.commit()
+    login_as(codes.PLANNER)
+    row = _row(client, bar)
+    assert (row["count"], row["quantity"]) == ("1", "101.200")
+    assert row["reason"].endswith(f"; 288 in on hand is held for {acme.name}")
