@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce
@@ -150,19 +150,30 @@ def material_yield(finished_weight_lb: Decimal, bar_weight_lb: Decimal) -> Decim
 
 # --- reading the ledger, grouped -------------------------------------------------------------
 
-def pulled_by_job(session: Session, job_ids=None) -> dict[int, Decimal]:
-    """Material pulled to each job, less the pulls that were reversed (undone)."""
+def _net_pulls(*by):
+    """Net pulls (pulls less the reversals that undo them), summed per the given columns of the entry."""
     original = aliased(LedgerEntry)
     signed = case((LedgerEntry.kind == ledger.PULL, RAW_QTY), else_=-RAW_QTY)
-    stmt = (select(LedgerEntry.job_id, func.sum(signed))
+    return (select(*by, func.sum(signed))
             .outerjoin(original, LedgerEntry.reverses_id == original.id)
             .where(LedgerEntry.job_id.is_not(None),
                    (LedgerEntry.kind == ledger.PULL)
                    | ((LedgerEntry.kind == ledger.REVERSAL) & (original.kind == ledger.PULL)))
-            .group_by(LedgerEntry.job_id))
+            .group_by(*by))
+
+
+def pulled_by_job(session: Session, job_ids=None) -> dict[int, Decimal]:
+    """Material pulled to each job, less the pulls that were reversed (undone)."""
+    stmt = _net_pulls(LedgerEntry.job_id)
     if job_ids is not None:
         stmt = stmt.where(LedgerEntry.job_id.in_(list(job_ids)))
     return {job_id: from_raw(total) for job_id, total in session.execute(stmt)}
+
+
+def pulled_by_job_and_unit(session: Session, job_ids) -> dict[tuple[int, int], Decimal]:
+    """Net pulls per (job, stock unit): what of each bar or plate went to each job."""
+    stmt = _net_pulls(LedgerEntry.job_id, LedgerEntry.stock_unit_id).where(LedgerEntry.job_id.in_(list(job_ids)))
+    return {(job_id, unit_id): from_raw(total) for job_id, unit_id, total in session.execute(stmt)}
 
 
 def consumed_by_job(session: Session, job_ids=None) -> dict[int, tuple[Decimal, Decimal]]:
@@ -252,6 +263,9 @@ class JobRequirement:
     per_piece: Decimal  # material units one piece takes
     pulled: Decimal  # net pulled to the job so far
     still_needed: Decimal  # what the job will still pull
+    # A job with a cut plan kept at release: what its plan has still to pull of each planned unit (by
+    # id); still_needed follows the plan. None for a job with no kept plan (bar per piece).
+    planned_pulls: dict[int, Decimal] | None = None
 
     @property
     def unit(self) -> str:
@@ -269,14 +283,41 @@ def _units_for(material: Material, part: Part, pieces: int) -> Decimal:
     return qty(length * pieces)
 
 
+def _plan_still_needed(job: Job, part: Part, material: Material, lines, pulled: dict,
+                       remaining: int) -> tuple[Decimal, dict[int, Decimal]]:
+    """What a job with a kept cut plan will still pull: each planned bar, remnant or plate's pull less
+    what of it was already pulled to the job, plus whole new bars (or plates) for the pieces no planned
+    unit covers, less what was pulled to the job off the plan; nothing once every piece is started."""
+    from spex.planning.cutplan import bought_for_short  # the planning room's arithmetic
+
+    if remaining <= 0:
+        return ZERO, {}
+    to_pull = {line.stock_unit_id: max(line.pull - pulled.get((job.id, line.stock_unit_id), ZERO), ZERO)
+               for line in lines}
+    off_plan = sum((amount for (job_id, unit_id), amount in pulled.items()
+                    if job_id == job.id and unit_id not in to_pull), ZERO)
+    short = max(job.quantity - sum(line.pieces for line in lines), 0)
+    for_short = ZERO
+    if short:
+        for_short = bought_for_short(job, short)
+        if for_short is None:
+            for_short = _units_for(material, part, short)
+    return max(sum(to_pull.values(), ZERO) + for_short - off_plan, ZERO), to_pull
+
+
 def job_requirements(session: Session) -> list[JobRequirement]:
     """What each open job still needs from the racks.
 
-    Needed = bar per piece × pieces not yet started, less what was pulled to the job but is not
-    yet in started pieces: pulled − bar per piece × pieces started (never below zero). A job that
-    pulled its whole bar at release therefore needs nothing more; a job that pulled nothing needs
-    the bar for every piece not yet started. Plate parts count whole plates (unit pcs).
+    A released job with a cut plan kept at release needs what its plan has still to pull (whole
+    bars, remnants and plates as planned, with bar end, kerf and facing in them) and new whole bars
+    for the pieces the plan leaves short (_plan_still_needed). Any other job: bar per piece × pieces
+    not yet started, less what was pulled to the job but is not yet in started pieces: pulled − bar
+    per piece × pieces started (never below zero). A job that pulled its whole bar at release
+    therefore needs nothing more; a job that pulled nothing needs the bar for every piece not yet
+    started. Plate parts count whole plates (unit pcs).
     """
+    from spex.planning.cutplan import kept_lines
+
     first_seq = (select(JobOperation.job_id, func.min(JobOperation.seq).label("seq"))
                  .group_by(JobOperation.job_id).subquery())
     first = aliased(JobOperation)
@@ -288,19 +329,27 @@ def job_requirements(session: Session) -> list[JobRequirement]:
         .outerjoin(first, (first.job_id == Job.id) & (first.seq == first_seq.c.seq))
         .where(Job.status.in_(OPEN_STATUSES))
         .order_by(Job.due_date, Job.number)).all()
-    pulled = pulled_by_job(session, [job.id for job, *_ in rows]) if rows else {}
+    job_ids = [job.id for job, *_ in rows]
+    pulled = pulled_by_job(session, job_ids) if rows else {}
+    plans = kept_lines(session, [job.id for job, *_ in rows if job.status != "planned"])
+    by_unit = pulled_by_job_and_unit(session, list(plans)) if plans else {}
     found = []
     for job, part, material, started in rows:
         started = min(int(started or 0), job.quantity) if job.status != "planned" else 0
         remaining = job.quantity - started
         already = pulled.get(job.id, ZERO)
-        in_started = _units_for(material, part, started)
-        unused = max(already - in_started, ZERO)
-        needed = max(_units_for(material, part, remaining) - unused, ZERO)
+        lines = plans.get(job.id)
+        planned_pulls = None
+        if lines:
+            needed, planned_pulls = _plan_still_needed(job, part, material, lines, by_unit, remaining)
+        else:
+            in_started = _units_for(material, part, started)
+            unused = max(already - in_started, ZERO)
+            needed = max(_units_for(material, part, remaining) - unused, ZERO)
         per_piece = qty(_units_for(material, part, 1)) if material.unit != "pcs" else qty(
             Decimal(1) / blanks_per_plate(material, part))
         found.append(JobRequirement(job=job, part=part, material=material, remaining_pieces=remaining, per_piece=per_piece,
-                                    pulled=already, still_needed=qty(needed)))
+                                    pulled=already, still_needed=qty(needed), planned_pulls=planned_pulls))
     return found
 
 
@@ -308,14 +357,56 @@ def job_requirements(session: Session) -> list[JobRequirement]:
 class MaterialNeed:
     material: Material
     required: Decimal  # what open jobs will still pull
-    on_hand: Decimal
+    on_hand: Decimal  # everything in the shop's bins
     jobs: int
     on_order: Decimal = ZERO  # open purchase order lines not yet received
+    # On hand but held for a customer (stocking agreement, bar not released) beyond what that
+    # customer's own open jobs need: no other customer's job may pull it. (customer name, quantity)
+    held_for_others: list[tuple[str, Decimal]] = field(default_factory=list)
+
+    @property
+    def reserved(self) -> Decimal:
+        return qty(sum((amount for _name, amount in self.held_for_others), ZERO))
+
+    @property
+    def available(self) -> Decimal:
+        """On hand that the open jobs may pull: all of it but the bars held for other customers."""
+        return self.on_hand - self.reserved
 
     @property
     def to_buy(self) -> Decimal:
-        """What must be bought: requirements − on hand − on order, never below zero."""
-        return max(self.required - self.on_hand - self.on_order, ZERO)
+        """What must be bought: requirements − on hand the jobs may pull − on order, never below zero."""
+        return max(self.required - self.available - self.on_order, ZERO)
+
+
+def held_beyond_own_jobs(session: Session, requirements: list[JobRequirement]) -> dict[int, list[tuple[str, Decimal]]]:
+    """Per material, what each customer's held bars hold beyond their own open jobs' requirements.
+
+    A customer's jobs pull their own held bars first (a job with a kept cut plan, only the held bars
+    its plan names); the rest of those bars is no use to anyone else's job, so it is left out of the
+    on hand that covers the other jobs."""
+    from spex.materials.stocking import held_bars
+    from spex.models import Customer
+    bars = held_bars(session)
+    if not bars:
+        return {}
+    held = {key: sum((bar.left for bar in found), ZERO) for key, found in bars.items()}
+    wanted: dict[tuple[int, int], Decimal] = {}
+    for req in requirements:
+        key = (req.part.customer_id, req.material.id)
+        if req.planned_pulls is None:
+            from_held = req.still_needed
+        else:
+            units = {bar.unit.id for bar in bars.get(key, [])}
+            from_held = sum((left for unit_id, left in req.planned_pulls.items() if unit_id in units), ZERO)
+        wanted[key] = wanted.get(key, ZERO) + from_held
+    spare = {key: amount - wanted.get(key, ZERO) for key, amount in held.items() if amount > wanted.get(key, ZERO)}
+    names = dict(session.execute(select(Customer.id, Customer.name)
+                                 .where(Customer.id.in_({c for c, _m in spare}))).all()) if spare else {}
+    found: dict[int, list[tuple[str, Decimal]]] = {}
+    for (customer_id, material_id), amount in sorted(spare.items(), key=lambda kv: names.get(kv[0][0], "")):
+        found.setdefault(material_id, []).append((names.get(customer_id, ""), qty(amount)))
+    return found
 
 
 def material_needs(session: Session, requirements: list[JobRequirement] | None = None) -> list[MaterialNeed]:
@@ -336,5 +427,7 @@ def material_needs(session: Session, requirements: list[JobRequirement] | None =
     materials = session.scalars(select(Material).where(
         Material.active.is_(True) | Material.id.in_(list(required)) | Material.id.in_(list(on_order)))
         .order_by(Material.code)).all()
+    held = held_beyond_own_jobs(session, requirements)
     return [MaterialNeed(material=m, required=qty(required.get(m.id, ZERO)), on_hand=on_hand.get(m.id, ZERO),
-                         jobs=jobs.get(m.id, 0), on_order=on_order.get(m.id, ZERO)) for m in materials]
+                         jobs=jobs.get(m.id, 0), on_order=on_order.get(m.id, ZERO), held_for_others=held.get(m.id, []))
+            for m in materials]

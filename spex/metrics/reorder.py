@@ -231,7 +231,8 @@ def reorder_lines(session: Session, needs, *, start: date, end: date, service_le
             notes.append("no unit cost")
         if not material.order_cost:
             notes.append("no order cost")
-        line = ReorderLine(material=material, usage=usage, on_hand=need.on_hand, required=need.required,
+        # Bars held for a customer beyond their own jobs are theirs, not the shop's stock.
+        line = ReorderLine(material=material, usage=usage, on_hand=need.available, required=need.required,
                            safety_stock=ss, reorder_point=rop,
                            eoq=eoq(annual, float(material.order_cost or 0), unit_cost * float(holding_rate)),
                            annual_value=annual * unit_cost, notes=notes,
@@ -282,50 +283,3 @@ def part_batches(session: Session, today: date, *, holding_rate: Decimal = DEFAU
         batches.append(PartBatch(part=part, annual_demand=demand, unit_value=value,
                                  batch=eoq(demand, float(part.setup_cost or 0), holding)))
     return batches
-
-
-@dataclass
-class BuyLine:
-    material: Material
-    for_jobs: Decimal  # open jobs' requirements beyond what is on hand
-    suggested: float  # what to order: at least the shortfall, up to max / EOQ for stocked material
-    why: str
-
-    @property
-    def cost(self) -> float | None:
-        return self.suggested * float(self.material.unit_cost) if self.material.unit_cost else None
-
-
-def buy_now(needs, lines: list[ReorderLine], stocking=()) -> list[BuyLine]:
-    """What to order today, largest first: every shortfall against open jobs, every stocked
-    material at or below its reorder level (whose suggestion already covers the open jobs), and
-    every customer stocking agreement holding fewer bars than its minimum (spex.materials.stocking:
-    its bars are on top of the rest, being reserved for the customer)."""
-    by_material = {line.material.id: line for line in lines}
-    found = []
-    for_agreements: dict[int, list] = {}
-    for short in stocking:
-        for_agreements.setdefault(short.material.id, []).append(short)
-    for need in needs:
-        line = by_material.get(need.material.id)
-        restock = line.suggested_qty if line is not None and line.order_now else None
-        if need.to_buy <= 0 and restock is None:
-            continue
-        if restock is not None:
-            why = (f"short {need.to_buy:,.0f} for open jobs; " if need.to_buy > 0 else "") + \
-                  f"position {float(line.position):,.0f} at or below the reorder level {line.trigger:,.0f}"
-        else:
-            why = "open jobs need more than is on hand" + (" (bought per job)" if need.material.stocking == "per_job" else "")
-        found.append(BuyLine(material=need.material, for_jobs=need.to_buy,
-                             suggested=max(float(need.to_buy), restock or 0.0), why=why))
-    listed = {line.material.id: line for line in found}
-    for material_id, shorts in for_agreements.items():
-        extra = sum(float(short.quantity) for short in shorts)
-        why = "; ".join(short.why for short in shorts)
-        line = listed.get(material_id)
-        if line is None:
-            found.append(BuyLine(material=shorts[0].material, for_jobs=qty(0), suggested=extra, why=why))
-        else:
-            line.suggested += extra
-            line.why = f"{line.why}; {why}"
-    return sorted(found, key=lambda b: (-b.suggested * float(b.material.unit_cost or 0), b.material.code))

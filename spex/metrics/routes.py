@@ -20,8 +20,8 @@ from spex.metrics import bp
 from spex.metrics.charts import bar_chart
 from spex.metrics.figures import Period, PeriodError, on_time_delivery, period_yield, scrap_rates, turnover
 from spex.metrics.material import job_requirements, material_needs, planned_yield
-from spex.materials import stocking
-from spex.metrics.reorder import ReorderError, buy_now, part_batches, reorder_lines
+from spex.metrics.reorder import ReorderError, part_batches, reorder_lines
+from spex.purchasing.needs import buy_list
 from spex.downloads import csv_response
 from spex.quality.ncrs import cause_pareto
 from spex.counts.counting import accuracy as count_accuracy
@@ -197,9 +197,16 @@ def material():
     yields = {req.part.id: planned_yield(req.part) for req in requirements}
     return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS,
                            requirements=requirements, needs=sorted(needs, key=lambda n: (-n.to_buy, n.material.code)),
-                           reorder=reorder, buy=buy_now(needs, reorder, stocking.shortfalls(session)), yields=yields,
+                           reorder=reorder, buy=_buy_now(session, needs, reorder), yields=yields,
                            batches=part_batches(session, today, holding_rate=holding),
                            holding=holding, period=period)
+
+
+def _buy_now(session, needs, reorder):
+    """The purchasing buy list (the one the start page shows) for the page's service level and usage
+    period, largest order value first."""
+    items = buy_list(session, needs=needs, lines=reorder)
+    return sorted(items, key=lambda item: (-(item.cost or 0.0), item.material.code))
 
 
 # Yields, scrap rates and on-time rates are read to a tenth of a percent everywhere they show:

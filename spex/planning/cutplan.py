@@ -180,12 +180,41 @@ def propose(session: Session, job: Job, on_hand: list[tuple[StockUnit, Decimal]]
         remaining -= line.pieces
     plan.short = max(remaining, 0)
     if plan.short:
-        if per_plate:
-            plan.to_buy = math.ceil(plan.short / per_plate)
-        elif material.typical_bar_length_in:
-            gives = _pieces_from(material.typical_bar_length_in, cut, bar_end)
-            plan.to_buy = bars.bars_for(plan.short, gives) if gives > 0 else None
+        plan.to_buy = _units_to_buy(material, plan.short, cut, bar_end, per_plate)
     return plan
+
+
+def _units_to_buy(material, short: int, cut: Decimal | None, bar_end: Decimal, per_plate: int | None) -> int | None:
+    """Whole new bars (of the material's usual length, less its bar end) or plates for pieces no stock covers."""
+    if per_plate:
+        return math.ceil(short / per_plate)
+    if material.typical_bar_length_in and cut:
+        gives = _pieces_from(material.typical_bar_length_in, cut, bar_end)
+        return bars.bars_for(short, gives) if gives > 0 else None
+    return None
+
+
+def bought_for_short(job: Job, short: int) -> Decimal | None:
+    """What pieces no planned unit covers take in new stock, in the material's unit: whole bars of its
+    usual length (the bar end left in each) or whole plates; None when a figure is missing."""
+    missing, cut, bar_end, per_plate = _figures(job)
+    material = job.part.material
+    count = None if missing else _units_to_buy(material, short, cut, bar_end, per_plate)
+    if count is None:
+        return None
+    if per_plate:
+        return qty(count)
+    return qty(count * Decimal(material.typical_bar_length_in) / (12 if material.unit == "ft" else 1))
+
+
+def kept_lines(session: Session, job_ids) -> dict[int, list[CutPlanLine]]:
+    """The plan lines kept at release, per job, in one query."""
+    found: dict[int, list[CutPlanLine]] = {}
+    if job_ids:
+        for line in session.scalars(select(CutPlanLine).where(CutPlanLine.job_id.in_(list(job_ids)))
+                                    .order_by(CutPlanLine.job_id, CutPlanLine.seq)):
+            found.setdefault(line.job_id, []).append(line)
+    return found
 
 
 def keep_at_release(session: Session, job: Job) -> CutPlan:

@@ -89,10 +89,15 @@ class BuyItem:
     needs: list[PurchaseNeed] = field(default_factory=list)
     needed_by: date | None = None
     starts: date | None = None
+    for_jobs: Decimal = qty(0)  # open jobs' requirements beyond what they may pull on hand and on order
 
     @property
     def supplier(self) -> Vendor | None:
         return self.material.supplier
+
+    @property
+    def cost(self) -> float | None:
+        return float(self.quantity) * float(self.material.unit_cost) if self.material.unit_cost else None
 
     @property
     def order_words(self) -> str:
@@ -129,18 +134,75 @@ def weekday_words(day: date, after: date) -> str:
     return f"{day:%a}" if 0 <= (day - after).days < 7 else day_words(day)
 
 
-def buy_list(session: Session, *, service_level: float = 0.95, usage_days: int = 90) -> list[BuyItem]:
-    """Every material to buy now: the shortfall of open jobs after on hand and on order (with the
-    released jobs' purchase needs that make it up), the stocked materials at their reorder level, and
-    the customer stocking agreements holding fewer bars than their minimum.
-    Quantities round up to the unit the material is bought in."""
+@dataclass
+class _ToBuy:
+    material: Material
+    for_jobs: Decimal
+    suggested: float  # at least the shortfall, up to max / EOQ for stocked material, plus agreements
+    why: str
+
+
+def _held_words(need) -> str:
+    """"; 576 in on hand is held for Acme Corp" — why stock on the racks does not cover the jobs."""
+    unit = need.material.unit
+    return "".join(f"; {amount:,.0f} {unit} on hand is held for {name}" for name, amount in need.held_for_others)
+
+
+def _to_buy(needs, lines, stocking) -> list[_ToBuy]:
+    """Every shortfall against open jobs, every stocked material at or below its reorder level (whose
+    suggestion already covers the open jobs), and every customer stocking agreement holding fewer bars
+    than its minimum (its bars are on top of the rest, being reserved for the customer)."""
+    by_material = {line.material.id: line for line in lines}
+    found = []
+    for need in needs:
+        line = by_material.get(need.material.id)
+        restock = line.suggested_qty if line is not None and line.order_now else None
+        if need.to_buy <= 0 and restock is None:
+            continue
+        if restock is not None:
+            why = (f"short {need.to_buy:,.0f} for open jobs; " if need.to_buy > 0 else "") + \
+                  f"position {float(line.position):,.0f} at or below the reorder level {line.trigger:,.0f}"
+        else:
+            why = "open jobs need more than is on hand" + (" (bought per job)" if need.material.stocking == "per_job" else "")
+        if need.to_buy > 0:
+            why += _held_words(need)
+        found.append(_ToBuy(need.material, need.to_buy, max(float(need.to_buy), restock or 0.0), why))
+    listed = {line.material.id: line for line in found}
+    for_agreements: dict[int, list] = {}
+    for short in stocking:
+        for_agreements.setdefault(short.material.id, []).append(short)
+    for material_id, shorts in for_agreements.items():
+        extra = sum(float(short.quantity) for short in shorts)
+        why = "; ".join(short.why for short in shorts)
+        line = listed.get(material_id)
+        if line is None:
+            found.append(_ToBuy(shorts[0].material, qty(0), extra, why))
+        else:
+            line.suggested += extra
+            line.why = f"{line.why}; {why}"
+    return found
+
+
+def buy_list(session: Session, *, needs=None, lines=None, service_level: float = 0.95,
+             usage_days: int = 90) -> list[BuyItem]:
+    """Every material to buy now: the shortfall of open jobs after what they may pull on hand and on
+    order (with the released jobs' purchase needs that make it up), the stocked materials at their
+    reorder level, and the customer stocking agreements holding fewer bars than their minimum.
+    Quantities round up to the unit the material is bought in.
+
+    The one buy list: the purchasing page, its CSV, the start page and the Metrics › Material page
+    all read it. `needs` and `lines` (spex.metrics.material.material_needs, reorder_lines) are
+    computed here when not given, with usage over the last `usage_days` days up to today."""
     from spex.materials.stocking import shortfalls
     from spex.metrics.material import material_needs
-    from spex.metrics.reorder import buy_now, reorder_lines
+    from spex.metrics.reorder import reorder_lines
     today = shoptime.today()
-    needs = material_needs(session)
-    lines = reorder_lines(session, needs, start=today - timedelta(days=usage_days), end=today + timedelta(days=1),
-                          service_level=service_level)
+    if needs is None:
+        needs = material_needs(session)
+    if lines is None:
+        end = today + timedelta(days=1)
+        lines = reorder_lines(session, needs, start=end - timedelta(days=usage_days), end=end,
+                              service_level=service_level)
     open_needs: dict[int, list[PurchaseNeed]] = {}
     # A need of a job since cancelled or finished is no reason to buy.
     for need in session.scalars(select(PurchaseNeed).join(Job).where(PurchaseNeed.status == NEED_OPEN,
@@ -149,7 +211,7 @@ def buy_list(session: Session, *, service_level: float = 0.95, usage_days: int =
         open_needs.setdefault(need.material_id, []).append(need)
     by_material = {n.material.id: n for n in needs}
     items = []
-    for line in buy_now(needs, lines, shortfalls(session)):
+    for line in _to_buy(needs, lines, shortfalls(session)):
         material = line.material
         jobs = open_needs.get(material.id, [])
         quantity = max(Decimal(str(line.suggested)), sum((n.quantity for n in jobs), qty(0)))
@@ -158,7 +220,7 @@ def buy_list(session: Session, *, service_level: float = 0.95, usage_days: int =
         first = jobs[0] if jobs else None
         items.append(BuyItem(material=material, quantity=qty(quantity), buy_unit=unit, each=each, count=count,
                              on_order=by_material[material.id].on_order if material.id in by_material else qty(0),
-                             reason=line.why, needs=jobs,
+                             reason=line.why, needs=jobs, for_jobs=line.for_jobs,
                              needed_by=first.needed_by if first else None, starts=first.job_starts if first else None))
     return sorted(items, key=lambda i: (i.supplier.name if i.supplier else "~", i.needed_by or date.max,
                                         i.material.code))

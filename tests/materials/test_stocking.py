@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 
 from spex import codes
 from spex.materials import stocking
-from spex.metrics.material import material_needs
-from spex.metrics.reorder import buy_now
 from spex.models import MasterChange, StockingProgram, StockingRelease
+from spex.purchasing.needs import buy_list
 
 
 def _held_lot(make, customer, material, bars=4):
@@ -31,10 +30,9 @@ def test_agreement_below_its_minimum_is_on_the_buy_list(session, make):
     assert (agreement.minimum, agreement.held, agreement.short, agreement.held_quantity) == (6, 4, 2, Decimal(576))
     (short,) = stocking.shortfalls(session)
     assert short.quantity == Decimal(288)
-    buy = buy_now(material_needs(session), [], [short])
-    (line,) = [b for b in buy if b.material.id == material.id]
-    assert line.suggested == 288.0
-    assert line.why == f"stocking agreement with {customer.name}: hold 6 bars, 4 held"
+    (line,) = [b for b in buy_list(session) if b.material.id == material.id]
+    assert line.quantity == Decimal(288)
+    assert line.reason == f"stocking agreement with {customer.name}: hold 6 bars, 4 held"
     # A released bar no longer counts as held: 3 held, 3 short.
     stocking.release_bar(session, agreement.bars[0].unit, "lent to job 24017", user=planner)
     (agreement,) = stocking.agreements(session)
@@ -97,7 +95,6 @@ def test_operators_cannot_keep_agreements(client, login_as):
 
 def test_an_agreement_short_of_its_minimum_is_on_the_purchasing_buy_list_and_the_start_page(
         client, session, make, login_as):
-    from spex.purchasing.needs import buy_list
     customer = make.customer()
     material = make.material(typical_bar_length_in=Decimal(144))
     _held_lot(make, customer, material, bars=4)

@@ -3,11 +3,12 @@ import math
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete
 
 from spex import codes, production, shopfloor
 from spex.metrics.material import (blanks_per_plate, cross_section_in2, job_requirements, material_needs,
                                    material_yield, planned_yield, pulled_by_job, weight_per_unit_lb)
-from spex.models import Material, Part
+from spex.models import CutPlanLine, Material, Part
 
 
 def test_bar_weights_by_form():
@@ -45,6 +46,8 @@ def test_requirements_per_job_less_what_was_pulled(session, make):
     part = make.part(material=material)  # 1.250 in per piece
     planned = make.job(part, quantity=100, release=False)
     running = make.job(part, quantity=100)
+    # Released before cut plans were kept: its requirement is bar per piece (a kept plan's is the plan's).
+    session.execute(delete(CutPlanLine).where(CutPlanLine.job_id == running.id))
     shopfloor.pull_material(session, lot.units[0], running, 60, user=operator)
     session.commit()
 
