@@ -267,10 +267,3 @@ def planned_instead(session: Session, job: Job, unit: StockUnit) -> str | None:
             return (f"The cut plan of job {job.number} pulls {planned.barcode} ({what}, "
                     f"{ledger.format_qty(left)} {job.part.material.unit}) for {pieces} pcs")
     return None
-    for line in kept:
-        place, left = ledger.location_of(session, ledger.unit_item(line.stock_unit_id))
-        if place is not None and left > 0:
-            what = "remnant" if line.stock_unit.kind == "remnant" else line.stock_unit.kind
-            return (f"The cut plan of job {job.number} pulls {line.stock_unit.barcode} ({what}, "
-                    f"{ledger.format_qty(left)} {job.part.material.unit}) for {line.pieces} pcs")
-    return None
