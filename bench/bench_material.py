@@ -141,11 +141,11 @@ def main() -> None:
     print(f"large shop: {args.materials:,} materials, {large['ledger entries']:,} ledger entries, "
           f"{args.open_jobs} open jobs, built in {large['seconds']} s; small: 20 materials, "
           f"{small['ledger entries']:,} entries")
-    print("\nFor bench/README.md (page | large shop median | max | small shop median | ratio):")
+    print("\nFor bench/README.md (page | large shop median | max | small shop median | ratio | large shop HTML):")
     for name, figures in large_pages.items():
         base = small_pages[name]
         print(f"| {name} | {figures['median']:.0f} ms | {figures['max']:.0f} ms | {base['median']:.0f} ms | "
-              f"{figures['median'] / base['median']:.1f} × |")
+              f"{figures['median'] / base['median']:.1f} × | {figures['bytes'] / 1024:,.0f} KiB |")
 
 
 if __name__ == "__main__":

@@ -26,9 +26,9 @@ NAV_LINKS = (
     ("quality.ncr_list", "NCRs", ("inspector", "planner"), "Non-conformance reports: cause, disposition, closing"),
     ("masters.index", "Masters", ("planner",), "Materials, parts, bins, people, stations"),
     ("shipping.index", "Shipping", ("shipping", "planner"), "Shipments from finished goods, packing lists, cert packs, recall"),
-    # Purchasing (the buy list, purchase orders) opens from the planner's Buy now and the Metrics tabs:
-    # one more link would put the administrator's top bar on two lines on a laptop.
-    ("metrics.index", "Metrics", ("planner",), "What to buy, purchase orders, reorder points, turnover, on-time, scrap"),
+    # The office's room for buying (spex.purchasing is office-only): the dock receives under Receive.
+    ("purchasing.orders", "Purchasing", ("planner",), "Purchase orders to suppliers, the buy list, what the dock received"),
+    ("metrics.index", "Metrics", ("planner",), "What to buy, reorder points, turnover, on-time, scrap"),
 )
 
 _SECURITY_HEADERS = tuple((key, key.lower(), value) for key, value in (

@@ -133,3 +133,39 @@ def test_received_lot_links_to_its_bars_bin_and_lot_page(client, login_as, make)
             f"/labels/?q=LOT-{number}"} <= links
     for link in (f"/units/{number}-01", f"/bins/{rack.code}", f"/units/{number}"):
         assert "H-LINK-9" in _opens(client, link) or rack.barcode in _opens(client, link)
+
+
+def _top_bar(html: str) -> dict[str, str]:
+    """The top bar's rooms as a person reads them: label → address."""
+    nav = re.search(r'<nav class="mainnav">(.*?)</nav>', html, re.S).group(1)
+    return {label.strip(): href for href, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav)}
+
+
+@pytest.mark.parametrize("role", list(codes.ROLES))
+def test_every_room_in_the_top_bar_opens_for_its_role(client, login_as, role):
+    login_as(role)
+    home = _opens(client, "/")
+    rooms = _top_bar(home)
+    assert {"Home", "Station", "WIP board", "Labels"} <= set(rooms), rooms
+    for label, href in rooms.items():
+        _opens(client, href)  # a room the bar offers never answers 403 or 404
+    # The start page's tiles are the same rooms: each opens too.
+    for href in re.findall(r'<a class="tile" href="([^"]+)"', home):
+        _opens(client, href)
+
+
+@pytest.mark.parametrize("role", [codes.PLANNER, codes.ADMIN])
+def test_the_office_finds_purchasing_in_the_top_bar(client, login_as, role):
+    login_as(role)
+    rooms = _top_bar(_opens(client, "/"))
+    assert rooms.get("Purchasing") == "/purchasing/"
+    page = _opens(client, rooms["Purchasing"])
+    assert "Purchase orders" in page and 'aria-current="page">Purchasing<' in page
+    assert {"/purchasing/buy"} <= _links(page)  # the buy list opens from there
+
+
+@pytest.mark.parametrize("role", [codes.OPERATOR, codes.MATERIAL_HANDLER, codes.INSPECTOR, codes.SHIPPING])
+def test_the_floor_is_not_offered_purchasing(client, login_as, role):
+    login_as(role)
+    assert "Purchasing" not in _top_bar(_opens(client, "/"))
+    assert client.get("/purchasing/").status_code == 403  # and the server refuses it as well

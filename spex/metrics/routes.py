@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 
 from spex import shoptime
 from spex.auth import office_required
@@ -19,7 +19,9 @@ from spex.forms import FormError
 from spex.metrics import bp
 from spex.metrics.charts import bar_chart
 from spex.metrics.figures import Period, PeriodError, on_time_delivery, period_yield, scrap_rates, turnover
+from spex.metrics.listing import matching, page_of
 from spex.metrics.material import job_requirements, material_needs, planned_yield
+from spex.masters import records
 from spex.metrics.reorder import ReorderError, part_batches, reorder_lines
 from spex.purchasing.needs import buy_list
 from spex.downloads import csv_response
@@ -170,20 +172,28 @@ def _yield_text(job) -> str:
     return _percent(job.rate) + ("" if job.plausible else " pulls missing?")
 
 
-@bp.get("/material")
-@office_required
-def material():
-    """Material: what open jobs still need, what is on hand, what to buy, and reorder suggestions."""
-    today = shoptime.today()
-    form = Form(values={"service": request.args.get("service", DEFAULT_SERVICE_LEVEL),
-                        "start": request.args.get("start", ""), "end": request.args.get("end", "")})
-    try:
-        service_text, service = read_service_level(request.args)
-        period = read_period(request.args, today)
-    except FormError as exc:
-        form.error = exc
-        return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS), 422
-    form.values = {"service": service_text, "start": period.start.isoformat(), "end": period.end.isoformat()}
+# Reorder suggestions a page at a time: at 2,000 materials the whole table was 2 MB of HTML.
+REORDER_PAGE_SIZE = 50
+# The page's own settings, kept by its paging and search links (a setting not given stays unpinned:
+# a bookmarked page 2 still shows the last 90 days up to today).
+KEPT_ARGS = ("service", "start", "end")
+
+
+@dataclass
+class MaterialFigures:
+    service_text: str
+    period: Period
+    holding: Decimal
+    requirements: list
+    needs: list
+    reorder: list
+
+
+def _material_figures(today: date) -> MaterialFigures:
+    """Requirements, needs and reorder lines for the service level and period asked for; a FormError
+    names the field to change."""
+    service_text, service = read_service_level(request.args)
+    period = read_period(request.args, today)
     session = db.session
     holding = Decimal(str(current_app.config.get("SPEX_HOLDING_RATE", DEFAULT_HOLDING_RATE)))
     requirements = job_requirements(session)
@@ -192,14 +202,82 @@ def material():
         reorder = reorder_lines(session, needs, start=period.start, end=period.end, service_level=service,
                                 holding_rate=holding)
     except ReorderError as exc:
-        form.error = FormError("service", exc.message)
-        return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS), 422
+        raise FormError("service", exc.message) from None
+    return MaterialFigures(service_text, period, holding, requirements, needs, reorder)
+
+
+def _material_form() -> Form:
+    return Form(values={"service": request.args.get("service", DEFAULT_SERVICE_LEVEL),
+                        "start": request.args.get("start", ""), "end": request.args.get("end", "")})
+
+
+@bp.get("/material")
+@office_required
+def material():
+    """Material: what open jobs still need, what is on hand, what to buy, and reorder suggestions."""
+    today = shoptime.today()
+    form = _material_form()
+    query = records.clean_query(request.args.get("q"))
+    try:
+        figures = _material_figures(today)
+    except FormError as exc:
+        form.error = exc
+        return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS, query=query), 422
+    period = figures.period
+    form.values = {"service": figures.service_text, "start": period.start.isoformat(), "end": period.end.isoformat()}
+    kept = {name: request.args[name] for name in KEPT_ARGS if request.args.get(name)}
+    lines = page_of(matching(figures.reorder, query), records.page_number(request.args.get("page")),
+                    REORDER_PAGE_SIZE)
+    listing = dict(lines=lines, query=query, kept=kept, pager=_reorder_pager(kept, query, lines),
+                   all_materials=len(figures.reorder))
+    if request.htmx and request.htmx.target == "reorder-lines" and not request.htmx.history_restore_request:
+        return render_template("metrics/_reorder_lines.html", **listing)
+    session = db.session
+    requirements, needs = figures.requirements, figures.needs
     yields = {req.part.id: planned_yield(req.part) for req in requirements}
     return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS,
                            requirements=requirements, needs=sorted(needs, key=lambda n: (-n.to_buy, n.material.code)),
-                           reorder=reorder, buy=_buy_now(session, needs, reorder), yields=yields,
-                           batches=part_batches(session, today, holding_rate=holding),
-                           holding=holding, period=period)
+                           reorder=figures.reorder, buy=_buy_now(session, needs, figures.reorder),
+                           yields=yields, batches=part_batches(session, today, holding_rate=figures.holding),
+                           holding=figures.holding, period=period, **listing)
+
+
+def _reorder_pager(kept: dict, query: str, lines) -> dict:
+    """Previous and next page links that keep the search, the service level and the period."""
+    def page_url(page):
+        return url_for(".material", **kept, q=query or None, page=page)
+    return {"previous": page_url(lines.page - 1) if lines.page > 1 else None,
+            "next": page_url(lines.page + 1) if lines.page < lines.pages else None}
+
+
+@bp.get("/material/reorder.csv")
+@office_required
+def reorder_csv():
+    """Every material's reorder figures, whatever page or search the screen shows."""
+    try:
+        figures = _material_figures(shoptime.today())
+    except FormError as exc:
+        form = _material_form()
+        form.error = exc
+        return render_template("metrics/material.html", form=form, service_levels=SERVICE_LEVELS, query=""), 422
+    period = figures.period
+    rows = ([line.material.code, line.material.label, line.material.stocking, line.abc,
+             f"{line.usage.mean:.3f}", f"{line.usage.stdev:.3f}", f"{line.lead_days:.1f}", line.lead_samples,
+             f"{line.stdev_lead_days:.2f}", f"{line.safety_stock:.1f}", f"{line.reorder_point:.1f}",
+             f"{line.trigger:.1f}", _csv_qty(line.material.min_qty), _csv_qty(line.material.max_qty),
+             f"{line.on_hand}", f"{line.on_order}", f"{line.required}", f"{line.position}",
+             f"{line.eoq:.0f}" if line.eoq is not None else "",
+             f"{line.suggested_qty:.0f}" if line.order_now else "", line.material.unit]
+            for line in figures.reorder)
+    return csv_response(f"reorder-{period.start}-{period.last_day}.csv",
+                        ["material", "description", "stocking", "ABC", "usage per day", "usage stdev per day",
+                         "lead days", "lead time receipts", "lead stdev days", "safety stock", "reorder point",
+                         "order at", "min", "max", "on hand", "on order", "open job requirements", "position",
+                         "EOQ", "order", "unit"], rows)
+
+
+def _csv_qty(value) -> str:
+    return "" if value is None else f"{value}"
 
 
 def _buy_now(session, needs, reorder):
