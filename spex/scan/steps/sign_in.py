@@ -11,6 +11,7 @@ from spex.models import utcnow
 from spex.scan import grammar
 from spex.scan.answers import DONE, REFUSED, SIGNED_OUT, WAITING, Answer, Refused
 from spex.scan.grammar import Scan
+from spex.scan.state import decode
 from spex.scan.steps import on_the_clock, step, stored_moment
 
 if TYPE_CHECKING:
@@ -54,6 +55,20 @@ def scan_badge(flow: _Flow, scan: Scan, badge_again_at: datetime | None = None) 
     if user.role in codes.PIN_ROLES:
         return ask_pin(flow, user)
     return sign_in(flow, user)
+
+
+def refused_badge(flow: _Flow, refusal: Refused, signed_in: int | None) -> Answer:
+    """After a refused badge, with the scan's work rolled back: someone else is at the station now, so
+    whoever was signed in is signed out, and a PIN awaited for an earlier badge is awaited no more
+    (the next digits would be taken as that person's PIN). The refused person is signed in to
+    nothing; the scan is recorded under whoever was signed in when it came."""
+    flow.data = decode(flow.state.data)  # as read: the refused scan changed none of it
+    flow.clear(keep_operator=False)
+    flow.save()
+    remedy = refusal.next_step.rstrip(".") + ". " if refusal.next_step else ""
+    return Answer(REFUSED, refusal.message, "Nobody is signed in at this station now.",
+                  next_step=f"{remedy}Scan your badge (EMP-…) to sign in.", operator_id=signed_in,
+                  station=flow.station, state=flow.state)
 
 
 def sign_in(flow: _Flow, user: Person) -> Answer:
