@@ -1,6 +1,7 @@
 """Who is signed in at a station: a re-scan of one's own badge changes nothing, signing out is its
 own answer, inspectors and administrators confirm their badge with a PIN; and what a receipt from
 an outside vendor says about the pieces still out or short."""
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -327,6 +328,46 @@ def test_an_admin_sets_a_pin_that_is_never_shown_back(client, login_as, make, se
     refused = client.post(f"/masters/users/{operator.id}", data=form | {
         "name": operator.name, "badge": operator.badge, "role": codes.OPERATOR, "username": operator.username})
     assert refused.status_code == 422 and "Only inspectors and administrators" in refused.get_data(as_text=True)
+
+
+# --- the first administrator, made on the command line -----------------------------------------------
+
+def created_pin(output: str) -> str:
+    match = re.search(r"Station PIN: (\d+) ", output)
+    assert match, output
+    return match.group(1)
+
+
+def test_the_first_admin_gets_a_pin_printed_once_and_signs_in_with_it(runner, scan_exact, session, station,
+                                                                      monkeypatch):
+    monkeypatch.setenv("SPEX_ADMIN_PASSWORD", "a long enough secret")  # no standard input, as in CI
+    made = runner.invoke(args=["spex", "create-admin", "--username", "boss", "--name", "Bo Boss",
+                               "--badge", "0001"], input=None)
+    assert made.exit_code == 0, made.output
+    pin = created_pin(made.output)
+    assert codes.is_pin(pin) and pin != "0001" and "EMP-0001" in made.output
+    boss = session.scalar(select(User).where(User.username == "boss"))
+    assert boss.pin_hash and pin not in boss.pin_hash
+    assert scan_exact("EMP-0001").asks_pin
+    assert scan_exact(pin).headline == "Signed in: Bo Boss"
+    assert signed_in(session, station) == boss.id
+
+
+def test_the_first_admins_pin_may_be_chosen_and_a_bad_one_creates_nobody(runner, scan_exact, session, station,
+                                                                         monkeypatch):
+    monkeypatch.setenv("SPEX_ADMIN_PASSWORD", "a long enough secret")
+    for bad, message in (("12", "4 to 8 digits"), ("12ab", "4 to 8 digits"), ("0001", "Not the badge number")):
+        refused = runner.invoke(args=["spex", "create-admin", "--username", "boss", "--badge", "0001", "--pin", bad])
+        assert refused.exit_code != 0 and message in refused.output
+        assert session.scalar(select(User).where(User.username == "boss")) is None
+    chosen = runner.invoke(args=["spex", "create-admin", "--username", "boss", "--name", "Bo Boss",
+                                 "--badge", "EMP-0001"], env={"SPEX_ADMIN_PIN": "73915"})
+    assert chosen.exit_code == 0, chosen.output
+    assert "73915" not in chosen.output and "Station PIN:" not in chosen.output
+    again = runner.invoke(args=["spex", "create-admin", "--username", "boss", "--badge", "0002"])
+    assert again.exit_code != 0 and "already has that user name or badge" in again.output
+    scan_exact("EMP-0001")
+    assert scan_exact("73915").headline == "Signed in: Bo Boss"
 
 
 # --- receipts from an outside vendor --------------------------------------------------------------

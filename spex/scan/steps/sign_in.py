@@ -143,8 +143,7 @@ def sign_in_pin(flow: _Flow, scan: Scan) -> Answer:
         return Answer(REFUSED, "The PIN was not entered in time — nobody is signed in.",
                       next_step="Scan your badge (EMP-…) again.")
     pin = scan.code
-    if scan.kind not in MAY_BE_A_PIN or not (pin.isascii() and pin.isdigit()
-                                              and codes.PIN_MIN_DIGITS <= len(pin) <= codes.PIN_MAX_DIGITS):
+    if scan.kind not in MAY_BE_A_PIN or not codes.is_pin(pin):
         raise Refused(f"A PIN is {codes.PIN_MIN_DIGITS} to {codes.PIN_MAX_DIGITS} digits — nobody was signed in.",
                       "Type your PIN and press Enter, or scan CMD-CANCEL.")
     if not check_password_hash(pin_hash, pin):
