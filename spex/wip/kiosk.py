@@ -2,8 +2,8 @@
 the shop's read-only board token, or a browser registered as a station.
 
 The token is taken from the address once. The kiosk then keeps a long-lived HttpOnly cookie and is
-sent on to the same address without the token, so the token stays neither in the address bar nor in
-the browser's history, and the board's polls do not carry it. The cookie holds a digest of the token,
+sent on to the same address without the token, so the address bar and the board's history entry do
+not show it, and the board's polls do not carry it. The cookie holds a digest of the token,
 not the token: a new SPEX_BOARD_TOKEN makes every kiosk's cookie stop working.
 """
 from __future__ import annotations

@@ -23,7 +23,8 @@ from spex.labels.links import job_links, print_label_url
 from spex.masters import certs
 from spex.models import utcnow
 from spex.planning.changes import changes_of_job
-from spex.wip import bp, kiosk, lookup, status
+from spex.wip import bp, lookup, status
+from spex.wip import kiosk as board_access
 from spex.wip.board import (BoardRow, board_version, etag_for, filter_jobs, group_rows, paginate,
                              split_unreleased)
 from spex.wip.cache import aged, open_board
@@ -81,7 +82,7 @@ class BoardView:
 def _may_view_board(view: BoardView) -> bool:
     # The token in the address is still taken here: a kiosk that loaded its page before the board
     # kept the token in a cookie polls with it until the page is next loaded.
-    return current_user.is_authenticated or kiosk.allowed() or kiosk.token_matches(view.token)
+    return current_user.is_authenticated or board_access.allowed() or board_access.token_matches(view.token)
 
 
 def _board_context(view: BoardView, kiosk: bool):
@@ -141,17 +142,17 @@ def board():
 def board_kiosk():
     view = BoardView.from_args(request.args)
     if view.token is not None:
-        # The address with the token is opened once: the token goes into a cookie and the screen
-        # on to the same board without it, so neither the address bar nor the history keeps it.
-        if not kiosk.token_matches(view.token):
+        # The address with the token is opened once: the token goes into a cookie and the screen on
+        # to the same board without it, which the address bar and the board's history entry show.
+        if not board_access.token_matches(view.token):
             return render_template("wip/kiosk_denied.html", wrong_token=True), 403
-        response = kiosk.remember(redirect(url_for("wip.board_kiosk", **view.query())))
+        response = board_access.remember(redirect(url_for("wip.board_kiosk", **view.query())))
         response.headers["Cache-Control"] = "no-store"
         return response
-    if not kiosk.allowed():
+    if not board_access.allowed():
         return render_template("wip/kiosk_denied.html", wrong_token=False), 403
     response = make_response(render_template("wip/kiosk.html", **_board_context(view, kiosk=True)))
-    return kiosk.remember(response) if kiosk.has_cookie() else response
+    return board_access.remember(response) if board_access.has_cookie() else response
 
 
 @bp.route("/board/rows")
