@@ -1,6 +1,7 @@
 """Command-line tasks: create the schema, the first admin, the demo shop; start a server; back up and
 restore a SQLite database."""
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -29,22 +30,51 @@ def init_command():
     click.echo("Schema is up to date.")
 
 
+# The length of a station PIN that create-admin makes when none is given.
+GENERATED_PIN_DIGITS = 6
+
+
+def _generated_pin(badge: str) -> str:
+    while True:
+        pin = "".join(secrets.choice("0123456789") for _ in range(GENERATED_PIN_DIGITS))
+        if pin != badge:
+            return pin
+
+
 @spex_cli.command("create-admin")
 @click.option("--username", required=True)
 @click.option("--name", default="Administrator")
 @click.option("--badge", required=True, help="Badge code without EMP-, e.g. 0001")
 @click.password_option(envvar="SPEX_ADMIN_PASSWORD")
-def create_admin_command(username, name, badge, password):
-    """Create the first administrator (there is never a default password)."""
+@click.option("--pin", envvar="SPEX_ADMIN_PIN", default=None,
+              help=f"Station PIN, {codes.PIN_MIN_DIGITS} to {codes.PIN_MAX_DIGITS} digits, typed after the badge "
+                   "at a station; without it one is made and printed once.")
+def create_admin_command(username, name, badge, password, pin):
+    """Create the first administrator (there is never a default password) with a station PIN."""
     from spex.models import User
 
+    badge = badge.upper().removeprefix(codes.EMP)
     if len(password) < 10:
         raise click.BadParameter("Use at least 10 characters.", param_hint="password")
-    user = User(name=name, username=username, badge=badge.upper().removeprefix(codes.EMP), role=codes.ADMIN)
+    if pin is not None and not codes.is_pin(pin):
+        raise click.BadParameter(f"{codes.PIN_MIN_DIGITS} to {codes.PIN_MAX_DIGITS} digits.", param_hint="--pin")
+    if pin == badge:
+        raise click.BadParameter("Not the badge number: it is printed on the badge.", param_hint="--pin")
+    taken = db.session.scalar(select(User).where((User.username == username) | (User.badge == badge)))
+    if taken is not None:
+        raise click.ClickException(f"{taken.name} already has that user name or badge; nothing was created.")
+    user = User(name=name, username=username, badge=badge, role=codes.ADMIN)
     user.set_password(password)
+    made = pin is None
+    if made:
+        pin = _generated_pin(badge)
+    user.set_pin(pin)
     db.session.add(user)
     db.session.commit()
     click.echo(f"Administrator {username} created (badge {user.barcode}).")
+    if made:
+        click.echo(f"Station PIN: {pin} (shown this once: note it, or set another on Masters > Users).")
+    click.echo(f"At a station, scan {user.barcode} and then type the PIN.")
 
 
 @spex_cli.command("demo")

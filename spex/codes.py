@@ -136,6 +136,13 @@ ACTION_ROLES = {
 # A badge number is short and sequential, so these people confirm it with a PIN of their own.
 PIN_ROLES = tuple(dict.fromkeys((*ACTION_ROLES["release_hold"], ADMIN)))
 PIN_MIN_DIGITS, PIN_MAX_DIGITS = 4, 8
+
+
+def is_pin(text: str) -> bool:
+    """Whether the text has the form of a station PIN: PIN_MIN_DIGITS to PIN_MAX_DIGITS plain digits."""
+    return text.isascii() and text.isdigit() and PIN_MIN_DIGITS <= len(text) <= PIN_MAX_DIGITS
+
+
 ACTION_NAMES = {
     "pull": "pull material",
     "remnant": "return a remnant",

@@ -10,9 +10,9 @@ from gunicorn.glogging import Logger
 # worker that took them, so four stations could split 3-1 over two workers and leave one idle.
 worker_class = "sync"
 
-# The wall board's kiosk address carries the read-only board token (/board/kiosk?token=...), and so
-# do its polls every few seconds and the Referer of everything the board loads. Whoever reads the
-# access log must not learn it there.
+# The wall board's kiosk address carries the read-only board token (/board/kiosk?token=...) on a
+# screen's first visit (later visits and polls use a cookie), and so may a bookmark, an old screen's
+# polls or a Referer. Whoever reads the access log must not learn it there.
 _TOKEN_VALUE = re.compile(r"(\btoken=)[^&\s\"]*")
 REDACTED = "[redacted]"
 

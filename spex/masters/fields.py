@@ -185,8 +185,7 @@ def _read_text(model, field: Field, raw: str, reading: FormReading):
         return reading.refuse(field.name, field.pattern_message or "Not in the expected form.")
     if field.kind == PASSWORD and value and len(value) < PASSWORD_MIN:
         return reading.refuse(field.name, f"At least {PASSWORD_MIN} characters.")
-    if field.kind == PIN and value and not (value.isascii() and value.isdigit()
-                                            and codes.PIN_MIN_DIGITS <= len(value) <= codes.PIN_MAX_DIGITS):
+    if field.kind == PIN and value and not codes.is_pin(value):
         return reading.refuse(field.name, f"{codes.PIN_MIN_DIGITS} to {codes.PIN_MAX_DIGITS} digits.")
     if not value:
         if field.required:

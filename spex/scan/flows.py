@@ -31,7 +31,7 @@ from spex.scan.steps.count import COUNT_CANCELLED, COUNTING, leave as leave_coun
 from spex.scan.steps.goods import SHIP_QTY, release_words
 # PIN_WAIT and PIN_LOCKOUT are named here too, as the station's rules the tests read.
 from spex.scan.steps.sign_in import (BADGE_AGAIN_AT, KEPT_BY_CLEAR, MAY_BE_A_PIN, PIN_LOCKOUT, PIN_MASK, PIN_WAIT,
-                                     SIGN_IN_PIN, scan_badge, sign_out)
+                                     SIGN_IN_PIN, refused_badge, scan_badge, sign_out)
 from spex.scan.steps.undo import undo
 from spex.scan.view import RECENT_SCANS, StationView, describe, expected_next, recent_scans  # noqa: F401
 
@@ -382,6 +382,8 @@ def interpret(session: Session, station_token: str, raw: str, scan_uid: str, *, 
         session.rollback()
         ledger.begin_write(session)
         state.restore()
+        if scan.kind == grammar.BADGE and (state.operator_id is not None or state.pending is not None):
+            return refused_badge(flow, refusal, signed_in)
         return Answer(REFUSED, refusal.message, next_step=_after_refusal(session, state, refusal),
                       operator_id=signed_in, station=station, state=state, operator=operator, secret=secret)
     answer.secret = secret

@@ -7,7 +7,6 @@ seconds", and an unchanged board costs one small query and a 204. See bench/READ
 """
 from __future__ import annotations
 
-import hmac
 import os
 from dataclasses import dataclass, replace
 
@@ -18,7 +17,6 @@ from flask_login import current_user, login_required
 from spex.metrics.material import actual_job_yield, planned_part_yield
 from spex.planning.cutplan import plan_of
 from spex import codes, config, shoptime
-from spex.auth import current_station
 from spex.extensions import db
 from spex.shipping.held import safety_short_count
 from spex.labels.links import job_links, print_label_url
@@ -26,6 +24,7 @@ from spex.masters import certs
 from spex.models import utcnow
 from spex.planning.changes import changes_of_job
 from spex.wip import bp, lookup, status
+from spex.wip import kiosk as board_access
 from spex.wip.board import (BoardRow, board_version, etag_for, filter_jobs, group_rows, paginate,
                              split_unreleased)
 from spex.wip.cache import aged, open_board
@@ -65,8 +64,9 @@ class BoardView:
                    token=args.get("token") or None)
 
     def query(self, **extra) -> dict:
+        """The screen's choices as query values: never the board token (the kiosk keeps it in a cookie)."""
         values = {"group": self.group, "wc": self.work_center, "customer": self.customer,
-                  "page": self.page, "token": self.token, **extra}
+                  "page": self.page, **extra}
         return {k: v for k, v in values.items() if v}
 
     @property
@@ -79,16 +79,10 @@ class BoardView:
         return " · ".join(parts) if parts else "All open jobs"
 
 
-def _kiosk_allowed(token: str | None) -> bool:
-    """A kiosk may look without a login: with the read-only board token, or as a registered station."""
-    configured = current_app.config.get("SPEX_BOARD_TOKEN") or ""
-    if configured and token and hmac.compare_digest(configured.encode(), token.encode()):
-        return True
-    return current_station() is not None
-
-
 def _may_view_board(view: BoardView) -> bool:
-    return current_user.is_authenticated or _kiosk_allowed(view.token)
+    # The token in the address is still taken here: a kiosk that loaded its page before the board
+    # kept the token in a cookie polls with it until the page is next loaded.
+    return current_user.is_authenticated or board_access.allowed() or board_access.token_matches(view.token)
 
 
 def _board_context(view: BoardView, kiosk: bool):
@@ -147,9 +141,18 @@ def board():
 @bp.route("/board/kiosk")
 def board_kiosk():
     view = BoardView.from_args(request.args)
-    if not _kiosk_allowed(view.token):
-        return render_template("wip/kiosk_denied.html"), 403
-    return render_template("wip/kiosk.html", **_board_context(view, kiosk=True))
+    if view.token is not None:
+        # The address with the token is opened once: the token goes into a cookie and the screen on
+        # to the same board without it, which the address bar and the board's history entry show.
+        if not board_access.token_matches(view.token):
+            return render_template("wip/kiosk_denied.html", wrong_token=True), 403
+        response = board_access.remember(redirect(url_for("wip.board_kiosk", **view.query())))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if not board_access.allowed():
+        return render_template("wip/kiosk_denied.html", wrong_token=False), 403
+    response = make_response(render_template("wip/kiosk.html", **_board_context(view, kiosk=True)))
+    return board_access.remember(response) if board_access.has_cookie() else response
 
 
 @bp.route("/board/rows")

@@ -1,6 +1,7 @@
 """Who is signed in at a station: a re-scan of one's own badge changes nothing, signing out is its
 own answer, inspectors and administrators confirm their badge with a PIN; and what a receipt from
 an outside vendor says about the pieces still out or short."""
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -219,6 +220,85 @@ def test_the_demo_inspector_and_admin_sign_in_with_the_pins_the_readme_gives(sca
         scan_exact("CMD-SIGN-OUT")
 
 
+# --- a refused badge ----------------------------------------------------------------------------------
+
+@pytest.fixture(params=["deactivated", "no PIN yet", "planner", "nobody's"])
+def refused_badge(request, make):
+    """A badge the station turns down, and the person it names (None for a badge of nobody)."""
+    if request.param == "nobody's":
+        return "EMP-9999", None
+    if request.param == "deactivated":
+        person = make.user(codes.OPERATOR, name="Dina Gone")
+        person.active = False
+    elif request.param == "no PIN yet":
+        person = make.user(codes.INSPECTOR, name="Nia New", pin=None)
+    else:
+        person = make.user(codes.PLANNER, name="Priya Planner")
+    make.commit()
+    return person.barcode, person
+
+
+def recorded_for(session, person) -> list:
+    return session.scalars(select(ScanRecord.raw).where(ScanRecord.user_id == person.id)).all() if person else []
+
+
+def test_a_refused_badge_while_a_pin_is_awaited_leaves_the_station_waiting_for_a_badge(
+        scan_exact, shop, session, station, client, refused_badge):
+    badge, person = refused_badge
+    with at(0):
+        assert scan_exact(shop.inspector.barcode).asks_pin
+    with at(5):
+        refused = scan_exact(badge)
+    assert refused.status == 422 and not refused.asks_pin
+    assert "Nobody is signed in at this station now" in refused.html and "Scan your badge" in refused.html
+    field = client.get("/station").get_data(as_text=True).split('id="scan-input"')[1].split(">")[0]
+    assert 'type="text"' in field  # no longer a hidden PIN field
+    with at(10):  # the inspector's PIN, typed by whoever is at the station now, signs nobody in
+        after = scan_exact(TEST_PIN)
+    assert after.status == 422 and after.headline == "Refused: Nobody is signed in at this station."
+    assert signed_in(session, station) is None and state_of(session, station).pending is None
+    assert recorded_for(session, person) == []
+    raws = session.scalars(select(ScanRecord.raw).order_by(ScanRecord.id)).all()
+    assert raws[-1] == flows.PIN_MASK and TEST_PIN not in raws
+
+
+def test_a_refused_badge_signs_out_whoever_was_signed_in(scan, scan_exact, shop, session, station, refused_badge):
+    badge, person = refused_badge
+    before = entries(session)
+    with at(0):
+        scan(shop.operator.barcode)
+        scan(f"{shop.job.barcode}-10")
+    with at(5):
+        refused = scan(badge)
+    assert refused.status == 422 and "Nobody is signed in at this station now" in refused.html
+    assert signed_in(session, station) is None
+    state = state_of(session, station)
+    assert (state.job_id, state.job_operation_id) == (None, None)
+    with at(10):  # a count typed now is nobody's: not the operator's before, not the refused person's
+        assert scan_exact("12").status == 422
+    assert entries(session) == before and recorded_for(session, person) == []
+
+
+def test_a_badge_refused_while_pin_entry_is_locked_signs_out_the_operator_before(scan_exact, shop, session, station):
+    before = entries(session)
+    with at(0):
+        scan_exact(shop.inspector.barcode)
+        for wrong in ("1111", "2222", "3333"):
+            scan_exact(wrong)
+    with at(20):
+        assert scan_exact(shop.operator.barcode).headline == "Signed in: Olga Operator"
+        scan_exact(f"{shop.job.barcode}-10")
+    with at(25):
+        locked = scan_exact(shop.inspector.barcode)
+    assert locked.status == 422 and "PIN entry at this station is locked until" in locked.headline
+    assert not locked.asks_pin and signed_in(session, station) is None
+    with at(30):
+        assert scan_exact("12").status == 422
+    assert entries(session) == before and recorded_for(session, shop.inspector) == []
+    with at(31):  # the lockout stands: the cleared station keeps its count of wrong PINs
+        assert "locked until" in scan_exact(shop.inspector.barcode).headline
+
+
 # --- an admin sets the PIN ------------------------------------------------------------------------
 
 def test_an_admin_sets_a_pin_that_is_never_shown_back(client, login_as, make, session):
@@ -248,6 +328,46 @@ def test_an_admin_sets_a_pin_that_is_never_shown_back(client, login_as, make, se
     refused = client.post(f"/masters/users/{operator.id}", data=form | {
         "name": operator.name, "badge": operator.badge, "role": codes.OPERATOR, "username": operator.username})
     assert refused.status_code == 422 and "Only inspectors and administrators" in refused.get_data(as_text=True)
+
+
+# --- the first administrator, made on the command line -----------------------------------------------
+
+def created_pin(output: str) -> str:
+    match = re.search(r"Station PIN: (\d+) ", output)
+    assert match, output
+    return match.group(1)
+
+
+def test_the_first_admin_gets_a_pin_printed_once_and_signs_in_with_it(runner, scan_exact, session, station,
+                                                                      monkeypatch):
+    monkeypatch.setenv("SPEX_ADMIN_PASSWORD", "a long enough secret")  # no standard input, as in CI
+    made = runner.invoke(args=["spex", "create-admin", "--username", "boss", "--name", "Bo Boss",
+                               "--badge", "0001"], input=None)
+    assert made.exit_code == 0, made.output
+    pin = created_pin(made.output)
+    assert codes.is_pin(pin) and pin != "0001" and "EMP-0001" in made.output
+    boss = session.scalar(select(User).where(User.username == "boss"))
+    assert boss.pin_hash and pin not in boss.pin_hash
+    assert scan_exact("EMP-0001").asks_pin
+    assert scan_exact(pin).headline == "Signed in: Bo Boss"
+    assert signed_in(session, station) == boss.id
+
+
+def test_the_first_admins_pin_may_be_chosen_and_a_bad_one_creates_nobody(runner, scan_exact, session, station,
+                                                                         monkeypatch):
+    monkeypatch.setenv("SPEX_ADMIN_PASSWORD", "a long enough secret")
+    for bad, message in (("12", "4 to 8 digits"), ("12ab", "4 to 8 digits"), ("0001", "Not the badge number")):
+        refused = runner.invoke(args=["spex", "create-admin", "--username", "boss", "--badge", "0001", "--pin", bad])
+        assert refused.exit_code != 0 and message in refused.output
+        assert session.scalar(select(User).where(User.username == "boss")) is None
+    chosen = runner.invoke(args=["spex", "create-admin", "--username", "boss", "--name", "Bo Boss",
+                                 "--badge", "EMP-0001"], env={"SPEX_ADMIN_PIN": "73915"})
+    assert chosen.exit_code == 0, chosen.output
+    assert "73915" not in chosen.output and "Station PIN:" not in chosen.output
+    again = runner.invoke(args=["spex", "create-admin", "--username", "boss", "--badge", "0002"])
+    assert again.exit_code != 0 and "already has that user name or badge" in again.output
+    scan_exact("EMP-0001")
+    assert scan_exact("73915").headline == "Signed in: Bo Boss"
 
 
 # --- receipts from an outside vendor --------------------------------------------------------------

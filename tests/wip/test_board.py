@@ -1,4 +1,6 @@
 """The WIP board: what each job row says, late risk maths, versions, the polled fragment and who may look."""
+import html as html_lib
+import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -185,16 +187,59 @@ def test_board_needs_login_but_kiosk_takes_the_token(client, make, login_as):
     make.commit()
     assert client.get("/board").status_code == 302
     assert client.get("/board/kiosk").status_code == 403
-    assert client.get("/board/kiosk?token=wrong").status_code == 403
     assert client.get("/board/rows").status_code == 401
-    kiosk = client.get("/board/kiosk?token=board-token")
-    assert kiosk.status_code == 200
+    kiosk = client.get("/board/kiosk?token=board-token", follow_redirects=True)
+    assert kiosk.status_code == 200 and kiosk.request.path == "/board/kiosk" and not kiosk.request.args
     html = kiosk.get_data(as_text=True)
     assert job.number in html and 'class="topbar"' not in html and "board.js" in html
-    assert "token=board-token" in html  # the polled fragment keeps the kiosk's right to look
+    assert "board-token" not in html  # the polled fragment's address does not carry the token
     login_as(codes.PLANNER)
     page = client.get("/board").get_data(as_text=True)
     assert job.number in page and 'class="topbar"' in page
+
+
+def test_the_kiosk_keeps_the_token_in_a_cookie_and_drops_it_from_the_address(client, make):
+    job = make.job()
+    make.commit()
+    first = client.get("/board/kiosk?token=board-token&group=wc&page=2")
+    assert first.status_code == 302
+    assert first.headers["Location"] == "/board/kiosk?group=wc&page=2"  # the screen's choices stay, the token not
+    assert first.headers["Cache-Control"] == "no-store"
+    cookie = next(c for c in first.headers.getlist("Set-Cookie") if c.startswith("spex_board="))
+    assert cookie.startswith("spex_board=") and "HttpOnly" in cookie and "Path=/board" in cookie
+    assert "Max-Age=" in cookie and "board-token" not in cookie
+    # Later visits and the polls are let in by the cookie alone.
+    board = client.get("/board/kiosk")
+    assert board.status_code == 200 and job.number in board.get_data(as_text=True)
+    assert any(c.startswith("spex_board=") for c in board.headers.getlist("Set-Cookie"))  # each visit renews it
+    poll_url = html_lib.unescape(re.search(r'hx-get="([^"]+)"', board.get_data(as_text=True)).group(1))
+    assert "token" not in poll_url
+    assert client.get(poll_url).status_code == 204  # let in, and nothing changed
+    client.delete_cookie("spex_board", path="/board")
+    assert client.get("/board/kiosk").status_code == 403
+    assert client.get(poll_url).status_code == 401
+
+
+def test_a_wrong_board_token_gets_a_clear_refusal_and_no_cookie(client, make):
+    make.job()
+    make.commit()
+    wrong = client.get("/board/kiosk?token=wrong")
+    assert wrong.status_code == 403
+    assert not any(c.startswith("spex_board=") for c in wrong.headers.getlist("Set-Cookie"))
+    assert "The board token in this link is not valid" in wrong.get_data(as_text=True)
+    assert client.get("/board/kiosk").status_code == 403
+    none = client.get("/board/kiosk").get_data(as_text=True)
+    assert "This screen is not authorised" in none
+
+
+def test_a_new_board_token_ends_the_old_kiosk_cookie(app, client, make, monkeypatch):
+    make.job()
+    make.commit()
+    client.get("/board/kiosk?token=board-token")
+    assert client.get("/board/kiosk").status_code == 200
+    monkeypatch.setitem(app.config, "SPEX_BOARD_TOKEN", "a-new-token")
+    assert client.get("/board/kiosk").status_code == 403
+    assert client.get("/board/kiosk?token=a-new-token", follow_redirects=True).status_code == 200
 
 
 def test_registered_station_sees_the_kiosk_without_a_token(client, make):
@@ -207,9 +252,7 @@ def test_registered_station_sees_the_kiosk_without_a_token(client, make):
 def test_unchanged_board_answers_204_and_304_and_a_scan_repaints(client, make, floor):
     job = make.job()
     make.commit()
-    html = client.get("/board/kiosk?token=board-token").get_data(as_text=True)
-    import html as html_lib
-    import re
+    html = client.get("/board/kiosk?token=board-token", follow_redirects=True).get_data(as_text=True)
     poll_url = html_lib.unescape(re.search(r'hx-get="([^"]+)"', html).group(1))
     unchanged = client.get(poll_url, headers={"HX-Request": "true"})
     assert unchanged.status_code == 204 and unchanged.data == b""
@@ -421,7 +464,8 @@ def test_board_settings_are_read_from_the_environment(app, make, monkeypatch):
                              "SECRET_KEY": "test-secret", "SPEX_BOARD_TOKEN": "board-token"})
     try:
         with configured.app_context():
-            body = configured.test_client().get("/board/kiosk?token=board-token").get_data(as_text=True)
+            body = configured.test_client().get("/board/kiosk?token=board-token",
+                                                follow_redirects=True).get_data(as_text=True)
     finally:
         with configured.app_context():
             db.engine.dispose()

@@ -64,6 +64,9 @@ def test_board_repaints_within_the_refresh_interval_after_a_scan_at_a_station(
     page, _ = board_page
     page.goto(f"{server.url}/board/kiosk?token=board-token")
     assert _op_good(page, job.number).inner_text() == "0"
+    # The address bar (and so the history) no longer shows the token: the board keeps it in a cookie.
+    assert page.url == f"{server.url}/board/kiosk"
+    assert "board-token" not in page.content()
     page.evaluate("window.__notReloaded = true")
 
     lathe = station_browser(server.url, station)

@@ -11,6 +11,7 @@ from spex.models import utcnow
 from spex.scan import grammar
 from spex.scan.answers import DONE, REFUSED, SIGNED_OUT, WAITING, Answer, Refused
 from spex.scan.grammar import Scan
+from spex.scan.state import decode
 from spex.scan.steps import on_the_clock, step, stored_moment
 
 if TYPE_CHECKING:
@@ -54,6 +55,20 @@ def scan_badge(flow: _Flow, scan: Scan, badge_again_at: datetime | None = None) 
     if user.role in codes.PIN_ROLES:
         return ask_pin(flow, user)
     return sign_in(flow, user)
+
+
+def refused_badge(flow: _Flow, refusal: Refused, signed_in: int | None) -> Answer:
+    """After a refused badge, with the scan's work rolled back: someone else is at the station now, so
+    whoever was signed in is signed out, and a PIN awaited for an earlier badge is awaited no more
+    (the next digits would be taken as that person's PIN). The refused person is signed in to
+    nothing; the scan is recorded under whoever was signed in when it came."""
+    flow.data = decode(flow.state.data)  # as read: the refused scan changed none of it
+    flow.clear(keep_operator=False)
+    flow.save()
+    remedy = refusal.next_step.rstrip(".") + ". " if refusal.next_step else ""
+    return Answer(REFUSED, refusal.message, "Nobody is signed in at this station now.",
+                  next_step=f"{remedy}Scan your badge (EMP-…) to sign in.", operator_id=signed_in,
+                  station=flow.station, state=flow.state)
 
 
 def sign_in(flow: _Flow, user: Person) -> Answer:
@@ -128,8 +143,7 @@ def sign_in_pin(flow: _Flow, scan: Scan) -> Answer:
         return Answer(REFUSED, "The PIN was not entered in time — nobody is signed in.",
                       next_step="Scan your badge (EMP-…) again.")
     pin = scan.code
-    if scan.kind not in MAY_BE_A_PIN or not (pin.isascii() and pin.isdigit()
-                                              and codes.PIN_MIN_DIGITS <= len(pin) <= codes.PIN_MAX_DIGITS):
+    if scan.kind not in MAY_BE_A_PIN or not codes.is_pin(pin):
         raise Refused(f"A PIN is {codes.PIN_MIN_DIGITS} to {codes.PIN_MAX_DIGITS} digits — nobody was signed in.",
                       "Type your PIN and press Enter, or scan CMD-CANCEL.")
     if not check_password_hash(pin_hash, pin):
