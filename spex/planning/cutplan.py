@@ -247,18 +247,31 @@ def plan_of(session: Session, job: Job) -> CutPlan:
     return plan
 
 
-# The units a job's kept plan names, with their pieces, in plan order: all a pull at the station asks of
-# the plan (one light look-up; the units are loaded only when one of them is to be named).
-_PLANNED_UNITS = (select(CutPlanLine.stock_unit_id, CutPlanLine.pieces)
-                  .where(CutPlanLine.job_id == bindparam("job")).order_by(CutPlanLine.seq))
+# Two questions a pull at the station asks of the job's kept plan, each answered in the database
+# whatever the plan's length (a big job's plan names thousands of bars): does it name this unit, and
+# which is the first unit it names, in plan order, that is still in a bin.
+_NAMES_UNIT = (select(CutPlanLine.id)
+               .where(CutPlanLine.job_id == bindparam("job"), CutPlanLine.stock_unit_id == bindparam("unit")).limit(1))
+_FIRST_PLANNED_IN_A_BIN = (
+    select(CutPlanLine.stock_unit_id, CutPlanLine.pieces, Balance.quantity)
+    .join(Balance, Balance.item == ledger.key_sql(ledger.UNIT_KEY, CutPlanLine.stock_unit_id))
+    .where(CutPlanLine.job_id == bindparam("job"), ledger.place_is_location(Balance.place), Balance.quantity > 0)
+    .order_by(CutPlanLine.seq).limit(1))
 
 
 def planned_instead(session: Session, job: Job, unit: StockUnit) -> str | None:
     """When a pull takes a unit the job's kept plan does not name, the planned unit(s) still on the rack,
-    in words for the station; None when the unit is planned, or nothing planned is left."""
-    kept = session.execute(_PLANNED_UNITS, {"job": job.id}).all()
-    if not kept or any(unit_id == unit.id for unit_id, _ in kept):
+    in words for the station; None when the unit is planned, or nothing planned is left (or no plan)."""
+    if session.scalar(_NAMES_UNIT, {"job": job.id, "unit": unit.id}) is not None:
         return None
+    first = session.execute(_FIRST_PLANNED_IN_A_BIN, {"job": job.id}).first()
+    if first is None:
+        return None
+    unit_id, pieces, left = first
+    planned = session.get(StockUnit, unit_id)
+    what = "remnant" if planned.kind == "remnant" else planned.kind
+    return (f"The cut plan of job {job.number} pulls {planned.barcode} ({what}, "
+            f"{ledger.format_qty(left)} {job.part.material.unit}) for {pieces} pcs")
     for unit_id, pieces in kept:
         place, left = ledger.location_of(session, ledger.unit_item(unit_id))
         if place is not None and left > 0:
