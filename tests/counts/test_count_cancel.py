@@ -124,6 +124,8 @@ def test_a_planner_sees_a_count_left_for_hours_and_cancels_it(scan, shop, sessio
     assert adjustments(session) == [] and ledger.audit(session) == []
     page = client.get("/counts/").get_data(as_text=True)
     assert "cancelled: nothing was adjusted" in page
+    # The cancelled counts are shown once, in the page's body (not in its title).
+    assert "<title>Counts · Spex</title>" in page and page.count('id="cancelled"') == 1
     cancelled = page[page.index('id="cancelled"'):]
     assert "Count 1" in cancelled and "Pat Planner" in cancelled and "Handler went home" in cancelled
     with clock_at(later):
